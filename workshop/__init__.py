@@ -1,0 +1,68 @@
+"""Credo: a live mission & values workshop, from phones to a framed poster."""
+
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask
+from flask_babel import Babel
+from flask_wtf.csrf import CSRFProtect
+
+ROOT = Path(__file__).resolve().parent.parent
+
+csrf = CSRFProtect()
+babel = Babel()
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the Credo application."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_mapping(
+        DATABASE=str(ROOT / "instance" / "credo.db"),
+        EXPORTS_DIR=str(ROOT / "exports"),
+        BASE_URL=None,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=12 * 3600,
+        MAX_CONTENT_LENGTH=64 * 1024,
+        MAX_FORM_PARTS=200,
+        BABEL_DEFAULT_LOCALE="pl",
+        BABEL_DEFAULT_TIMEZONE="Europe/Warsaw",
+        LIVE_POLL_SECONDS=0.05,
+        LIVE_HEARTBEAT_SECONDS=15.0,
+    )
+    if test_config is None:
+        app.config.from_prefixed_env("WORKSHOP")
+    else:
+        app.config.update(test_config)
+    app.config.setdefault("SECRET_KEY", None)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+
+    from . import db, exports, facilitator, i18n, live, participant, screen, web
+
+    db.init_app(app)
+    csrf.init_app(app)
+    i18n.init_app(app, babel)
+    web.init_app(app)
+    live.init_app(app)
+
+    for module in (facilitator, participant, screen, live, exports):
+        app.register_blueprint(module.bp)
+    return app
+
+
+def _instance_secret(instance: Path) -> str:
+    """Read the secret key from instance/, creating it on first run."""
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

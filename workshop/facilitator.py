@@ -1,0 +1,278 @@
+"""The facilitator's pages: create a workshop, drive its stages, agree the mission."""
+
+from flask import Blueprint, redirect, request, session, url_for
+from flask_babel import gettext, ngettext
+
+from . import models
+from .access import facilitator_workshop, remember_facilitator
+from .db import get_db
+from .forms import (
+    MAX_PRINCIPLES,
+    ActionForm,
+    CreateWorkshopForm,
+    JoinForm,
+    MissionForm,
+    PrinciplesForm,
+)
+from .method import default_stages
+from .models import Refused, Workshop
+from .web import external_url, found, render
+
+bp = Blueprint("facilitator", __name__)
+
+MISSION_WORDS = (5, 120)
+PRINCIPLE_COUNT = (3, MAX_PRINCIPLES)
+
+
+@bp.route("/", methods=["GET", "POST"])
+def index():
+    """Offer to start a workshop, or to join one with a code."""
+    form = CreateWorkshopForm()
+    if request.method == "GET":
+        form.language.data = _browser_language()
+    if form.validate_on_submit():
+        workshop, admin_token = models.create_workshop(
+            get_db(), form.title.data, form.language.data, default_stages(form.language.data)
+        )
+        remember_facilitator(workshop, models.start_facilitator_session(get_db(), workshop))
+        session["new_admin_link"] = external_url("facilitator.claim", token=admin_token)
+        return redirect(url_for("facilitator.control", public_id=workshop.public_id), 303)
+    status = 422 if form.errors else 200
+    return render("facilitator/index.html", form=form, join_form=JoinForm(), status=status)
+
+
+def _browser_language() -> str:
+    from flask_babel import get_locale
+
+    return str(get_locale())
+
+
+@bp.get("/f/<token>")
+def claim(token: str):
+    """Exchange the private facilitator link for a cookie, then drop the secret from the URL."""
+    workshop = found(models.get_workshop_by_admin_token(get_db(), token))
+    remember_facilitator(workshop, models.start_facilitator_session(get_db(), workshop))
+    return redirect(url_for("facilitator.control", public_id=workshop.public_id), 303)
+
+
+def _control_context(workshop: Workshop, **overrides: object) -> dict:
+    db = get_db()
+    principles = models.list_principles(db, workshop)
+    context = {
+        "workshop": workshop,
+        "stages": models.list_stages(db, workshop),
+        "stage": models.current_stage(db, workshop),
+        "contributions": [],
+        "answers": models.answers_by_stage(db, workshop),
+        "people": models.count_participants(db, workshop),
+        "principles": principles,
+        "mission_form": MissionForm(formdata=None, mission=workshop.mission),
+        "principles_form": _principles_form(principles),
+        "action_form": ActionForm(),
+        "agree_errors": [],
+        "saved": None,
+        "exports": models.list_exports(db, workshop),
+        "join_url": external_url("participant.join_by_token", token=workshop.join_token),
+        "screen_url": external_url("screen.show", token=workshop.screen_token),
+    }
+    stage = context["stage"]
+    if stage is not None and stage.takes_answers:
+        context["contributions"] = models.list_contributions(db, stage)
+    context.update(overrides)
+    return context
+
+
+def _principles_form(principles: list[models.Principle], extra: int = 2) -> PrinciplesForm:
+    form = PrinciplesForm(formdata=None)
+    for principle in principles:
+        form.principles.append_entry({"name": principle.name, "line": principle.line})
+    while len(form.principles) < min(MAX_PRINCIPLES, max(3, len(principles) + extra)):
+        form.principles.append_entry()
+    return form
+
+
+@bp.get("/w/<public_id>/control")
+def control(public_id: str):
+    """Show the facilitator's control page."""
+    workshop = facilitator_workshop(public_id)
+    admin_link = session.pop("new_admin_link", None)
+    return render("facilitator/control.html", admin_link=admin_link, **_control_context(workshop))
+
+
+@bp.get("/w/<public_id>/control/board")
+def board(public_id: str):
+    """Render the current stage's answers, for a live refresh."""
+    workshop = facilitator_workshop(public_id)
+    return render("facilitator/control.html", "control_board", **_control_context(workshop))
+
+
+@bp.get("/w/<public_id>/control/people")
+def people(public_id: str):
+    """Render how many people have joined, for a live refresh."""
+    workshop = facilitator_workshop(public_id)
+    return render("facilitator/control.html", "participant_count", **_control_context(workshop))
+
+
+def _after_change(workshop: Workshop, **overrides: object):
+    """Answer a facilitator's change: the refreshed controls for htmx, a redirect otherwise."""
+    from .web import is_partial_request
+
+    if not is_partial_request():
+        return redirect(url_for("facilitator.control", public_id=workshop.public_id), 303)
+    fresh = models.get_workshop_by_id(get_db(), workshop.id)
+    status = 422 if overrides.get("agree_errors") else 200
+    return render(
+        "facilitator/control.html",
+        "control_main",
+        status=status,
+        admin_link=None,
+        **_control_context(fresh, **overrides),
+    )
+
+
+@bp.post("/w/<public_id>/stage/<int:stage_id>")
+def go_to_stage(public_id: str, stage_id: int):
+    """Move everyone to the chosen stage."""
+    workshop = facilitator_workshop(public_id)
+    stage = found(models.get_stage(get_db(), workshop, stage_id))
+    models.move_to_stage(get_db(), workshop, stage)
+    return _after_change(workshop)
+
+
+@bp.post("/w/<public_id>/stage/<any(next, previous):direction>")
+def step_stage(public_id: str, direction: str):
+    """Move everyone one stage forward or back."""
+    workshop = facilitator_workshop(public_id)
+    stage = models.neighbour_stage(get_db(), workshop, 1 if direction == "next" else -1)
+    if stage is not None:
+        models.move_to_stage(get_db(), workshop, stage)
+    return _after_change(workshop)
+
+
+@bp.post("/w/<public_id>/mission")
+def save_mission(public_id: str):
+    """Save the mission draft; the screen shows it at once."""
+    workshop = facilitator_workshop(public_id)
+    form = MissionForm()
+    if not form.validate_on_submit():
+        return _after_change(workshop, mission_form=form, agree_errors=_errors(form))
+    try:
+        models.save_mission(get_db(), workshop, form.mission.data)
+    except Refused:
+        return _after_change(workshop, agree_errors=[_agreed_locked()])
+    return _after_change(workshop, saved="mission")
+
+
+@bp.post("/w/<public_id>/principles")
+def save_principles(public_id: str):
+    """Save the list of principles; "add a row" saves and offers one more."""
+    workshop = facilitator_workshop(public_id)
+    form = PrinciplesForm()
+    if not form.validate_on_submit():
+        return _after_change(workshop, principles_form=form, agree_errors=_errors(form))
+    try:
+        models.replace_principles(get_db(), workshop, form.pairs())
+    except Refused:
+        return _after_change(workshop, agree_errors=[_agreed_locked()])
+    principles = models.list_principles(get_db(), workshop)
+    extra = 3 if "add_row" in request.form else 2
+    return _after_change(
+        workshop, principles_form=_principles_form(principles, extra), saved="principles"
+    )
+
+
+@bp.post("/w/<public_id>/principles/adopt/<int:contribution_id>")
+def adopt_principle(public_id: str, contribution_id: int):
+    """Add a participant's proposed principle to the list."""
+    workshop = facilitator_workshop(public_id)
+    db = get_db()
+    contribution = found(models.get_contribution(db, workshop, contribution_id))
+    pairs = [(p.name, p.line) for p in models.list_principles(db, workshop)]
+    if len(pairs) >= MAX_PRINCIPLES:
+        message = gettext("There can be at most %(max)d principles.", max=MAX_PRINCIPLES)
+        return _after_change(workshop, agree_errors=[message])
+    pairs.append((contribution.body[:40], contribution.detail[:160]))
+    try:
+        models.replace_principles(db, workshop, pairs)
+    except Refused:
+        return _after_change(workshop, agree_errors=[_agreed_locked()])
+    return _after_change(workshop, saved="principles")
+
+
+@bp.post("/w/<public_id>/agree")
+def agree(public_id: str):
+    """Mark the mission agreed, if it is ready to print; move everyone to the last stage."""
+    workshop = facilitator_workshop(public_id)
+    db = get_db()
+    problems = agreement_problems(workshop.mission, len(models.list_principles(db, workshop)))
+    if problems:
+        return _after_change(workshop, agree_errors=problems)
+    models.mark_agreed(db, workshop)
+    final = [stage for stage in models.list_stages(db, workshop) if stage.kind == "agreed"]
+    if final:
+        models.move_to_stage(db, workshop, final[-1])
+    return _after_change(workshop)
+
+
+@bp.post("/w/<public_id>/reopen")
+def reopen(public_id: str):
+    """Unlock the agreed mission for more drafting."""
+    workshop = facilitator_workshop(public_id)
+    models.mark_agreed(get_db(), workshop, agreed=False)
+    return _after_change(workshop)
+
+
+def agreement_problems(mission: str, principle_count: int) -> list[str]:
+    """List what keeps this mission and these principles from going on the poster."""
+    problems = []
+    words = len(mission.split())
+    low, high = MISSION_WORDS
+    if words < low:
+        problems.append(
+            ngettext(
+                "The mission needs at least %(min)d words; it has %(num)d.",
+                "The mission needs at least %(min)d words; it has %(num)d.",
+                words,
+                min=low,
+            )
+        )
+    elif words > high:
+        problems.append(
+            gettext(
+                "The mission fits the poster at up to %(max)d words; it has %(num)d.",
+                max=high,
+                num=words,
+            )
+        )
+    low, high = PRINCIPLE_COUNT
+    if not low <= principle_count <= high:
+        problems.append(
+            gettext(
+                "Agree on %(min)d to %(max)d principles; there are %(num)d.",
+                min=low,
+                max=high,
+                num=principle_count,
+            )
+        )
+    return problems
+
+
+def _errors(form) -> list[str]:
+    messages: list[str] = []
+
+    def collect(errors: object) -> None:
+        if isinstance(errors, dict):
+            for value in errors.values():
+                collect(value)
+        elif isinstance(errors, list):
+            for value in errors:
+                collect(value)
+        elif errors:
+            messages.append(str(errors))
+
+    collect(form.errors)
+    return messages
+
+
+def _agreed_locked() -> str:
+    return gettext("The mission is agreed and locked. Reopen drafting to change it.")

@@ -1,0 +1,104 @@
+"""Poster fonts: static instances of the pinned fontpkg variable fonts, their CSS and coverage."""
+
+import os
+import tempfile
+from dataclasses import dataclass
+from functools import cache
+from importlib.metadata import version
+from pathlib import Path
+
+import fontpkg
+from fontTools.ttLib import TTFont
+from fontTools.varLib import instancer
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CACHE = ROOT / "instance" / "fonts"
+
+
+@dataclass(frozen=True)
+class Face:
+    """One static font face the poster uses."""
+
+    family: str
+    package: str
+    weight: int
+    style: str = "normal"
+
+
+TEXT = "Credo Garamond"
+TITLE = "Credo Cinzel"
+
+FACES: tuple[Face, ...] = (
+    Face(TEXT, "eb-garamond", 400),
+    Face(TEXT, "eb-garamond", 700),
+    Face(TEXT, "eb-garamond", 400, "italic"),
+    Face(TITLE, "cinzel", 400),
+    Face(TITLE, "cinzel", 700),
+)
+
+
+def package_dir(face: Face, cache_dir: Path | None = None) -> Path:
+    """Return the cache folder for the pinned version of a face's package."""
+    distribution = f"fontpkg-{face.package}"
+    return (cache_dir or DEFAULT_CACHE) / f"{distribution}-{version(distribution)}"
+
+
+def static_font(face: Face, cache_dir: Path | None = None) -> Path:
+    """Return the static instance of ``face``, instancing it on first use."""
+    source = fontpkg.path(face.package, face.weight, face.style)
+    target = package_dir(face, cache_dir) / f"{source.stem.split('[')[0]}-{face.weight}.ttf"
+    if target.exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    font = TTFont(source)
+    if "fvar" in font:
+        font = instancer.instantiateVariableFont(
+            font, {"wght": face.weight}, updateFontNames=True, static=True
+        )
+    # Several workers may instance the same face at once: each writes its own
+    # temporary file and the last rename wins with an identical, complete file.
+    handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            font.save(stream)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return target
+
+
+@cache
+def _font_files(cache_dir: Path | None) -> tuple[tuple[Face, Path], ...]:
+    """Return every poster face with its static file, instancing what is missing."""
+    return tuple((face, static_font(face, cache_dir)) for face in FACES)
+
+
+def font_files(cache_dir: Path | None = None) -> tuple[tuple[Face, Path], ...]:
+    """Return every poster face paired with the path of its static instance."""
+    return _font_files(cache_dir)
+
+
+def font_face_css(cache_dir: Path | None = None) -> str:
+    """Return @font-face rules that point at the static instances by file:// URI."""
+    rules = [
+        f'@font-face {{ font-family: "{face.family}"; src: url("{path.as_uri()}"); '
+        f"font-weight: {face.weight}; font-style: {face.style}; }}"
+        for face, path in font_files(cache_dir)
+    ]
+    return "\n".join(rules) + "\n"
+
+
+@cache
+def _covered(cache_dir: Path | None) -> frozenset[str]:
+    """Return the characters that every poster face maps to a glyph."""
+    covered: set[str] | None = None
+    for _, path in font_files(cache_dir):
+        cmap = {chr(code) for code in TTFont(path, lazy=True).getBestCmap()}
+        covered = cmap if covered is None else covered & cmap
+    return frozenset(covered or ())
+
+
+def covered_characters(cache_dir: Path | None = None) -> frozenset[str]:
+    """Return the set of characters all poster fonts can draw."""
+    return _covered(cache_dir)

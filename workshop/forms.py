@@ -1,0 +1,135 @@
+"""Every form Credo shows, with the text cleaning all user input goes through."""
+
+import re
+import unicodedata
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import FieldList, FormField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Regexp, ValidationError
+
+from .i18n import LANGUAGES
+from .models import JOIN_CODE_ALPHABET, JOIN_CODE_LENGTH, normalize_join_code
+
+ANSWER_MAX = 280
+MISSION_MAX = 1200
+PRINCIPLE_NAME_MAX = 40
+PRINCIPLE_LINE_MAX = 160
+MAX_PRINCIPLES = 12
+
+_INVISIBLE = re.compile(
+    "[\u0000-\u0008\u000b-\u001f\u007f-\u009f"  # control characters, but not \t and \n
+    "\u200b\u200c\u200e\u200f\u2060\ufeff"  # zero-width and direction marks
+    "\u202a-\u202e\u2066-\u2069"  # bidi embeddings, overrides and isolates
+    "\ue000-\uf8ff]"  # private use
+)
+
+
+def clean_text(value: str | None) -> str:
+    """Normalise typed text: NFC, no invisible or reordering characters, tidy blank lines."""
+    if value is None:
+        return ""
+    text = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
+    text = _INVISIBLE.sub("", text.replace("\t", " "))
+    lines = [" ".join(line.split()) for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def clean_line(value: str | None) -> str:
+    """Normalise text that must stay on one line."""
+    return " ".join(clean_text(value).split())
+
+
+def _length(low: int, high: int) -> Length:
+    if low:
+        message = _l("Write between %(min)d and %(max)d characters.")
+    else:
+        message = _l("Write at most %(max)d characters.")
+    return Length(min=low, max=high, message=message)
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token travels."""
+
+
+class CreateWorkshopForm(FlaskForm):
+    title = StringField(
+        _l("Your team's name"),
+        filters=[clean_line],
+        validators=[DataRequired(_l("Enter your team's name.")), _length(1, 120)],
+    )
+    language = SelectField(
+        _l("Workshop language"),
+        choices=list(LANGUAGES.items()),
+        validate_choice=True,
+    )
+
+
+class JoinForm(FlaskForm):
+    code = StringField(
+        _l("Join code"),
+        filters=[lambda value: normalize_join_code(value or "")],
+        validators=[
+            DataRequired(_l("Enter the code shown on the screen.")),
+            Regexp(
+                f"^[{JOIN_CODE_ALPHABET}]{{{JOIN_CODE_LENGTH}}}$",
+                message=_l("A join code has 6 letters and digits, like K7M-2P9."),
+            ),
+        ],
+    )
+
+
+class NameForm(FlaskForm):
+    display_name = StringField(
+        _l("Your name (optional)"), filters=[clean_line], validators=[_length(0, 40)]
+    )
+
+
+class ContributionForm(FlaskForm):
+    body = TextAreaField(
+        _l("Your answer"),
+        filters=[clean_text],
+        validators=[DataRequired(_l("Write your answer first.")), _length(1, ANSWER_MAX)],
+    )
+    detail = TextAreaField(
+        _l("How it shows in our daily work (optional)"),
+        filters=[clean_text],
+        validators=[_length(0, ANSWER_MAX)],
+    )
+    nonce = HiddenField(validators=[Length(max=64)])
+
+
+class MissionForm(FlaskForm):
+    mission = TextAreaField(
+        _l("Mission statement"), filters=[clean_text], validators=[_length(0, MISSION_MAX)]
+    )
+
+
+class PrincipleEntry(FlaskForm):
+    class Meta:
+        csrf = False
+
+    name = StringField(
+        _l("Principle"), filters=[clean_line], validators=[_length(0, PRINCIPLE_NAME_MAX)]
+    )
+    line = StringField(
+        _l("How it shows in daily work"),
+        filters=[clean_line],
+        validators=[_length(0, PRINCIPLE_LINE_MAX)],
+    )
+
+    def validate_line(self, field: StringField) -> None:
+        if field.data and not self.name.data:
+            raise ValidationError(_l("Give this principle a name, or clear the line."))
+
+
+class PrinciplesForm(FlaskForm):
+    principles = FieldList(FormField(PrincipleEntry), min_entries=0, max_entries=MAX_PRINCIPLES)
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """Return the filled-in (name, line) pairs, in order."""
+        return [
+            (entry.form.name.data, entry.form.line.data)
+            for entry in self.principles
+            if entry.form.name.data
+        ]

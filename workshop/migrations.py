@@ -1,0 +1,154 @@
+"""The schema as append-only migrations: never edit one that has landed."""
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("workshop")
+
+
+def _execute_all(db: Database, script: str) -> None:
+    """Run each statement of ``script`` inside the migration's transaction.
+
+    (``executescript`` would commit first, escaping the migration's transaction.)
+    """
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+@migrations(name="0001_create_workshops")
+def create_workshops(db: Database) -> None:
+    _execute_all(
+        db,
+        """
+        CREATE TABLE workshops (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            public_id TEXT NOT NULL UNIQUE,
+            title TEXT NOT NULL,
+            language TEXT NOT NULL,
+            join_code TEXT NOT NULL,
+            join_token TEXT NOT NULL UNIQUE,
+            screen_token TEXT NOT NULL UNIQUE,
+            admin_token_hash TEXT NOT NULL,
+            current_stage_id INTEGER,
+            status TEXT NOT NULL DEFAULT 'open',
+            revision INTEGER NOT NULL DEFAULT 0,
+            mission TEXT NOT NULL DEFAULT '',
+            mission_agreed_at TEXT,
+            created_at TEXT NOT NULL,
+            closed_at TEXT
+        );
+        CREATE UNIQUE INDEX workshops_open_join_code
+            ON workshops (join_code) WHERE status = 'open';
+        CREATE TABLE facilitator_sessions (
+            id TEXT PRIMARY KEY,
+            workshop_id INTEGER NOT NULL REFERENCES workshops (id) ON DELETE CASCADE,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            revoked_at TEXT
+        );
+        """,
+    )
+
+
+@migrations(name="0002_create_participants_and_stages")
+def create_participants_and_stages(db: Database) -> None:
+    _execute_all(
+        db,
+        """
+        CREATE TABLE participants (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            workshop_id INTEGER NOT NULL REFERENCES workshops (id) ON DELETE CASCADE,
+            key_hash TEXT NOT NULL UNIQUE,
+            display_name TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            removed_at TEXT
+        );
+        CREATE INDEX participants_workshop ON participants (workshop_id);
+        CREATE TABLE stages (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            workshop_id INTEGER NOT NULL REFERENCES workshops (id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            title TEXT NOT NULL,
+            prompt TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX stages_workshop ON stages (workshop_id, position);
+        """,
+    )
+
+
+@migrations(name="0003_create_contributions")
+def create_contributions(db: Database) -> None:
+    _execute_all(
+        db,
+        """
+        CREATE TABLE contributions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            workshop_id INTEGER NOT NULL REFERENCES workshops (id) ON DELETE CASCADE,
+            stage_id INTEGER NOT NULL REFERENCES stages (id) ON DELETE CASCADE,
+            participant_id INTEGER REFERENCES participants (id) ON DELETE SET NULL,
+            body TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT '',
+            client_nonce TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX contributions_stage ON contributions (stage_id, id);
+        CREATE UNIQUE INDEX contributions_nonce
+            ON contributions (participant_id, client_nonce)
+            WHERE client_nonce IS NOT NULL;
+        """,
+    )
+
+
+@migrations(name="0004_create_principles")
+def create_principles(db: Database) -> None:
+    _execute_all(
+        db,
+        """
+        CREATE TABLE principles (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            workshop_id INTEGER NOT NULL REFERENCES workshops (id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            line TEXT NOT NULL
+        );
+        CREATE INDEX principles_workshop ON principles (workshop_id, position);
+        """,
+    )
+
+
+@migrations(name="0005_create_events")
+def create_events(db: Database) -> None:
+    # AUTOINCREMENT: ids are never reused, so a reader that remembers the highest id
+    # it has seen never skips or repeats one (shared/research/live.md §3.2).
+    _execute_all(
+        db,
+        """
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            workshop_id INTEGER NOT NULL REFERENCES workshops (id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX events_workshop ON events (workshop_id, id);
+        """,
+    )
+
+
+@migrations(name="0006_create_exports")
+def create_exports(db: Database) -> None:
+    _execute_all(
+        db,
+        """
+        CREATE TABLE exports (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            workshop_id INTEGER NOT NULL REFERENCES workshops (id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            filename TEXT NOT NULL,
+            options TEXT NOT NULL DEFAULT '{}',
+            created_at TEXT NOT NULL
+        );
+        """,
+    )

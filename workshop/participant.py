@@ -1,0 +1,186 @@
+"""The phone's pages: join with a code or QR, pick a name, answer the current question."""
+
+import secrets
+
+from flask import Blueprint, abort, redirect, url_for
+from flask_babel import gettext
+
+from . import models
+from .access import current_participant, load_workshop, remember_participant
+from .db import get_db
+from .forms import ContributionForm, JoinForm, NameForm
+from .models import Contribution, Refused, Workshop
+from .web import found, is_partial_request, render
+
+bp = Blueprint("participant", __name__)
+
+REFUSALS = {
+    "stage-closed": lambda: gettext(
+        "This question has closed. Your text is still here: copy it if you want to keep it."
+    ),
+    "too-many-mine": lambda: gettext(
+        "You have sent the most answers allowed for this question (%(max)d).",
+        max=models.MAX_CONTRIBUTIONS_PER_PERSON,
+    ),
+    "too-many-stage": lambda: gettext("This question has all the answers it can take."),
+}
+
+
+@bp.route("/join", methods=["GET", "POST"])
+def join():
+    """Join a workshop by typing the code from the screen."""
+    form = JoinForm()
+    if form.validate_on_submit():
+        workshop = models.get_open_workshop_by_join_code(get_db(), form.code.data)
+        if workshop is not None:
+            return _enter(workshop)
+        form.code.errors.append(
+            gettext("No open workshop has this code. Check it against the screen.")
+        )
+    status = 422 if form.errors else 200
+    return render("participant/join.html", form=form, status=status)
+
+
+@bp.get("/j/<token>")
+def join_by_token(token: str):
+    """Join a workshop from its QR code."""
+    workshop = found(models.get_open_workshop_by_join_token(get_db(), token))
+    return _enter(workshop)
+
+
+def _enter(workshop: Workshop):
+    """Let this phone in (once) and ask for an optional name."""
+    if current_participant(workshop) is None:
+        participant, key = models.add_participant(get_db(), workshop)
+        remember_participant(workshop, key)
+    return redirect(url_for("participant.name", public_id=workshop.public_id), 303)
+
+
+def _participant(public_id: str) -> tuple[Workshop, models.Participant]:
+    """Load the workshop and this phone's participant; send strangers to the join page."""
+    workshop = load_workshop(public_id)
+    participant = current_participant(workshop)
+    if participant is None:
+        abort(redirect(url_for("participant.join"), 303))
+    return workshop, participant
+
+
+@bp.route("/w/<public_id>/name", methods=["GET", "POST"])
+def name(public_id: str):
+    """Ask for an optional display name; anonymous is the default."""
+    workshop, participant = _participant(public_id)
+    form = NameForm(display_name=participant.display_name)
+    if form.validate_on_submit():
+        models.rename_participant(get_db(), workshop, participant, form.display_name.data)
+        return redirect(url_for("participant.phone", public_id=public_id), 303)
+    status = 422 if form.errors else 200
+    return render("participant/name.html", workshop=workshop, form=form, status=status)
+
+
+def _phone_context(workshop: Workshop, participant: models.Participant, **overrides: object):
+    db = get_db()
+    stage = models.current_stage(db, workshop)
+    mine: list[Contribution] = []
+    if stage is not None and stage.takes_answers:
+        mine = models.list_participant_contributions(db, stage, participant)
+    context = {
+        "workshop": workshop,
+        "participant": participant,
+        "stage": stage,
+        "mine": mine,
+        "form": ContributionForm(formdata=None, nonce=secrets.token_urlsafe(12)),
+        "principles": models.list_principles(db, workshop),
+        "max_mine": models.MAX_CONTRIBUTIONS_PER_PERSON,
+        "notice": None,
+        "error": None,
+        "last_event": models.latest_event_id(db, workshop),
+    }
+    context.update(overrides)
+    return context
+
+
+@bp.get("/w/<public_id>/p")
+def phone(public_id: str):
+    """Show the current question on a participant's phone."""
+    workshop, participant = _participant(public_id)
+    return render("participant/phone.html", "phone_stage", **_phone_context(workshop, participant))
+
+
+@bp.get("/w/<public_id>/p/mission")
+def mission(public_id: str):
+    """Render the mission draft or the agreed mission, for a live refresh."""
+    workshop, participant = _participant(public_id)
+    context = _phone_context(workshop, participant)
+    return render("participant/phone.html", "phone_mission", **context)
+
+
+@bp.post("/w/<public_id>/answers")
+def answer(public_id: str):
+    """Post an answer to the current question."""
+    workshop, participant = _participant(public_id)
+    form = ContributionForm()
+    db = get_db()
+    stage = models.current_stage(db, workshop)
+    if not form.validate_on_submit() or stage is None:
+        return _phone_reply(workshop, participant, 422, form=form)
+    try:
+        models.add_contribution(
+            db, workshop, stage, participant, form.body.data, form.detail.data, form.nonce.data
+        )
+    except Refused as refusal:
+        return _phone_reply(workshop, participant, 409, form=form, error=REFUSALS[refusal.reason]())
+    return _phone_reply(workshop, participant, 200, notice=gettext("Sent. Thank you!"))
+
+
+def _phone_reply(workshop: Workshop, participant: models.Participant, status: int, **overrides):
+    """Answer a phone's post: the refreshed stage for htmx, the page (or a redirect) otherwise."""
+    if status == 200 and not is_partial_request():
+        return redirect(url_for("participant.phone", public_id=workshop.public_id), 303)
+    context = _phone_context(workshop, participant, **overrides)
+    return render("participant/phone.html", "phone_stage", status=status, **context)
+
+
+def _own_contribution(workshop: Workshop, participant, contribution_id: int) -> Contribution:
+    contribution = models.get_contribution(get_db(), workshop, contribution_id)
+    mine = contribution is not None and contribution.participant_id == participant.id
+    return found(contribution if mine else None)
+
+
+@bp.route("/w/<public_id>/answers/<int:contribution_id>", methods=["GET", "POST"])
+def edit_answer(public_id: str, contribution_id: int):
+    """Change the wording of one of your own answers."""
+    workshop, participant = _participant(public_id)
+    contribution = _own_contribution(workshop, participant, contribution_id)
+    form = ContributionForm(obj=contribution)
+    error = None
+    if form.validate_on_submit():
+        try:
+            models.update_contribution(
+                get_db(), workshop, contribution, form.body.data, form.detail.data
+            )
+            return redirect(url_for("participant.phone", public_id=public_id), 303)
+        except Refused as refusal:
+            error = REFUSALS[refusal.reason]()
+    status = 422 if form.errors else (409 if error else 200)
+    stage = models.get_stage(get_db(), workshop, contribution.stage_id)
+    return render(
+        "participant/edit.html",
+        workshop=workshop,
+        contribution=contribution,
+        stage=stage,
+        form=form,
+        error=error,
+        status=status,
+    )
+
+
+@bp.post("/w/<public_id>/answers/<int:contribution_id>/delete")
+def delete_answer(public_id: str, contribution_id: int):
+    """Delete one of your own answers."""
+    workshop, participant = _participant(public_id)
+    contribution = _own_contribution(workshop, participant, contribution_id)
+    try:
+        models.delete_contribution(get_db(), workshop, contribution)
+    except Refused as refusal:
+        return _phone_reply(workshop, participant, 409, error=REFUSALS[refusal.reason]())
+    return _phone_reply(workshop, participant, 200, notice=gettext("Deleted."))

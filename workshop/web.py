@@ -1,0 +1,131 @@
+"""What every page shares: page-or-fragment rendering, headers, errors, template helpers."""
+
+from typing import NoReturn, TypeVar
+
+from flask import Flask, Response, abort, g, render_template, request
+from flask_babel import gettext
+from flask_wtf.csrf import CSRFError
+from jinja2_fragments.flask import render_block
+from werkzeug.exceptions import HTTPException
+
+T = TypeVar("T")
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "object-src 'none'",
+        "manifest-src 'self'",
+    ]
+)
+
+
+def is_partial_request() -> bool:
+    """Tell whether htmx asked for a fragment rather than a whole page."""
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-Boosted") != "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+def render(template: str, block: str | None = None, status: int = 200, **context: object):
+    """Render the whole page, or only ``block`` when htmx asks for a fragment."""
+    if block is not None and is_partial_request():
+        return render_block(template, block, **context), status
+    return render_template(template, **context), status
+
+
+def found(value: T | None) -> T:
+    """Return ``value``, or answer 404 when there is none."""
+    if value is None:
+        abort(404)
+    return value
+
+
+def refuse(status: int, message: str) -> NoReturn:
+    """Stop with a readable error page (or fragment) carrying ``message``."""
+    abort(Response(render_error(status, message), status))
+
+
+def render_error(status: int, message: str) -> str:
+    """Render the error page, or just its message for htmx."""
+    template = "error.html"
+    if is_partial_request():
+        return render_block(template, "error_message", status=status, message=message)
+    return render_template(template, status=status, message=message)
+
+
+def format_join_code(code: str) -> str:
+    """Show a join code in two easy-to-read groups: K7M-2P9."""
+    return f"{code[:3]}-{code[3:]}" if len(code) == 6 else code
+
+
+def _set_headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+    if request.is_secure:
+        response.headers["Strict-Transport-Security"] = "max-age=31536000"
+    response.vary.add("HX-Request")
+    if request.endpoint != "static":
+        response.headers.setdefault("Cache-Control", "no-store")
+    workshop = g.get("workshop")
+    if workshop is not None:
+        response.headers["Content-Language"] = workshop.language
+    if request.method == "POST" and response.status_code < 400:
+        from .live import get_hub
+
+        get_hub().poke()
+    return response
+
+
+def _handle_csrf(error: CSRFError):
+    message = gettext(
+        "Your session has expired or the form was incomplete. "
+        "Nothing was saved: go back, reload the page and send it again."
+    )
+    return render_error(400, message), 400
+
+
+def _handle_http(error: HTTPException):
+    messages = {
+        400: gettext("The request could not be understood."),
+        403: gettext("This page is only for the workshop's facilitator."),
+        404: gettext("There is nothing here. Check the link or the join code."),
+        405: gettext("That action is not available here."),
+        413: gettext("That was too much text to send at once."),
+        429: gettext("Too many attempts. Please wait a minute and try again."),
+    }
+    status = error.code or 500
+    message = messages.get(status, gettext("Something went wrong on our side."))
+    return render_error(status, message), status
+
+
+def init_app(app: Flask) -> None:
+    """Install headers, error pages and template helpers."""
+    app.after_request(_set_headers)
+    app.register_error_handler(CSRFError, _handle_csrf)
+    app.register_error_handler(HTTPException, _handle_http)
+    app.add_template_filter(format_join_code, "join_code")
+
+
+def external_url(endpoint: str, **values: object) -> str:
+    """Return an absolute URL, on WORKSHOP_BASE_URL when the operator set one."""
+    from flask import current_app, url_for
+
+    base = current_app.config.get("BASE_URL")
+    if base:
+        return base.rstrip("/") + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
