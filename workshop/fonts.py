@@ -61,6 +61,7 @@ def static_font(face: Face, cache_dir: Path | None = None) -> Path:
     try:
         with os.fdopen(handle, "wb") as stream:
             font.save(stream)
+        os.chmod(temporary, 0o644)
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -90,15 +91,13 @@ def font_face_css(cache_dir: Path | None = None) -> str:
 
 
 @cache
-def _covered(cache_dir: Path | None) -> frozenset[str]:
-    """Return the characters that every poster face maps to a glyph."""
+def covered_characters() -> frozenset[str]:
+    """Return the set of characters every poster face maps to a glyph."""
+    # Instancing keeps the cmap, so the packaged variable fonts answer without
+    # waiting for the (slow, first-run) static instances.
     covered: set[str] | None = None
-    for _, path in font_files(cache_dir):
-        cmap = {chr(code) for code in TTFont(path, lazy=True).getBestCmap()}
-        covered = cmap if covered is None else covered & cmap
+    for face in FACES:
+        cmap = TTFont(fontpkg.path(face.package, face.weight, face.style), lazy=True).getBestCmap()
+        chars = {chr(code) for code in cmap}
+        covered = chars if covered is None else covered & chars
     return frozenset(covered or ())
-
-
-def covered_characters(cache_dir: Path | None = None) -> frozenset[str]:
-    """Return the set of characters all poster fonts can draw."""
-    return _covered(cache_dir)

@@ -6,6 +6,7 @@ import unicodedata
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import FieldList, FormField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
 from .i18n import LANGUAGES
@@ -60,7 +61,7 @@ class CreateWorkshopForm(FlaskForm):
     )
     language = SelectField(
         _l("Workshop language"),
-        choices=list(LANGUAGES.items()),
+        choices=[SelectChoice(code, name) for code, name in LANGUAGES.items()],
         validate_choice=True,
     )
 

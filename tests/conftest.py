@@ -1,0 +1,80 @@
+"""Fixtures: an app on a fresh SQLite file, its clients, and helpers that build rows via models."""
+
+import pytest
+
+from workshop import create_app, models
+from workshop.db import connect
+from workshop.method import default_stages
+
+HX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "DATABASE": str(tmp_path / "credo.db"),
+            "EXPORTS_DIR": str(tmp_path / "exports"),
+            "WTF_CSRF_ENABLED": False,
+            "LIVE_POLL_SECONDS": 0.01,
+            "LIVE_HEARTBEAT_SECONDS": 0.2,
+        }
+    )
+    yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db(app):
+    database = connect(app.config["DATABASE"])
+    yield database
+    database.close()
+
+
+def make_workshop(db, title="Przychodnia Pod Lipami", language="pl"):
+    """Create a workshop with the default stages; return it and its facilitator secret."""
+    return models.create_workshop(db, title, language, default_stages(language))
+
+
+@pytest.fixture
+def workshop(app, db):
+    with app.app_context():
+        made, _token = make_workshop(db)
+    return made
+
+
+@pytest.fixture
+def facilitator(app, db, workshop):
+    """A test client holding a facilitator session for ``workshop``."""
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["facilitator"] = {
+            workshop.public_id: models.start_facilitator_session(db, workshop)
+        }
+    return client
+
+
+def join(client, workshop):
+    """Join ``workshop`` from a phone (a test client) through its QR link."""
+    response = client.get(f"/j/{workshop.join_token}")
+    assert response.status_code == 303
+    return response
+
+
+@pytest.fixture
+def phone(app, workshop):
+    """A test client that has joined ``workshop``."""
+    client = app.test_client()
+    join(client, workshop)
+    return client

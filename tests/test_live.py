@@ -1,0 +1,75 @@
+"""The SSE stream: what changed reaches every listener, and a reconnect catches up."""
+
+import itertools
+import threading
+
+from workshop import models
+from workshop.live import Topic, frames
+
+from .conftest import HX
+
+
+def read_until(chunks, needle: bytes, limit: int = 40) -> bytes:
+    """Read stream chunks until ``needle`` shows up (heartbeats keep this bounded)."""
+    seen = b""
+    for chunk in itertools.islice(chunks, limit):
+        seen += chunk
+        if needle in seen:
+            break
+    return seen
+
+
+def test_stream_refuses_strangers(client, workshop):
+    assert client.get(f"/w/{workshop.public_id}/live").status_code == 404
+    assert client.get(f"/w/{workshop.public_id}/live?k=wrong").status_code == 404
+
+
+def test_screen_stream_announces_a_phone_answer(client, phone, workshop):
+    response = client.get(f"/w/{workshop.public_id}/live?k={workshop.screen_token}")
+    assert response.mimetype == "text/event-stream"
+    assert response.headers["X-Accel-Buffering"] == "no"
+    chunks = response.iter_encoded()
+    assert next(chunks).startswith(b"retry:")
+    poster = threading.Thread(
+        target=phone.post,
+        args=(f"/w/{workshop.public_id}/answers",),
+        kwargs={"data": {"body": "Dla pacjentów"}, "headers": HX},
+    )
+    poster.start()
+    seen = read_until(chunks, b"event: contributions-changed")
+    poster.join()
+    response.close()
+    assert b"event: contributions-changed" in seen
+    assert b"id: " in seen
+
+
+def test_reconnect_with_last_event_id_replays_what_was_missed(
+    client, phone, workshop, db, facilitator
+):
+    start = models.latest_event_id(db, workshop)
+    phone.post(f"/w/{workshop.public_id}/answers", data={"body": "jeden"})
+    facilitator.post(f"/w/{workshop.public_id}/stage/next")
+    response = client.get(
+        f"/w/{workshop.public_id}/live?k={workshop.screen_token}",
+        headers={"Last-Event-ID": str(start)},
+    )
+    seen = read_until(response.iter_encoded(), b"event: stage-changed")
+    response.close()
+    assert b"event: contributions-changed" in seen
+    assert b"event: stage-changed" in seen
+
+
+def test_frames_say_each_kind_once_with_the_newest_id_last():
+    text = frames(
+        [(5, "contributions-changed"), (6, "stage-changed"), (7, "contributions-changed")]
+    )
+    assert text == (
+        "id: 6\nevent: stage-changed\ndata: 6\n\nid: 7\nevent: contributions-changed\ndata: 7\n\n"
+    )
+
+
+def test_topic_reports_a_gap_when_events_fell_out_of_its_ring():
+    topic = Topic(high=0)
+    topic.publish([(n, "contributions-changed") for n in range(1, 600)])
+    assert topic.wait_after(0, timeout=0) is None
+    assert [event[0] for event in topic.wait_after(597, timeout=0)] == [598, 599]
