@@ -40,7 +40,7 @@ static/vendor/.installed: package.json package-lock.json
 	touch $@
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile -q -d workshop/translations
+	$(BIN)/pybabel compile --statistics -d workshop/translations > /dev/null
 
 # Pango and HarfBuzz's subsetter, which WeasyPrint needs to draw and embed the poster's fonts.
 system-deps:

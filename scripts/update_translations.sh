@@ -24,29 +24,32 @@ for lang in pl en; do
     "$PYBABEL" -q update --init-missing --no-fuzzy-matching -i "$POT" -d "$DIR" -l "$lang"
 done
 
-# English: every empty msgstr becomes its msgid (plural: singular/plural forms).
+# English: every empty msgstr becomes its msgid (plurals: singular, then plural form).
+# Read and written with Babel's own PO code, so the file keeps pybabel's formatting.
 "$PYTHON" - "$DIR/en/LC_MESSAGES/messages.po" <<'PY'
 import sys
 
-import polib
+from babel.messages.pofile import read_po, write_po
 
-po = polib.pofile(sys.argv[1], wrapwidth=76)
+path = sys.argv[1]
+with open(path, "rb") as stream:
+    catalog = read_po(stream, locale="en")
 filled = 0
-for entry in po:
-    if entry.obsolete:
-        continue
-    if entry.msgid_plural:
-        forms = {0: entry.msgid, 1: entry.msgid_plural}
-        for index, text in forms.items():
-            if not entry.msgstr_plural.get(index):
-                entry.msgstr_plural[index] = text
-                filled += 1
-    elif not entry.msgstr:
-        entry.msgstr = entry.msgid
+for message in catalog:
+    if not message.id:
+        continue  # the header
+    if message.pluralizable:
+        sources = list(message.id) + [message.id[-1]] * catalog.num_plurals
+        forms = list(message.string) + [""] * (catalog.num_plurals - len(message.string))
+        message.string = tuple(form or sources[i] for i, form in enumerate(forms))
+        filled += forms.count("")
+    elif not message.string:
+        message.string = message.id
         filled += 1
-    if "fuzzy" in entry.flags:
-        entry.flags.remove("fuzzy")
-po.save()
+    message.flags.discard("fuzzy")
+if filled:
+    with open(path, "wb") as stream:
+        write_po(stream, catalog, width=76)
 print(f"en: filled {filled} empty msgstr")
 PY
 

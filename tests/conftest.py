@@ -1,12 +1,38 @@
 """Fixtures: an app on a fresh SQLite file, its clients, and helpers that build rows via models."""
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
-from workshop import create_app, models
+from workshop import babel, create_app, models
 from workshop.db import connect
 from workshop.method import default_stages
 
 HX = {"HX-Request": "true"}
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogues():
+    """Compile the .mo files from the .po files under test, so no stale build is used."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "-q",
+            "compile",
+            "-d",
+            "workshop/translations",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    # Flask-Babel caches catalogues on the process-wide Babel object: let the fresh ones load.
+    vars(babel).pop("domain_instance", None)
 
 
 @pytest.fixture

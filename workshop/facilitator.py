@@ -230,8 +230,8 @@ def agreement_problems(mission: str, principle_count: int) -> list[str]:
     if words < low:
         problems.append(
             ngettext(
-                "The mission needs at least %(min)d words; it has %(num)d.",
-                "The mission needs at least %(min)d words; it has %(num)d.",
+                "The mission needs at least %(min)d words; it has %(num)d word.",
+                "The mission needs at least %(min)d words; it has %(num)d words.",
                 words,
                 min=low,
             )

@@ -50,16 +50,15 @@ def static_font(face: Face, cache_dir: Path | None = None) -> Path:
     if target.exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    font = TTFont(source)
-    if "fvar" in font:
-        font = instancer.instantiateVariableFont(
-            font, {"wght": face.weight}, updateFontNames=True, static=True
-        )
     # Several workers may instance the same face at once: each writes its own
     # temporary file and the last rename wins with an identical, complete file.
     handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
     try:
-        with os.fdopen(handle, "wb") as stream:
+        with TTFont(source) as font, os.fdopen(handle, "wb") as stream:
+            if "fvar" in font:
+                instancer.instantiateVariableFont(
+                    font, {"wght": face.weight}, inplace=True, updateFontNames=True, static=True
+                )
             font.save(stream)
         os.chmod(temporary, 0o644)
         os.replace(temporary, target)
@@ -97,7 +96,7 @@ def covered_characters() -> frozenset[str]:
     # waiting for the (slow, first-run) static instances.
     covered: set[str] | None = None
     for face in FACES:
-        cmap = TTFont(fontpkg.path(face.package, face.weight, face.style), lazy=True).getBestCmap()
-        chars = {chr(code) for code in cmap}
+        with TTFont(fontpkg.path(face.package, face.weight, face.style), lazy=True) as font:
+            chars = {chr(code) for code in font.getBestCmap()}
         covered = chars if covered is None else covered & chars
     return frozenset(covered or ())

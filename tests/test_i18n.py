@@ -1,0 +1,152 @@
+"""Translations: complete, up to date with the source, and rendered in the workshop's language."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import polib
+import pytest
+from flask_babel import force_locale, ngettext
+
+from workshop import create_app, models
+from workshop.method import default_stages
+
+ROOT = Path(__file__).resolve().parent.parent
+TRANSLATIONS = ROOT / "workshop" / "translations"
+NPLURALS = {"pl": 3, "en": 2}
+PL_PLURAL_FORMS = (
+    "nplurals=3; plural=(n==1 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2);"
+)
+PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]")
+PYBABEL = [sys.executable, "-m", "babel.messages.frontend"]
+
+
+def catalogue(language: str) -> polib.POFile:
+    return polib.pofile(str(TRANSLATIONS / language / "LC_MESSAGES" / "messages.po"))
+
+
+def live_entries(po: polib.POFile) -> list[polib.POEntry]:
+    return [entry for entry in po if not entry.obsolete]
+
+
+@pytest.mark.parametrize("language", sorted(NPLURALS))
+def test_every_entry_is_translated_and_not_fuzzy(language):
+    po = catalogue(language)
+    entries = live_entries(po)
+    assert len(entries) > 50
+    untranslated = [entry.msgid for entry in entries if not entry.translated()]
+    fuzzy = [entry.msgid for entry in entries if "fuzzy" in entry.flags]
+    assert untranslated == []
+    assert fuzzy == []
+    assert "fuzzy" not in po.metadata_as_entry().flags
+
+
+@pytest.mark.parametrize("language", sorted(NPLURALS))
+def test_plural_entries_have_every_form(language):
+    po = catalogue(language)
+    nplurals = NPLURALS[language]
+    assert f"nplurals={nplurals};" in po.metadata["Plural-Forms"]
+    plurals = [entry for entry in live_entries(po) if entry.msgid_plural]
+    assert plurals, "the source uses ngettext, so the catalogue must have plural entries"
+    for entry in plurals:
+        assert sorted(entry.msgstr_plural) == list(range(nplurals)), entry.msgid
+        assert all(entry.msgstr_plural.values()), entry.msgid
+
+
+def test_polish_plural_rule():
+    assert catalogue("pl").metadata["Plural-Forms"] == PL_PLURAL_FORMS
+
+
+@pytest.mark.parametrize("language", sorted(NPLURALS))
+def test_placeholders_are_kept(language):
+    for entry in live_entries(catalogue(language)):
+        expected = set(PLACEHOLDER.findall(entry.msgid))
+        if entry.msgid_plural:
+            expected |= set(PLACEHOLDER.findall(entry.msgid_plural))
+            translations = list(entry.msgstr_plural.values())
+        else:
+            translations = [entry.msgstr]
+        for text in translations:
+            assert set(PLACEHOLDER.findall(text)) == expected, (entry.msgid, text)
+
+
+def test_catalogues_are_up_to_date_with_the_source(tmp_path):
+    """Same extraction as scripts/update_translations.sh: a new string fails until translated."""
+    pot = tmp_path / "messages.pot"
+    subprocess.run(
+        [*PYBABEL, "-q", "extract", "-F", "babel.cfg", "-k", "_l", "-o", str(pot), "."],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    source = {(entry.msgid, entry.msgid_plural) for entry in polib.pofile(str(pot))}
+    assert len(source) > 50, "extraction found almost nothing: check babel.cfg"
+    assert ("Why do we exist?", "") in source
+    assert ("Your answer", "") in source  # lazy_gettext as _l in forms.py
+    for language in NPLURALS:
+        present = {(entry.msgid, entry.msgid_plural) for entry in live_entries(catalogue(language))}
+        missing = sorted(source - present)
+        assert missing == [], (
+            f"{language}: run scripts/update_translations.sh and translate: {missing}"
+        )
+
+
+@pytest.fixture
+def plain_app(tmp_path):
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "DATABASE": str(tmp_path / "t.db"),
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("n", "expected"),
+    [
+        (0, "Dołączyło 0 osób"),
+        (1, "Dołączyła 1 osoba"),
+        (2, "Dołączyły 2 osoby"),
+        (4, "Dołączyły 4 osoby"),
+        (5, "Dołączyło 5 osób"),
+        (12, "Dołączyło 12 osób"),
+        (22, "Dołączyły 22 osoby"),
+        (112, "Dołączyło 112 osób"),
+    ],
+)
+def test_polish_plurals_render(plain_app, n, expected):
+    with plain_app.test_request_context(), force_locale("pl"):
+        text = ngettext("%(num)d person has joined", "%(num)d people have joined", n)
+    assert text == expected
+
+
+def test_english_plurals_render(plain_app):
+    with plain_app.test_request_context(), force_locale("en"):
+        one = ngettext("%(num)d person has joined", "%(num)d people have joined", 1)
+        many = ngettext("%(num)d person has joined", "%(num)d people have joined", 22)
+    assert (one, many) == ("1 person has joined", "22 people have joined")
+
+
+def test_polish_workshop_screen_is_polish(client, workshop):
+    response = client.get(f"/s/{workshop.screen_token}")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert '<html lang="pl"' in page
+    assert "Po co jesteśmy?" in page
+    assert "Kod dołączenia" in page
+    assert "Why do we exist?" not in page
+
+
+def test_english_workshop_screen_is_english(app, client, db):
+    with app.app_context():
+        made, _token = models.create_workshop(db, "Clinic", "en", default_stages("en"))
+    response = client.get(f"/s/{made.screen_token}")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert '<html lang="en"' in page
+    assert "Why do we exist?" in page
+    assert "Join code" in page
+    assert "Po co jesteśmy?" not in page
