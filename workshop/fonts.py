@@ -54,7 +54,7 @@ def static_font(face: Face, cache_dir: Path | None = None) -> Path:
     # temporary file and the last rename wins with an identical, complete file.
     handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
     try:
-        with TTFont(source) as font, os.fdopen(handle, "wb") as stream:
+        with TTFont(source, recalcTimestamp=False) as font, os.fdopen(handle, "wb") as stream:
             if "fvar" in font:
                 instancer.instantiateVariableFont(
                     font, {"wght": face.weight}, inplace=True, updateFontNames=True, static=True
@@ -69,14 +69,9 @@ def static_font(face: Face, cache_dir: Path | None = None) -> Path:
 
 
 @cache
-def _font_files(cache_dir: Path | None) -> tuple[tuple[Face, Path], ...]:
-    """Return every poster face with its static file, instancing what is missing."""
-    return tuple((face, static_font(face, cache_dir)) for face in FACES)
-
-
 def font_files(cache_dir: Path | None = None) -> tuple[tuple[Face, Path], ...]:
-    """Return every poster face paired with the path of its static instance."""
-    return _font_files(cache_dir)
+    """Return every poster face paired with its static instance, instancing what is missing."""
+    return tuple((face, static_font(face, cache_dir)) for face in FACES)
 
 
 def font_face_css(cache_dir: Path | None = None) -> str:

@@ -189,7 +189,7 @@ def unsupported_characters(text: str) -> set[str]:
 def render_poster(text: PosterText, size: str = "a3", orientation: str = "portrait") -> bytes:
     """Render the poster as a one-page PDF at the largest type that fits; needs an app context."""
     width, height = page_size(size, orientation)
-    poster = _prepare(text)
+    poster = _prepare(text, landscape=width > height)
     renderer = _renderer()
     geometry = Geometry(width, height)
     with renderer.lock, force_locale(text.language):
@@ -198,8 +198,8 @@ def render_poster(text: PosterText, size: str = "a3", orientation: str = "portra
 
         def measure(font_pt: float) -> float:
             doc = renderer.layout(poster, Geometry(width, height, measuring=True), font_pt, 0)
-            x1, y1, x2, y2 = doc.pages[0].anchors["content"]
-            measured[font_pt] = y2 - y1
+            _, top, _, bottom = doc.pages[0].anchors["content"]
+            measured[font_pt] = bottom - top
             return measured[font_pt]
 
         target = geometry.text_height * PX_PER_MM
@@ -211,7 +211,14 @@ def render_poster(text: PosterText, size: str = "a3", orientation: str = "portra
         return doc.write_pdf(pdf_variant="pdf/ua-1")
 
 
-def _prepare(text: PosterText) -> dict[str, Any]:
+def _column_count(principles: int, landscape: bool) -> int:
+    """Return how many columns the principles take: two from seven, three on a wide page."""
+    if principles < TWO_COLUMNS_FROM:
+        return 2 if landscape and principles >= 4 else 1
+    return 3 if landscape else 2
+
+
+def _prepare(text: PosterText, landscape: bool = False) -> dict[str, Any]:
     """Clean, check and typeset the user's text into the template's context."""
     team = clean_text(text.team)
     mission = clean_text(text.mission)
@@ -233,10 +240,10 @@ def _prepare(text: PosterText) -> dict[str, Any]:
         (number, typeset(name, language), typeset(line, language))
         for number, (name, line) in enumerate(principles, start=1)
     ]
-    half = math.ceil(len(numbered) / 2)
-    columns = [numbered] if len(numbered) < TWO_COLUMNS_FROM else [numbered[:half], numbered[half:]]
+    step = math.ceil(len(numbered) / _column_count(len(numbered), landscape))
+    columns = [numbered[start : start + step] for start in range(0, len(numbered), step)]
     return {
-        "team": team,
+        "team": typeset(team, language),
         "mission": typeset(mission, language),
         "language": language,
         "created": text.date.isoformat(),

@@ -41,11 +41,12 @@
     draftFields(form).forEach(function (field) { values[field.name] = field.value; });
     sessionStorage.setItem(form.dataset.draftKey, JSON.stringify(values));
   });
-  document.addEventListener("htmx:afterRequest", function (event) {
-    var form = event.detail.elt;
-    if (form.matches && form.matches("form[data-draft-key]") && event.detail.successful &&
+  // Clear a sent draft before the fresh form is swapped in (htmx:load would restore it).
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var source = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (source && source.matches && source.matches("form[data-draft-key]") &&
         event.detail.xhr.status < 300) {
-      sessionStorage.removeItem(form.dataset.draftKey);
+      sessionStorage.removeItem(source.dataset.draftKey);
     }
   });
   function reportNotSent(event) {

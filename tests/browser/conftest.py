@@ -52,12 +52,20 @@ CHROMIUM_ARGS = [
 ]
 
 START_TIMEOUT = 20.0  # seconds for gunicorn to answer "/"
-STOP_TIMEOUT = 5.0
+STOP_TIMEOUT = 10.0  # gunicorn's graceful_timeout is 5 s; open SSE streams use all of it
 CLI_TIMEOUT = 30.0
 
 # Console errors tolerated everywhere. Chromium asks every page for /favicon.ico, which
 # the app does not serve (404): a cosmetic gap, reported, not a JS error.
 ALWAYS_ALLOWED = [re.compile(r"^Failed to load resource: .* 404 .*/favicon\.ico\)$")]
+
+# Tell the console which directive blocked what, and where (Chromium's own message omits it).
+CSP_REPORTER = """
+document.addEventListener("securitypolicyviolation", (e) => console.warn(
+  "Content Security Policy violation (reported): " + e.violatedDirective + " blocked " +
+  (e.blockedURI || "inline") + " sample=" + JSON.stringify(e.sample) + " at " +
+  e.sourceFile + ":" + e.lineNumber + ":" + e.columnNumber));
+"""
 
 PHONE = {
     "viewport": {"width": 390, "height": 844},
@@ -255,6 +263,7 @@ class Room:
         context.set_default_timeout(5_000)
         context.set_default_navigation_timeout(10_000)
         self.contexts.append(context)
+        context.add_init_script(CSP_REPORTER)
         page = context.new_page()
         self.watch(page, label or f"{kind}{len(self.contexts)}")
         page.goto(url)
