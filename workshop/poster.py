@@ -243,7 +243,9 @@ def _prepare(text: PosterText, landscape: bool = False) -> dict[str, Any]:
     step = math.ceil(len(numbered) / _column_count(len(numbered), landscape))
     columns = [numbered[start : start + step] for start in range(0, len(numbered), step)]
     return {
-        "team": typeset(team, language),
+        "team": team,
+        "kicker": typeset(team, language),
+        "description": mission,
         "mission": typeset(mission, language),
         "language": language,
         "created": text.date.isoformat(),
