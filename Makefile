@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export HOST PORT
 
-.PHONY: run test lint bench install assets translations system-deps system-test-deps clean
+.PHONY: run test lint bench install assets translations fonts system-deps system-test-deps clean
 
 run: install
 	$(BIN)/workshop serve --host $(HOST) --port $(PORT)
@@ -21,7 +21,7 @@ lint: install
 bench: install
 	$(BIN)/python -m bench
 
-install: system-deps $(VENV)/.installed assets translations
+install: system-deps $(VENV)/.installed assets translations fonts
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ static/vendor/.installed: package.json package-lock.json
 
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile --statistics -d workshop/translations > /dev/null
+
+# The poster's static font instances, made once from the pinned fontpkg-* wheels
+# (about 25 s the first time), so the first poster download isn't the slow one.
+fonts: $(VENV)/.installed
+	$(BIN)/python -c "from workshop import fonts; fonts.font_files()"
 
 # Pango and HarfBuzz's subsetter, which WeasyPrint needs to draw and embed the poster's fonts.
 system-deps:
