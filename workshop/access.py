@@ -1,6 +1,7 @@
 """Who is asking: the facilitator, a participant's phone, or the projector screen."""
 
 from flask import g, session
+from flask_babel import gettext
 
 from . import models
 from .db import get_db
@@ -31,8 +32,6 @@ def is_facilitator(workshop: Workshop) -> bool:
 
 def facilitator_workshop(public_id: str) -> Workshop:
     """Load the workshop, refusing anyone who is not its facilitator."""
-    from flask_babel import gettext
-
     workshop = load_workshop(public_id)
     if not is_facilitator(workshop):
         refuse(403, gettext("This page is only for the workshop's facilitator."))

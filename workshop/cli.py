@@ -132,8 +132,10 @@ def create(title: str, language: str, as_json: bool) -> None:
 )
 def export(workshop_id: str, fmt: str, output: Path) -> None:
     """Export a workshop's poster (PDF) or its full record (JSON)."""
+    from flask_babel import force_locale
+
     from .exports import workshop_json, write_poster
-    from .facilitator import agreement_problems
+    from .poster import PosterError
 
     app = _app()
     with app.app_context():
@@ -148,18 +150,9 @@ def export(workshop_id: str, fmt: str, output: Path) -> None:
             else:
                 output.write_text(text + "\n", encoding="utf-8")
             return
-        from flask_babel import force_locale
-
-        from .poster import PosterError
-
-        with force_locale(workshop.language):
-            problems = agreement_problems(
-                workshop.mission, len(models.list_principles(db, workshop))
-            )
-        if problems:
-            raise click.ClickException(" ".join(problems))
         try:
-            pdf, kept = write_poster(db, workshop, app.config["EXPORTS_DIR"])
+            with force_locale(workshop.language):
+                pdf, kept = write_poster(db, workshop, app.config["EXPORTS_DIR"])
         except PosterError as error:
             raise click.ClickException(str(error)) from error
         output.write_bytes(pdf)

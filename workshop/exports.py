@@ -37,9 +37,16 @@ def _slug(text: str) -> str:
 
 
 def write_poster(db: Database, workshop: Workshop, exports_dir: str) -> tuple[bytes, Path]:
-    """Render the poster, keep a copy in exports/, and return its bytes and path."""
-    from .poster import render_poster
+    """Render the poster, keep a copy in exports/, and return its bytes and path.
 
+    Raises PosterError, in the caller's language, when the mission or principles
+    are not ready to print.
+    """
+    from .poster import PosterError, render_poster
+
+    problems = agreement_problems(workshop.mission, len(models.list_principles(db, workshop)))
+    if problems:
+        raise PosterError(" ".join(problems))
     pdf = render_poster(poster_text(db, workshop))
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     path = Path(exports_dir) / f"{workshop.public_id}-{_slug(workshop.title)}-poster-{stamp}.pdf"
@@ -60,12 +67,8 @@ def poster(public_id: str) -> Response:
     from .poster import PosterError
 
     workshop = facilitator_workshop(public_id)
-    db = get_db()
-    problems = agreement_problems(workshop.mission, len(models.list_principles(db, workshop)))
-    if problems:
-        refuse(422, " ".join(problems))
     try:
-        pdf, path = write_poster(db, workshop, current_app.config["EXPORTS_DIR"])
+        pdf, path = write_poster(get_db(), workshop, current_app.config["EXPORTS_DIR"])
     except PosterError as error:
         refuse(422, str(error))
     return Response(

@@ -1,7 +1,7 @@
 """The facilitator's pages: create a workshop, drive its stages, agree the mission."""
 
 from flask import Blueprint, redirect, request, session, url_for
-from flask_babel import gettext, ngettext
+from flask_babel import get_locale, gettext, ngettext
 
 from . import models
 from .access import facilitator_workshop, remember_facilitator
@@ -16,7 +16,7 @@ from .forms import (
 )
 from .method import default_stages
 from .models import Refused, Workshop
-from .web import external_url, found, render
+from .web import external_url, found, is_partial_request, render
 
 bp = Blueprint("facilitator", __name__)
 
@@ -42,8 +42,6 @@ def index():
 
 
 def _browser_language() -> str:
-    from flask_babel import get_locale
-
     return str(get_locale())
 
 
@@ -115,8 +113,6 @@ def people(public_id: str):
 
 def _after_change(workshop: Workshop, **overrides: object):
     """Answer a facilitator's change: the refreshed controls for htmx, a redirect otherwise."""
-    from .web import is_partial_request
-
     if not is_partial_request():
         return redirect(url_for("facilitator.control", public_id=workshop.public_id), 303)
     fresh = models.get_workshop_by_id(get_db(), workshop.id)

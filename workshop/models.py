@@ -127,7 +127,7 @@ def normalize_join_code(text: str) -> str:
 def _new_join_code(db: Database) -> str:
     """Draw a join code that no open workshop uses."""
     while True:
-        code = "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(6))
+        code = "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
         taken = db.query("select 1 from workshops where join_code = ? and status = 'open'", [code])
         if not list(taken):
             return code
