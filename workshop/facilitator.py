@@ -12,11 +12,19 @@ from .forms import (
     CreateWorkshopForm,
     JoinForm,
     MissionForm,
+    OnBehalfAnswerForm,
+    OnBehalfDotForm,
+    PersonForm,
     PrinciplesForm,
+    ThemeForm,
+    TimerForm,
+    VotingForm,
+    form_errors,
 )
-from .method import default_stages
+from .method import template_stages
 from .models import Refused, Workshop
 from .web import external_url, found, is_partial_request, render
+from .words import frequent_words
 
 bp = Blueprint("facilitator", __name__)
 
@@ -32,7 +40,10 @@ def index():
         form.language.data = _browser_language()
     if form.validate_on_submit():
         workshop, admin_token = models.create_workshop(
-            get_db(), form.title.data, form.language.data, default_stages(form.language.data)
+            get_db(),
+            form.title.data,
+            form.language.data,
+            template_stages(form.template.data, form.language.data),
         )
         remember_facilitator(workshop, models.start_facilitator_session(get_db(), workshop))
         session["new_admin_link"] = external_url("facilitator.claim", token=admin_token)
@@ -53,31 +64,63 @@ def claim(token: str):
     return redirect(url_for("facilitator.control", public_id=workshop.public_id), 303)
 
 
-def _control_context(workshop: Workshop, **overrides: object) -> dict:
+def control_context(workshop: Workshop, **overrides: object) -> dict:
+    """Gather everything the control page shows; ``overrides`` carry forms with errors."""
     db = get_db()
     principles = models.list_principles(db, workshop)
+    stage = models.current_stage(db, workshop)
+    people = models.list_participants(db, workshop)
+    present = [p for p in people if p.removed_at is None]
     context = {
         "workshop": workshop,
         "stages": models.list_stages(db, workshop),
-        "stage": models.current_stage(db, workshop),
-        "contributions": [],
+        "stage": stage,
+        "board": None,
+        "voters": (0, 0),
+        "words": [],
         "answers": models.answers_by_stage(db, workshop),
-        "people": models.count_participants(db, workshop),
+        "people": len(present),
+        "people_list": people,
+        "phoneless": [p for p in present if p.added_by_facilitator],
         "principles": principles,
         "mission_form": MissionForm(formdata=None, mission=workshop.mission),
         "principles_form": _principles_form(principles),
         "action_form": ActionForm(),
+        "voting_form": VotingForm(
+            formdata=None, prefix="voting", budget=stage.vote_budget if stage else 3
+        ),
+        "timer_form": TimerForm(formdata=None, prefix="timer"),
+        "theme_form": ThemeForm(formdata=None, prefix="theme"),
+        "person_form": PersonForm(formdata=None, prefix="person"),
+        "behalf_answer_form": OnBehalfAnswerForm(formdata=None, prefix="behalf"),
         "agree_errors": [],
         "saved": None,
         "exports": models.list_exports(db, workshop),
         "join_url": external_url("participant.join_by_token", token=workshop.join_token),
         "screen_url": external_url("screen.show", token=workshop.screen_token),
     }
-    stage = context["stage"]
     if stage is not None and stage.takes_answers:
-        context["contributions"] = models.list_contributions(db, stage)
+        board = models.stage_board(db, workshop, stage, for_room=False)
+        context["board"] = board
+        context["voters"] = models.count_voters(db, stage)
+        context["words"] = frequent_words(
+            card.body + " " + card.detail for card in board.cards if card.contribution.is_visible
+        )
     context.update(overrides)
+    _fill_behalf_pickers(context)
     return context
+
+
+def _fill_behalf_pickers(context: dict) -> None:
+    """Offer the people without a phone, and the answers, in the on-behalf forms."""
+    people = [(p.id, p.display_name) for p in context["phoneless"]]
+    answer = context["behalf_answer_form"]
+    answer.person.choices = [(0, gettext("No one in particular"))] + people
+    dot = OnBehalfDotForm(formdata=None, prefix="dot")
+    dot.person.choices = people
+    board = context["board"]
+    dot.answer.choices = [(c.id, c.body[:60]) for c in board.cards] if board else []
+    context["behalf_dot_form"] = dot
 
 
 def _principles_form(principles: list[models.Principle], extra: int = 2) -> PrinciplesForm:
@@ -94,24 +137,24 @@ def control(public_id: str):
     """Show the facilitator's control page."""
     workshop = facilitator_workshop(public_id)
     admin_link = session.pop("new_admin_link", None)
-    return render("facilitator/control.html", admin_link=admin_link, **_control_context(workshop))
+    return render("facilitator/control.html", admin_link=admin_link, **control_context(workshop))
 
 
 @bp.get("/w/<public_id>/control/board")
 def board(public_id: str):
     """Render the current stage's answers, for a live refresh."""
     workshop = facilitator_workshop(public_id)
-    return render("facilitator/control.html", "control_board", **_control_context(workshop))
+    return render("facilitator/control.html", "control_board", **control_context(workshop))
 
 
 @bp.get("/w/<public_id>/control/people")
 def people(public_id: str):
     """Render how many people have joined, for a live refresh."""
     workshop = facilitator_workshop(public_id)
-    return render("facilitator/control.html", "participant_count", **_control_context(workshop))
+    return render("facilitator/control.html", "participant_count", **control_context(workshop))
 
 
-def _after_change(workshop: Workshop, **overrides: object):
+def after_change(workshop: Workshop, **overrides: object):
     """Answer a facilitator's change: the refreshed controls for htmx, a redirect otherwise."""
     if not is_partial_request():
         return redirect(url_for("facilitator.control", public_id=workshop.public_id), 303)
@@ -122,7 +165,7 @@ def _after_change(workshop: Workshop, **overrides: object):
         "control_main",
         status=status,
         admin_link=None,
-        **_control_context(fresh, **overrides),
+        **control_context(fresh, **overrides),
     )
 
 
@@ -132,7 +175,7 @@ def go_to_stage(public_id: str, stage_id: int):
     workshop = facilitator_workshop(public_id)
     stage = found(models.get_stage(get_db(), workshop, stage_id))
     models.move_to_stage(get_db(), workshop, stage)
-    return _after_change(workshop)
+    return after_change(workshop)
 
 
 @bp.post("/w/<public_id>/stage/<any(next, previous):direction>")
@@ -142,7 +185,7 @@ def step_stage(public_id: str, direction: str):
     stage = models.neighbour_stage(get_db(), workshop, 1 if direction == "next" else -1)
     if stage is not None:
         models.move_to_stage(get_db(), workshop, stage)
-    return _after_change(workshop)
+    return after_change(workshop)
 
 
 @bp.post("/w/<public_id>/mission")
@@ -151,12 +194,12 @@ def save_mission(public_id: str):
     workshop = facilitator_workshop(public_id)
     form = MissionForm()
     if not form.validate_on_submit():
-        return _after_change(workshop, mission_form=form, agree_errors=_errors(form))
+        return after_change(workshop, mission_form=form, agree_errors=form_errors(form))
     try:
         models.save_mission(get_db(), workshop, form.mission.data)
     except Refused:
-        return _after_change(workshop, agree_errors=[_agreed_locked()])
-    return _after_change(workshop, saved="mission")
+        return after_change(workshop, agree_errors=[_agreed_locked()])
+    return after_change(workshop, saved="mission")
 
 
 @bp.post("/w/<public_id>/principles")
@@ -165,14 +208,14 @@ def save_principles(public_id: str):
     workshop = facilitator_workshop(public_id)
     form = PrinciplesForm()
     if not form.validate_on_submit():
-        return _after_change(workshop, principles_form=form, agree_errors=_errors(form))
+        return after_change(workshop, principles_form=form, agree_errors=form_errors(form))
     try:
         models.replace_principles(get_db(), workshop, form.pairs())
     except Refused:
-        return _after_change(workshop, agree_errors=[_agreed_locked()])
+        return after_change(workshop, agree_errors=[_agreed_locked()])
     principles = models.list_principles(get_db(), workshop)
     extra = 3 if "add_row" in request.form else 2
-    return _after_change(
+    return after_change(
         workshop, principles_form=_principles_form(principles, extra), saved="principles"
     )
 
@@ -186,13 +229,13 @@ def adopt_principle(public_id: str, contribution_id: int):
     pairs = [(p.name, p.line) for p in models.list_principles(db, workshop)]
     if len(pairs) >= MAX_PRINCIPLES:
         message = gettext("There can be at most %(max)d principles.", max=MAX_PRINCIPLES)
-        return _after_change(workshop, agree_errors=[message])
+        return after_change(workshop, agree_errors=[message])
     pairs.append((contribution.body[:40], contribution.detail[:160]))
     try:
         models.replace_principles(db, workshop, pairs)
     except Refused:
-        return _after_change(workshop, agree_errors=[_agreed_locked()])
-    return _after_change(workshop, saved="principles")
+        return after_change(workshop, agree_errors=[_agreed_locked()])
+    return after_change(workshop, saved="principles")
 
 
 @bp.post("/w/<public_id>/agree")
@@ -202,12 +245,12 @@ def agree(public_id: str):
     db = get_db()
     problems = agreement_problems(workshop.mission, len(models.list_principles(db, workshop)))
     if problems:
-        return _after_change(workshop, agree_errors=problems)
+        return after_change(workshop, agree_errors=problems)
     models.mark_agreed(db, workshop)
     final = [stage for stage in models.list_stages(db, workshop) if stage.kind == "agreed"]
     if final:
         models.move_to_stage(db, workshop, final[-1])
-    return _after_change(workshop)
+    return after_change(workshop)
 
 
 @bp.post("/w/<public_id>/reopen")
@@ -215,7 +258,7 @@ def reopen(public_id: str):
     """Unlock the agreed mission for more drafting."""
     workshop = facilitator_workshop(public_id)
     models.mark_agreed(get_db(), workshop, agreed=False)
-    return _after_change(workshop)
+    return after_change(workshop)
 
 
 def agreement_problems(mission: str, principle_count: int) -> list[str]:
@@ -251,23 +294,6 @@ def agreement_problems(mission: str, principle_count: int) -> list[str]:
             )
         )
     return problems
-
-
-def _errors(form) -> list[str]:
-    messages: list[str] = []
-
-    def collect(errors: object) -> None:
-        if isinstance(errors, dict):
-            for value in errors.values():
-                collect(value)
-        elif isinstance(errors, list):
-            for value in errors:
-                collect(value)
-        elif errors:
-            messages.append(str(errors))
-
-    collect(form.errors)
-    return messages
 
 
 def _agreed_locked() -> str:

@@ -5,12 +5,35 @@ import unicodedata
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import FieldList, FormField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    FieldList,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Regexp, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Regexp,
+    ValidationError,
+)
 
 from .i18n import LANGUAGES
-from .models import JOIN_CODE_ALPHABET, JOIN_CODE_LENGTH, normalize_join_code
+from .method import TEMPLATES
+from .models import (
+    JOIN_CODE_ALPHABET,
+    JOIN_CODE_LENGTH,
+    TIMER_SECONDS_RANGE,
+    VOTE_BUDGET_RANGE,
+    normalize_join_code,
+)
 
 ANSWER_MAX = 280
 MISSION_MAX = 1200
@@ -62,6 +85,12 @@ class CreateWorkshopForm(FlaskForm):
     language = SelectField(
         _l("Workshop language"),
         choices=[SelectChoice(code, name) for code, name in LANGUAGES.items()],
+        validate_choice=True,
+    )
+    template = SelectField(
+        _l("Workshop plan"),
+        choices=[SelectChoice(key, label) for key, label in TEMPLATES.items()],
+        default="mission",
         validate_choice=True,
     )
 
@@ -134,3 +163,107 @@ class PrinciplesForm(FlaskForm):
             for entry in self.principles
             if entry.form.name.data
         ]
+
+
+STAGE_TITLE_MAX = 120
+STAGE_PROMPT_MAX = 280
+THEME_NAME_MAX = 60
+PERSON_NAME_MAX = 40
+
+
+class VotingForm(FlaskForm):
+    budget = IntegerField(
+        _l("Dots per person"),
+        default=3,
+        validators=[
+            InputRequired(_l("Choose how many dots each person gets.")),
+            NumberRange(*VOTE_BUDGET_RANGE, message=_l("Choose between %(min)d and %(max)d.")),
+        ],
+    )
+    one_per_answer = BooleanField(_l("At most one dot per answer"))
+
+
+class TimerForm(FlaskForm):
+    minutes = IntegerField(
+        _l("Minutes"),
+        default=3,
+        validators=[
+            InputRequired(_l("Choose how many minutes.")),
+            NumberRange(
+                1, TIMER_SECONDS_RANGE[1] // 60, message=_l("Choose between %(min)d and %(max)d.")
+            ),
+        ],
+    )
+    close_on_expiry = BooleanField(_l("Close answering when time is up"))
+
+
+class ThemeForm(FlaskForm):
+    name = StringField(
+        _l("Theme name"),
+        filters=[clean_line],
+        validators=[DataRequired(_l("Name the theme.")), _length(1, THEME_NAME_MAX)],
+    )
+
+
+class MergeForm(FlaskForm):
+    target = SelectField(_l("Merge into"), coerce=int, validate_choice=False)
+
+
+class CardThemeForm(FlaskForm):
+    theme = SelectField(_l("Theme"), coerce=int, validate_choice=False)
+
+
+class PersonForm(FlaskForm):
+    name = StringField(
+        _l("Name of a person without a phone"),
+        filters=[clean_line],
+        validators=[DataRequired(_l("Enter a name.")), _length(1, PERSON_NAME_MAX)],
+    )
+
+
+class OnBehalfAnswerForm(ContributionForm):
+    person = SelectField(_l("On behalf of"), coerce=int, validate_choice=False)
+
+
+class OnBehalfDotForm(FlaskForm):
+    person = SelectField(_l("Dot for"), coerce=int, validate_choice=False)
+    answer = SelectField(_l("On the answer"), coerce=int, validate_choice=False)
+
+
+class StageForm(FlaskForm):
+    title = StringField(
+        _l("Question"),
+        filters=[clean_line],
+        validators=[DataRequired(_l("Write the question.")), _length(1, STAGE_TITLE_MAX)],
+    )
+    prompt = TextAreaField(
+        _l("Help text under the question (optional)"),
+        filters=[clean_line],
+        validators=[_length(0, STAGE_PROMPT_MAX)],
+    )
+
+
+class CloneForm(FlaskForm):
+    title = StringField(
+        _l("Name of the new workshop"),
+        filters=[clean_line],
+        validators=[DataRequired(_l("Enter your team's name.")), _length(1, 120)],
+    )
+
+
+def form_errors(form) -> list[str]:
+    """Flatten a form's errors, nested ones included, into a list of messages."""
+    messages: list[str] = []
+
+    def collect(errors: object) -> None:
+        if isinstance(errors, dict):
+            for value in errors.values():
+                collect(value)
+        elif isinstance(errors, list):
+            for value in errors:
+                collect(value)
+        elif errors:
+            messages.append(str(errors))
+
+    collect(form.errors)
+    return messages

@@ -1,36 +1,92 @@
-"""The workshop method: the stages a new workshop starts with."""
+"""The workshop method: the stages a new workshop starts with, and the optional ones.
+
+The optional questions come from the seed method (a clinic that built patients' trust):
+competences, character, leading by example, seeking feedback, winning trust back.
+"""
 
 from flask_babel import force_locale, gettext
+from flask_babel import lazy_gettext as _l
+
+TEMPLATES = {
+    "mission": _l("Mission workshop: three questions, principles, mission"),
+    "trust": _l("Mission and trust: the three questions plus the five trust questions"),
+}
+
+
+def _core_questions() -> list[tuple[str, str, str]]:
+    return [
+        (
+            "question",
+            gettext("Why do we exist?"),
+            gettext("What would be missing if our team did not exist?"),
+        ),
+        (
+            "question",
+            gettext("What do we give others?"),
+            gettext("What do people take with them after meeting us?"),
+        ),
+        (
+            "question",
+            gettext("Whom do we serve?"),
+            gettext("Who are the people we work for, and who depends on us?"),
+        ),
+    ]
+
+
+def _closing_stages() -> list[tuple[str, str, str]]:
+    return [
+        (
+            "principles",
+            gettext("Our principles"),
+            gettext("Name a value, and one line on how it shows in our daily work."),
+        ),
+        (
+            "mission",
+            gettext("Our mission"),
+            gettext("Together we put our answers into one statement."),
+        ),
+        ("agreed", gettext("Agreed"), gettext("This is what we stand for.")),
+    ]
+
+
+def optional_stages() -> dict[str, tuple[str, str, str]]:
+    """Return the seed method's extra questions, keyed by a short name, in this locale."""
+    return {
+        "competences": (
+            "question",
+            gettext("Which competences do we need to earn trust?"),
+            gettext("What must we know and be able to do so that people trust us?"),
+        ),
+        "character": (
+            "question",
+            gettext("Which traits make people feel safe with us?"),
+            gettext("Think of honesty, patience, keeping promises. What matters most here?"),
+        ),
+        "example": (
+            "question",
+            gettext("How do we set the example?"),
+            gettext("How do leaders, and each of us, show colleagues the way we want to work?"),
+        ),
+        "feedback": (
+            "question",
+            gettext("How do we seek feedback?"),
+            gettext("How do we learn what patients and clients really think of us?"),
+        ),
+        "recovery": (
+            "question",
+            gettext("How do we win back lost trust?"),
+            gettext("Someone left upset. What do we do, step by step, so they come back?"),
+        ),
+    }
+
+
+def template_stages(template: str, language: str) -> list[tuple[str, str, str]]:
+    """Return a template's (kind, title, prompt) stages, worded in ``language``."""
+    with force_locale(language):
+        extra = list(optional_stages().values()) if template == "trust" else []
+        return _core_questions() + extra + _closing_stages()
 
 
 def default_stages(language: str) -> list[tuple[str, str, str]]:
-    """Return the default (kind, title, prompt) stages, worded in ``language``."""
-    with force_locale(language):
-        return [
-            (
-                "question",
-                gettext("Why do we exist?"),
-                gettext("What would be missing if our team did not exist?"),
-            ),
-            (
-                "question",
-                gettext("What do we give others?"),
-                gettext("What do people take with them after meeting us?"),
-            ),
-            (
-                "question",
-                gettext("Whom do we serve?"),
-                gettext("Who are the people we work for, and who depends on us?"),
-            ),
-            (
-                "principles",
-                gettext("Our principles"),
-                gettext("Name a value, and one line on how it shows in our daily work."),
-            ),
-            (
-                "mission",
-                gettext("Our mission"),
-                gettext("Together we put our answers into one statement."),
-            ),
-            ("agreed", gettext("Agreed"), gettext("This is what we stand for.")),
-        ]
+    """Return the default template's stages, worded in ``language``."""
+    return template_stages("mission", language)

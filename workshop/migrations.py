@@ -152,3 +152,53 @@ def create_exports(db: Database) -> None:
         );
         """,
     )
+
+
+@migrations(name="0007_run_the_room")
+def run_the_room(db: Database) -> None:
+    # Dot voting, hidden collection, input locks, timers, themes, merges, moderation,
+    # people entered by the facilitator, and locked joining.
+    _execute_all(
+        db,
+        """
+        ALTER TABLE workshops ADD COLUMN joining_locked INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE workshops ADD COLUMN cloned_from TEXT;
+        ALTER TABLE participants ADD COLUMN added_by_facilitator INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE stages ADD COLUMN input_open INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE stages ADD COLUMN answers_hidden INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE stages ADD COLUMN voting TEXT NOT NULL DEFAULT 'off';
+        ALTER TABLE stages ADD COLUMN vote_budget INTEGER NOT NULL DEFAULT 3;
+        ALTER TABLE stages ADD COLUMN one_dot_per_answer INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE stages ADD COLUMN results_revealed INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE stages ADD COLUMN timer_seconds INTEGER;
+        ALTER TABLE stages ADD COLUMN timer_ends_at TEXT;
+        ALTER TABLE stages ADD COLUMN close_on_expiry INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE themes (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            workshop_id INTEGER NOT NULL REFERENCES workshops (id) ON DELETE CASCADE,
+            stage_id INTEGER NOT NULL REFERENCES stages (id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            name TEXT NOT NULL
+        );
+        CREATE INDEX themes_stage ON themes (stage_id, position);
+        ALTER TABLE contributions ADD COLUMN merged_into INTEGER
+            REFERENCES contributions (id) ON DELETE SET NULL;
+        ALTER TABLE contributions ADD COLUMN theme_id INTEGER
+            REFERENCES themes (id) ON DELETE SET NULL;
+        ALTER TABLE contributions ADD COLUMN moderation TEXT NOT NULL DEFAULT 'visible';
+        ALTER TABLE contributions ADD COLUMN original_body TEXT;
+        ALTER TABLE contributions ADD COLUMN original_detail TEXT;
+        ALTER TABLE contributions ADD COLUMN entered_by TEXT NOT NULL DEFAULT 'participant';
+        CREATE TABLE votes (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            workshop_id INTEGER NOT NULL REFERENCES workshops (id) ON DELETE CASCADE,
+            stage_id INTEGER NOT NULL REFERENCES stages (id) ON DELETE CASCADE,
+            contribution_id INTEGER NOT NULL REFERENCES contributions (id) ON DELETE CASCADE,
+            participant_id INTEGER NOT NULL REFERENCES participants (id) ON DELETE CASCADE,
+            entered_by TEXT NOT NULL DEFAULT 'participant',
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX votes_stage_participant ON votes (stage_id, participant_id);
+        CREATE INDEX votes_contribution ON votes (contribution_id);
+        """,
+    )

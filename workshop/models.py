@@ -11,6 +11,7 @@ from typing import TypeVar
 from sqlite_utils import Database
 
 from .db import write
+from .wordfilter import needs_review
 
 JOIN_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U
 JOIN_CODE_LENGTH = 6
@@ -18,6 +19,11 @@ MAX_CONTRIBUTIONS_PER_PERSON = 10
 MAX_CONTRIBUTIONS_PER_STAGE = 500
 FACILITATOR_SESSION_HOURS = 12
 QUESTION_KINDS = ("question", "principles")
+DEFAULT_VOTE_BUDGET = 3
+VOTE_BUDGET_RANGE = (1, 10)
+TIMER_SECONDS_RANGE = (10, 60 * 60)
+MAX_THEMES_PER_STAGE = 12
+MAX_STAGES = 20
 
 T = TypeVar("T")
 
@@ -47,6 +53,8 @@ class Workshop:
     mission_agreed_at: str | None
     created_at: str
     closed_at: str | None
+    joining_locked: int = 0
+    cloned_from: str | None = None
 
     @property
     def is_agreed(self) -> bool:
@@ -61,10 +69,45 @@ class Stage:
     kind: str
     title: str
     prompt: str
+    input_open: int = 1
+    answers_hidden: int = 0
+    voting: str = "off"
+    vote_budget: int = DEFAULT_VOTE_BUDGET
+    one_dot_per_answer: int = 0
+    results_revealed: int = 0
+    timer_seconds: int | None = None
+    timer_ends_at: str | None = None
+    close_on_expiry: int = 0
 
     @property
     def takes_answers(self) -> bool:
         return self.kind in QUESTION_KINDS
+
+    @property
+    def is_voting(self) -> bool:
+        return self.voting == "open"
+
+    @property
+    def shows_results(self) -> bool:
+        return self.voting != "off" and bool(self.results_revealed)
+
+    def seconds_left(self, at: datetime | None = None) -> int | None:
+        """Return the whole seconds left on the timer, or None when none runs."""
+        if not self.timer_ends_at:
+            return None
+        at = at or datetime.now(UTC)
+        left = (datetime.fromisoformat(self.timer_ends_at) - at).total_seconds()
+        return max(0, int(left + 0.999))
+
+    def time_is_up(self, at: datetime | None = None) -> bool:
+        """Tell whether a running timer has reached zero."""
+        return self.seconds_left(at) == 0
+
+    def accepts_answers(self, at: datetime | None = None) -> bool:
+        """Tell whether phones may send answers to this stage now."""
+        if not self.takes_answers or not self.input_open or self.is_voting:
+            return False
+        return not (self.close_on_expiry and self.time_is_up(at))
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +118,7 @@ class Participant:
     display_name: str
     created_at: str
     removed_at: str | None
+    added_by_facilitator: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +132,16 @@ class Contribution:
     client_nonce: str | None
     created_at: str
     updated_at: str
+    merged_into: int | None = None
+    theme_id: int | None = None
+    moderation: str = "visible"
+    original_body: str | None = None
+    original_detail: str | None = None
+    entered_by: str = "participant"
+
+    @property
+    def is_visible(self) -> bool:
+        return self.moderation == "visible"
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,6 +370,9 @@ def add_participant(db: Database, workshop: Workshop) -> tuple[Participant, str]
     """Let someone into the workshop; return them and the key their phone keeps."""
     key = secrets.token_urlsafe(16)
     with write(db):
+        fresh = get_workshop_by_id(db, workshop.id)
+        if fresh is None or fresh.joining_locked or fresh.status != "open":
+            raise Refused("joining-locked")
         db.execute(
             """insert into participants (workshop_id, key_hash, created_at)
                values (?, ?, ?)""",
@@ -323,8 +380,67 @@ def add_participant(db: Database, workshop: Workshop) -> tuple[Participant, str]
         )
         participant_id = _last_id(db)
         record_event(db, workshop, "participants-changed")
-    participant = _one(db, Participant, "select * from participants where id = ?", [participant_id])
-    return participant, key
+    return get_participant_by_id(db, workshop, participant_id), key
+
+
+def add_person_without_phone(db: Database, workshop: Workshop, name: str) -> Participant:
+    """Add someone the facilitator answers and votes for, marked as entered by them."""
+    with write(db):
+        db.execute(
+            """insert into participants (workshop_id, key_hash, display_name, created_at,
+                   added_by_facilitator)
+               values (?, ?, ?, ?, 1)""",
+            [workshop.id, token_hash(secrets.token_urlsafe(16)), name, now()],
+        )
+        participant_id = _last_id(db)
+        record_event(db, workshop, "participants-changed")
+    return get_participant_by_id(db, workshop, participant_id)
+
+
+def get_participant_by_id(
+    db: Database, workshop: Workshop, participant_id: int
+) -> Participant | None:
+    """Return one of this workshop's participants, removed or not."""
+    return _one(
+        db,
+        Participant,
+        "select * from participants where id = ? and workshop_id = ?",
+        [participant_id, workshop.id],
+    )
+
+
+def list_participants(db: Database, workshop: Workshop) -> list[Participant]:
+    """Return everyone who joined or was added, removed ones included, oldest first."""
+    return _all(
+        db,
+        Participant,
+        "select * from participants where workshop_id = ? order by id",
+        [workshop.id],
+    )
+
+
+def remove_participant(db: Database, workshop: Workshop, participant: Participant) -> None:
+    """End a participant's session and hide their answers from the room."""
+    with write(db):
+        db.execute(
+            "update participants set removed_at = ? where id = ? and removed_at is null",
+            [now(), participant.id],
+        )
+        db.execute(
+            "update contributions set moderation = 'hidden' where participant_id = ?",
+            [participant.id],
+        )
+        record_event(db, workshop, "participants-changed")
+        record_event(db, workshop, "contributions-changed")
+
+
+def set_joining_locked(db: Database, workshop: Workshop, locked: bool) -> None:
+    """Close or reopen the door: a locked workshop lets nobody new join."""
+    with write(db):
+        db.execute(
+            "update workshops set joining_locked = ? where id = ?", [int(locked), workshop.id]
+        )
+        record_event(db, workshop, "participants-changed")
 
 
 def get_participant(db: Database, workshop: Workshop, key: str) -> Participant | None:
@@ -410,6 +526,90 @@ def neighbour_stage(db: Database, workshop: Workshop, step: int) -> Stage | None
     return stages[index] if 0 <= index < len(stages) else None
 
 
+FIXED_STAGE_KINDS = ("mission", "agreed")
+
+
+def add_stage(db: Database, workshop: Workshop, kind: str, title: str, prompt: str) -> Stage:
+    """Add an answer-taking stage before the drafting stages (mission, agreed)."""
+    with write(db):
+        stages = list_stages(db, workshop)
+        if len(stages) >= MAX_STAGES:
+            raise Refused("too-many-stages")
+        fixed = [s.position for s in stages if s.kind in FIXED_STAGE_KINDS]
+        position = min(fixed) if fixed else len(stages)
+        db.execute(
+            "update stages set position = position + 1 where workshop_id = ? and position >= ?",
+            [workshop.id, position],
+        )
+        db.execute(
+            """insert into stages (workshop_id, position, kind, title, prompt)
+               values (?, ?, ?, ?, ?)""",
+            [workshop.id, position, kind, title, prompt],
+        )
+        stage_id = _last_id(db)
+        record_event(db, workshop, "stage-changed")
+    return get_stage(db, workshop, stage_id)
+
+
+def update_stage(db: Database, workshop: Workshop, stage: Stage, title: str, prompt: str) -> None:
+    """Reword a stage's title and prompt."""
+    with write(db):
+        db.execute(
+            "update stages set title = ?, prompt = ? where id = ?", [title, prompt, stage.id]
+        )
+        record_event(db, workshop, "stage-changed")
+
+
+def move_stage(db: Database, workshop: Workshop, stage: Stage, step: int) -> None:
+    """Swap a stage with its neighbour ``step`` (−1 or +1) places away."""
+    with write(db):
+        stages = list_stages(db, workshop)
+        index = [s.id for s in stages].index(stage.id)
+        other = index + step
+        if not 0 <= other < len(stages):
+            raise Refused("no-neighbour")
+        for moved, position in ((stages[index], other), (stages[other], index)):
+            db.execute("update stages set position = ? where id = ?", [position, moved.id])
+        record_event(db, workshop, "stage-changed")
+
+
+def remove_stage(db: Database, workshop: Workshop, stage: Stage) -> None:
+    """Delete a question stage and its answers; never the current or a drafting stage."""
+    with write(db):
+        fresh = get_workshop_by_id(db, workshop.id)
+        if stage.kind in FIXED_STAGE_KINDS:
+            raise Refused("fixed-stage")
+        if fresh is not None and fresh.current_stage_id == stage.id:
+            raise Refused("current-stage")
+        db.execute("delete from stages where id = ?", [stage.id])
+        for position, kept in enumerate(list_stages(db, workshop)):
+            db.execute("update stages set position = ? where id = ?", [position, kept.id])
+        record_event(db, workshop, "stage-changed")
+
+
+def count_answers(db: Database, stage: Stage) -> int:
+    """Count every answer a stage holds."""
+    return _count(db, "select count(*) as n from contributions where stage_id = ?", [stage.id])
+
+
+def clone_workshop(db: Database, workshop: Workshop, title: str) -> tuple[Workshop, str]:
+    """Start next year's workshop from this one: its stages, mission and principles as drafts."""
+    stages = [(s.kind, s.title, s.prompt) for s in list_stages(db, workshop)]
+    clone, admin_token = create_workshop(db, title, workshop.language, stages)
+    with write(db):
+        db.execute(
+            "update workshops set mission = ?, cloned_from = ? where id = ?",
+            [workshop.mission, workshop.public_id, clone.id],
+        )
+        for principle in list_principles(db, workshop):
+            db.execute(
+                """insert into principles (workshop_id, position, name, line)
+                   values (?, ?, ?, ?)""",
+                [clone.id, principle.position, principle.name, principle.line],
+            )
+    return get_workshop_by_id(db, clone.id), admin_token
+
+
 # Contributions ------------------------------------------------------------------
 
 
@@ -421,8 +621,13 @@ def add_contribution(
     body: str,
     detail: str = "",
     client_nonce: str | None = None,
+    entered_by: str = "participant",
 ) -> Contribution:
-    """Store an answer to the current stage; a repeated nonce returns the first copy."""
+    """Store an answer to the current stage; a repeated nonce returns the first copy.
+
+    Answers the facilitator enters (``entered_by="facilitator"``) may go to any
+    answer-taking stage, open or not; the word filter flags rather than refuses.
+    """
     with write(db):
         if participant is not None and client_nonce:
             earlier = _one(
@@ -433,9 +638,11 @@ def add_contribution(
             )
             if earlier is not None:
                 return earlier
-        fresh = get_workshop_by_id(db, workshop.id)
-        if fresh is None or fresh.current_stage_id != stage.id or not stage.takes_answers:
+        fresh_stage = get_stage(db, workshop, stage.id)
+        if fresh_stage is None or not fresh_stage.takes_answers:
             raise Refused("stage-closed")
+        if entered_by == "participant":
+            _check_open_for_answers(db, workshop, fresh_stage)
         if participant is not None:
             mine = _count(
                 db,
@@ -456,8 +663,8 @@ def add_contribution(
         stamp = now()
         db.execute(
             """insert into contributions (workshop_id, stage_id, participant_id, body,
-                   detail, client_nonce, created_at, updated_at)
-               values (?, ?, ?, ?, ?, ?, ?, ?)""",
+                   detail, client_nonce, created_at, updated_at, moderation, entered_by)
+               values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [
                 workshop.id,
                 stage.id,
@@ -467,11 +674,28 @@ def add_contribution(
                 client_nonce or None,
                 stamp,
                 stamp,
+                _screening(body, detail),
+                entered_by,
             ],
         )
         contribution_id = _last_id(db)
         record_event(db, workshop, "contributions-changed")
     return get_contribution(db, workshop, contribution_id)
+
+
+def _screening(body: str, detail: str) -> str:
+    """Return the moderation mark a new or edited answer starts with."""
+    return "flagged" if needs_review(f"{body}\n{detail}") else "visible"
+
+
+def _check_open_for_answers(db: Database, workshop: Workshop, stage: Stage) -> None:
+    fresh = get_workshop_by_id(db, workshop.id)
+    if fresh is None or fresh.current_stage_id != stage.id:
+        raise Refused("stage-closed")
+    if stage.close_on_expiry and stage.time_is_up():
+        raise Refused("time-up")
+    if not stage.accepts_answers():
+        raise Refused("stage-closed")
 
 
 def _count(db: Database, sql: str, params: Sequence) -> int:
@@ -489,9 +713,10 @@ def get_contribution(db: Database, workshop: Workshop, contribution_id: int) -> 
 
 
 def _check_editable(db: Database, workshop: Workshop, contribution: Contribution) -> None:
-    fresh = get_workshop_by_id(db, workshop.id)
-    if fresh is None or fresh.current_stage_id != contribution.stage_id:
+    stage = get_stage(db, workshop, contribution.stage_id)
+    if stage is None:
         raise Refused("stage-closed")
+    _check_open_for_answers(db, workshop, stage)
 
 
 def update_contribution(
@@ -501,27 +726,35 @@ def update_contribution(
     body: str,
     detail: str = "",
 ) -> Contribution:
-    """Change the wording of an answer while its stage is open."""
+    """Change the wording of your own answer while its stage takes answers."""
     with write(db):
         _check_editable(db, workshop, contribution)
+        moderation = contribution.moderation
+        if moderation != "hidden":
+            moderation = _screening(body, detail)
         db.execute(
-            "update contributions set body = ?, detail = ?, updated_at = ? where id = ?",
-            [body, detail, now(), contribution.id],
+            """update contributions set body = ?, detail = ?, moderation = ?, updated_at = ?
+               where id = ?""",
+            [body, detail, moderation, now(), contribution.id],
         )
         record_event(db, workshop, "contributions-changed")
     return get_contribution(db, workshop, contribution.id)
 
 
 def delete_contribution(db: Database, workshop: Workshop, contribution: Contribution) -> None:
-    """Remove an answer while its stage is open."""
+    """Remove your own answer while its stage takes answers."""
     with write(db):
         _check_editable(db, workshop, contribution)
-        db.execute("delete from contributions where id = ?", [contribution.id])
-        record_event(db, workshop, "contributions-changed")
+        _delete(db, workshop, contribution)
+
+
+def _delete(db: Database, workshop: Workshop, contribution: Contribution) -> None:
+    db.execute("delete from contributions where id = ?", [contribution.id])
+    record_event(db, workshop, "contributions-changed")
 
 
 def list_contributions(db: Database, stage: Stage) -> list[Contribution]:
-    """Return every answer to a stage, oldest first."""
+    """Return every answer to a stage, hidden and merged ones included, oldest first."""
     return _all(
         db,
         Contribution,
@@ -533,22 +766,496 @@ def list_contributions(db: Database, stage: Stage) -> list[Contribution]:
 def list_participant_contributions(
     db: Database, stage: Stage, participant: Participant
 ) -> list[Contribution]:
-    """Return one person's answers to a stage, oldest first."""
+    """Return one person's answers to a stage, newest first."""
     return _all(
         db,
         Contribution,
-        "select * from contributions where stage_id = ? and participant_id = ? order by id",
+        "select * from contributions where stage_id = ? and participant_id = ? order by id desc",
         [stage.id, participant.id],
     )
 
 
-def answers_by_stage(db: Database, workshop: Workshop) -> list[tuple[Stage, list[Contribution]]]:
-    """Return each answer-taking stage with its answers, for the drafting page."""
+def answers_by_stage(db: Database, workshop: Workshop) -> list[tuple[Stage, list["Card"]]]:
+    """Return each answer-taking stage with its cards, for the drafting page."""
     return [
-        (stage, list_contributions(db, stage))
+        (stage, stage_board(db, workshop, stage, for_room=False).cards)
         for stage in list_stages(db, workshop)
         if stage.takes_answers
     ]
+
+
+# Moderation ----------------------------------------------------------------------------
+
+
+def moderate(db: Database, workshop: Workshop, contribution: Contribution, mark: str) -> None:
+    """Set an answer's moderation mark: ``visible`` (approved), ``hidden`` or ``flagged``."""
+    if mark not in ("visible", "hidden", "flagged"):
+        raise ValueError(mark)
+    with write(db):
+        db.execute("update contributions set moderation = ? where id = ?", [mark, contribution.id])
+        record_event(db, workshop, "contributions-changed")
+
+
+def edit_as_facilitator(
+    db: Database, workshop: Workshop, contribution: Contribution, body: str, detail: str = ""
+) -> Contribution:
+    """Reword an answer for the room, keeping the author's first wording."""
+    with write(db):
+        db.execute(
+            """update contributions set
+                   original_body = coalesce(original_body, body),
+                   original_detail = coalesce(original_detail, detail),
+                   body = ?, detail = ?, updated_at = ?
+               where id = ?""",
+            [body, detail, now(), contribution.id],
+        )
+        record_event(db, workshop, "contributions-changed")
+    return get_contribution(db, workshop, contribution.id)
+
+
+def delete_as_facilitator(db: Database, workshop: Workshop, contribution: Contribution) -> None:
+    """Delete an answer at any time, with its dots; cards merged into it come back."""
+    with write(db):
+        _delete(db, workshop, contribution)
+
+
+# Merges and themes ----------------------------------------------------------------------
+
+
+def _root_of(by_id: dict[int, Contribution], contribution: Contribution) -> Contribution:
+    seen = set()
+    while contribution.merged_into in by_id and contribution.id not in seen:
+        seen.add(contribution.id)
+        contribution = by_id[contribution.merged_into]
+    return contribution
+
+
+def merge_contributions(
+    db: Database, workshop: Workshop, source: Contribution, target: Contribution
+) -> None:
+    """Fold ``source`` (and whatever was merged into it) into ``target``'s card."""
+    with write(db):
+        stage = get_stage(db, workshop, source.stage_id)
+        by_id = {c.id: c for c in list_contributions(db, stage)} if stage else {}
+        if source.id not in by_id or target.id not in by_id:
+            raise Refused("not-found")
+        root = _root_of(by_id, by_id[target.id])
+        if root.id == source.id or _root_of(by_id, by_id[source.id]).id == root.id:
+            raise Refused("same-card")
+        db.execute(
+            "update contributions set merged_into = ?, theme_id = null where id = ?",
+            [root.id, source.id],
+        )
+        record_event(db, workshop, "contributions-changed")
+
+
+def unmerge_contribution(db: Database, workshop: Workshop, contribution: Contribution) -> None:
+    """Undo a merge: the answer is its own card again, with its own dots."""
+    with write(db):
+        db.execute("update contributions set merged_into = null where id = ?", [contribution.id])
+        record_event(db, workshop, "contributions-changed")
+
+
+@dataclass(frozen=True, slots=True)
+class Theme:
+    id: int
+    workshop_id: int
+    stage_id: int
+    position: int
+    name: str
+
+
+def list_themes(db: Database, stage: Stage) -> list[Theme]:
+    """Return a stage's themes in order."""
+    return _all(
+        db, Theme, "select * from themes where stage_id = ? order by position, id", [stage.id]
+    )
+
+
+def get_theme(db: Database, workshop: Workshop, theme_id: int) -> Theme | None:
+    """Return one of this workshop's themes."""
+    return _one(
+        db, Theme, "select * from themes where id = ? and workshop_id = ?", [theme_id, workshop.id]
+    )
+
+
+def add_theme(db: Database, workshop: Workshop, stage: Stage, name: str) -> Theme:
+    """Start a named theme (a column on the screen) for a stage's answers."""
+    with write(db):
+        count = _count(db, "select count(*) as n from themes where stage_id = ?", [stage.id])
+        if count >= MAX_THEMES_PER_STAGE:
+            raise Refused("too-many-themes")
+        db.execute(
+            "insert into themes (workshop_id, stage_id, position, name) values (?, ?, ?, ?)",
+            [workshop.id, stage.id, count, name],
+        )
+        theme_id = _last_id(db)
+        record_event(db, workshop, "contributions-changed")
+    return get_theme(db, workshop, theme_id)
+
+
+def rename_theme(db: Database, workshop: Workshop, theme: Theme, name: str) -> None:
+    """Rename a theme."""
+    with write(db):
+        db.execute("update themes set name = ? where id = ?", [name, theme.id])
+        record_event(db, workshop, "contributions-changed")
+
+
+def delete_theme(db: Database, workshop: Workshop, theme: Theme) -> None:
+    """Remove a theme; its answers go back to the ungrouped pile."""
+    with write(db):
+        db.execute("delete from themes where id = ?", [theme.id])
+        record_event(db, workshop, "contributions-changed")
+
+
+def set_theme(
+    db: Database, workshop: Workshop, contribution: Contribution, theme: Theme | None
+) -> None:
+    """Put an answer's card into a theme, or take it out (``None``)."""
+    if theme is not None and theme.stage_id != contribution.stage_id:
+        raise Refused("not-found")
+    with write(db):
+        db.execute(
+            "update contributions set theme_id = ? where id = ?",
+            [theme.id if theme else None, contribution.id],
+        )
+        record_event(db, workshop, "contributions-changed")
+
+
+# Dot voting --------------------------------------------------------------------------------
+
+
+def open_voting(
+    db: Database,
+    workshop: Workshop,
+    stage: Stage,
+    budget: int = DEFAULT_VOTE_BUDGET,
+    one_dot_per_answer: bool = False,
+) -> None:
+    """Open dot voting on a stage: answers show, input pauses, results stay hidden."""
+    low, high = VOTE_BUDGET_RANGE
+    if not low <= budget <= high or not stage.takes_answers:
+        raise Refused("bad-budget")
+    with write(db):
+        db.execute(
+            """update stages set voting = 'open', vote_budget = ?, one_dot_per_answer = ?,
+                   results_revealed = 0, answers_hidden = 0, input_open = 0
+               where id = ?""",
+            [budget, int(one_dot_per_answer), stage.id],
+        )
+        record_event(db, workshop, "stage-changed")
+
+
+def close_voting(db: Database, workshop: Workshop, stage: Stage) -> None:
+    """Stop taking dots; the count so far stays, hidden until revealed."""
+    with write(db):
+        db.execute(
+            "update stages set voting = 'closed' where id = ? and voting = 'open'", [stage.id]
+        )
+        record_event(db, workshop, "stage-changed")
+
+
+def reveal_results(db: Database, workshop: Workshop, stage: Stage, revealed: bool = True) -> None:
+    """Show (or hide again) the ranked result of the dot vote."""
+    with write(db):
+        db.execute("update stages set results_revealed = ? where id = ?", [int(revealed), stage.id])
+        record_event(db, workshop, "stage-changed")
+
+
+def clear_votes(db: Database, workshop: Workshop, stage: Stage) -> None:
+    """Forget every dot on a stage and switch voting off."""
+    with write(db):
+        db.execute("delete from votes where stage_id = ?", [stage.id])
+        db.execute(
+            "update stages set voting = 'off', results_revealed = 0 where id = ?", [stage.id]
+        )
+        record_event(db, workshop, "stage-changed")
+
+
+def cast_vote(
+    db: Database,
+    workshop: Workshop,
+    participant: Participant,
+    contribution: Contribution,
+    entered_by: str = "participant",
+) -> None:
+    """Put one of the participant's dots on an answer's card, within their budget.
+
+    The check and the insert share one ``BEGIN IMMEDIATE`` transaction, so two quick
+    taps from one phone, even on two server processes, never spend more than the budget.
+    """
+    with write(db):
+        stage = get_stage(db, workshop, contribution.stage_id)
+        if stage is None or not stage.is_voting:
+            raise Refused("voting-closed")
+        if participant.removed_at is not None:
+            raise Refused("removed")
+        by_id = {c.id: c for c in list_contributions(db, stage)}
+        if contribution.id not in by_id:
+            raise Refused("not-found")
+        card = _root_of(by_id, by_id[contribution.id])
+        if not card.is_visible:
+            raise Refused("not-found")
+        spent = _count(
+            db,
+            "select count(*) as n from votes where stage_id = ? and participant_id = ?",
+            [stage.id, participant.id],
+        )
+        if spent >= stage.vote_budget:
+            raise Refused("no-dots-left")
+        if stage.one_dot_per_answer:
+            group = [c.id for c in by_id.values() if _root_of(by_id, c).id == card.id]
+            marks = ",".join("?" * len(group))
+            already = _count(
+                db,
+                f"""select count(*) as n from votes where participant_id = ?
+                    and contribution_id in ({marks})""",
+                [participant.id, *group],
+            )
+            if already:
+                raise Refused("one-per-answer")
+        db.execute(
+            """insert into votes (workshop_id, stage_id, contribution_id, participant_id,
+                   entered_by, created_at)
+               values (?, ?, ?, ?, ?, ?)""",
+            [workshop.id, stage.id, card.id, participant.id, entered_by, now()],
+        )
+        record_event(db, workshop, "votes-changed")
+
+
+def withdraw_vote(
+    db: Database, workshop: Workshop, participant: Participant, contribution: Contribution
+) -> None:
+    """Take back one of the participant's dots from an answer's card."""
+    with write(db):
+        stage = get_stage(db, workshop, contribution.stage_id)
+        if stage is None or not stage.is_voting:
+            raise Refused("voting-closed")
+        by_id = {c.id: c for c in list_contributions(db, stage)}
+        card = _root_of(by_id, by_id.get(contribution.id, contribution))
+        group = [c.id for c in by_id.values() if _root_of(by_id, c).id == card.id]
+        marks = ",".join("?" * len(group))
+        rows = list(
+            db.query(
+                f"""select id from votes where participant_id = ?
+                    and contribution_id in ({marks}) order by id desc limit 1""",
+                [participant.id, *group],
+            )
+        )
+        if not rows:
+            raise Refused("no-dot-here")
+        db.execute("delete from votes where id = ?", [rows[0]["id"]])
+        record_event(db, workshop, "votes-changed")
+
+
+def dots_spent(db: Database, stage: Stage, participant: Participant) -> int:
+    """Count the dots a participant has placed on a stage."""
+    return _count(
+        db,
+        "select count(*) as n from votes where stage_id = ? and participant_id = ?",
+        [stage.id, participant.id],
+    )
+
+
+def count_voters(db: Database, stage: Stage) -> tuple[int, int]:
+    """Return how many people have voted on a stage, and how many dots are placed."""
+    row = list(
+        db.query(
+            """select count(distinct v.participant_id) as people, count(*) as dots
+               from votes v join participants p on p.id = v.participant_id
+               where v.stage_id = ? and p.removed_at is null""",
+            [stage.id],
+        )
+    )[0]
+    return row["people"], row["dots"]
+
+
+# Boards: what each audience sees of a stage -------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """One card on the board: an answer with everything merged into it."""
+
+    contribution: Contribution
+    merged: tuple[Contribution, ...]
+    votes: int
+    my_votes: int
+    authors: tuple[str, ...]
+
+    @property
+    def id(self) -> int:
+        return self.contribution.id
+
+    @property
+    def body(self) -> str:
+        return self.contribution.body
+
+    @property
+    def detail(self) -> str:
+        return self.contribution.detail
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A theme and its cards; the ungrouped pile has ``theme`` None."""
+
+    theme: Theme | None
+    cards: tuple[Card, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Board:
+    stage: Stage
+    cards: tuple[Card, ...]
+    columns: tuple[Column, ...]
+    themes: tuple[Theme, ...]
+    total: int
+    max_votes: int
+
+    @property
+    def is_grouped(self) -> bool:
+        return bool(self.themes)
+
+
+def stage_board(
+    db: Database,
+    workshop: Workshop,
+    stage: Stage,
+    for_room: bool = True,
+    viewer: Participant | None = None,
+) -> Board:
+    """Build a stage's cards for one audience.
+
+    For the room (screen and phones) hidden, flagged and removed people's answers are
+    left out, and so is every answer while the stage collects them hidden; vote counts
+    appear only once results are revealed. The facilitator (``for_room=False``) sees all.
+    """
+    contributions = list_contributions(db, stage)
+    by_id = {c.id: c for c in contributions}
+    removed = {p.id for p in list_participants(db, workshop) if p.removed_at is not None}
+    names = {p.id: p.display_name for p in list_participants(db, workshop)}
+    votes: dict[int, int] = {}
+    mine: dict[int, int] = {}
+    for row in db.query(
+        "select contribution_id, participant_id from votes where stage_id = ?", [stage.id]
+    ):
+        if row["participant_id"] in removed or row["contribution_id"] not in by_id:
+            continue
+        root = _root_of(by_id, by_id[row["contribution_id"]]).id
+        votes[root] = votes.get(root, 0) + 1
+        if viewer is not None and row["participant_id"] == viewer.id:
+            mine[root] = mine.get(root, 0) + 1
+    groups: dict[int, list[Contribution]] = {}
+    for contribution in contributions:
+        root = _root_of(by_id, contribution)
+        if root.id != contribution.id:
+            groups.setdefault(root.id, []).append(contribution)
+    show_votes = not for_room or stage.shows_results
+    cards = []
+    for contribution in contributions:
+        if contribution.merged_into in by_id:
+            continue
+        if for_room and (stage.answers_hidden or not contribution.is_visible):
+            continue
+        merged = tuple(groups.get(contribution.id, ()))
+        if for_room:
+            merged = tuple(m for m in merged if m.is_visible)
+        authors = tuple(
+            dict.fromkeys(
+                names.get(c.participant_id) or ""
+                for c in (contribution, *merged)
+                if c.participant_id is not None and names.get(c.participant_id)
+            )
+        )
+        cards.append(
+            Card(
+                contribution=contribution,
+                merged=merged,
+                votes=votes.get(contribution.id, 0) if show_votes else 0,
+                my_votes=mine.get(contribution.id, 0),
+                authors=authors,
+            )
+        )
+    if stage.shows_results or (not for_room and stage.voting != "off"):
+        cards.sort(key=lambda card: (-card.votes, card.id))
+    themes = tuple(list_themes(db, stage))
+    columns = tuple(
+        Column(theme, tuple(c for c in cards if c.contribution.theme_id == theme.id))
+        for theme in themes
+    )
+    theme_ids = {theme.id for theme in themes}
+    loose = tuple(c for c in cards if c.contribution.theme_id not in theme_ids)
+    if themes and loose:
+        columns += (Column(None, loose),)
+    total = sum(
+        1 for c in contributions if c.merged_into not in by_id and (not for_room or c.is_visible)
+    )
+    return Board(
+        stage=stage,
+        cards=tuple(cards),
+        columns=columns,
+        themes=themes,
+        total=total,
+        max_votes=max((card.votes for card in cards), default=0),
+    )
+
+
+# Stage settings: input, hidden collection, timers -------------------------------------------
+
+
+def set_stage_input(db: Database, workshop: Workshop, stage: Stage, open_: bool) -> None:
+    """Lock or unlock answering on a stage."""
+    with write(db):
+        db.execute("update stages set input_open = ? where id = ?", [int(open_), stage.id])
+        record_event(db, workshop, "stage-changed")
+
+
+def set_answers_hidden(db: Database, workshop: Workshop, stage: Stage, hidden: bool) -> None:
+    """Collect a stage's answers hidden (the room sees a count) or reveal them all at once."""
+    with write(db):
+        db.execute("update stages set answers_hidden = ? where id = ?", [int(hidden), stage.id])
+        record_event(db, workshop, "stage-changed")
+        record_event(db, workshop, "contributions-changed")
+
+
+def start_timer(
+    db: Database, workshop: Workshop, stage: Stage, seconds: int, close_on_expiry: bool
+) -> None:
+    """Start a countdown on a stage, optionally closing input when it ends."""
+    low, high = TIMER_SECONDS_RANGE
+    if not low <= seconds <= high:
+        raise Refused("bad-timer")
+    ends = datetime.now(UTC) + timedelta(seconds=seconds)
+    with write(db):
+        db.execute(
+            """update stages set timer_seconds = ?, timer_ends_at = ?, close_on_expiry = ?
+               where id = ?""",
+            [seconds, ends.isoformat(timespec="milliseconds"), int(close_on_expiry), stage.id],
+        )
+        record_event(db, workshop, "stage-changed")
+
+
+def extend_timer(db: Database, workshop: Workshop, stage: Stage, seconds: int) -> None:
+    """Add time to a running (or just ended) countdown."""
+    with write(db):
+        fresh = get_stage(db, workshop, stage.id)
+        if fresh is None or not fresh.timer_ends_at:
+            raise Refused("no-timer")
+        base = max(datetime.fromisoformat(fresh.timer_ends_at), datetime.now(UTC))
+        ends = base + timedelta(seconds=seconds)
+        db.execute(
+            "update stages set timer_ends_at = ? where id = ?",
+            [ends.isoformat(timespec="milliseconds"), stage.id],
+        )
+        record_event(db, workshop, "stage-changed")
+
+
+def stop_timer(db: Database, workshop: Workshop, stage: Stage) -> None:
+    """Clear a stage's countdown."""
+    with write(db):
+        db.execute("update stages set timer_ends_at = null where id = ?", [stage.id])
+        record_event(db, workshop, "stage-changed")
 
 
 # Mission and principles -------------------------------------------------------------
@@ -636,34 +1343,86 @@ def workshop_record(db: Database, workshop: Workshop) -> dict:
     """Return the whole workshop as plain data, for the JSON export."""
     fresh = get_workshop_by_id(db, workshop.id) or workshop
     stages = list_stages(db, fresh)
+    people = list_participants(db, fresh)
+    number = {p.id: index + 1 for index, p in enumerate(people)}
     return {
         "id": fresh.public_id,
         "title": fresh.title,
         "language": fresh.language,
         "status": fresh.status,
         "created_at": fresh.created_at,
+        "cloned_from": fresh.cloned_from,
+        "joining_locked": bool(fresh.joining_locked),
         "current_stage": next((s.position for s in stages if s.id == fresh.current_stage_id), None),
         "participants": count_participants(db, fresh),
-        "stages": [
+        "people": [
             {
-                "position": stage.position,
-                "kind": stage.kind,
-                "title": stage.title,
-                "prompt": stage.prompt,
-                "contributions": [
-                    {
-                        "id": c.id,
-                        "body": c.body,
-                        "detail": c.detail,
-                        "created_at": c.created_at,
-                        "updated_at": c.updated_at,
-                        "entered_by": "participant" if c.participant_id else "facilitator",
-                    }
-                    for c in list_contributions(db, stage)
-                ],
+                "number": number[p.id],
+                "name": p.display_name,
+                "added_by_facilitator": bool(p.added_by_facilitator),
+                "removed": p.removed_at is not None,
             }
-            for stage in stages
+            for p in people
         ],
+        "stages": [_stage_record(db, stage, number) for stage in stages],
         "mission": {"text": fresh.mission, "agreed_at": fresh.mission_agreed_at},
         "principles": [{"name": p.name, "line": p.line} for p in list_principles(db, fresh)],
+    }
+
+
+def _stage_record(db: Database, stage: Stage, number: dict[int, int]) -> dict:
+    themes = list_themes(db, stage)
+    theme_names = {theme.id: theme.name for theme in themes}
+    votes = list(
+        db.query(
+            """select contribution_id, participant_id, entered_by, created_at from votes
+               where stage_id = ? order by id""",
+            [stage.id],
+        )
+    )
+    return {
+        "position": stage.position,
+        "kind": stage.kind,
+        "title": stage.title,
+        "prompt": stage.prompt,
+        "input_open": bool(stage.input_open),
+        "answers_hidden": bool(stage.answers_hidden),
+        "voting": {
+            "state": stage.voting,
+            "budget": stage.vote_budget,
+            "one_dot_per_answer": bool(stage.one_dot_per_answer),
+            "results_revealed": bool(stage.results_revealed),
+        },
+        "timer": {
+            "seconds": stage.timer_seconds,
+            "ends_at": stage.timer_ends_at,
+            "close_on_expiry": bool(stage.close_on_expiry),
+        },
+        "themes": [{"id": t.id, "name": t.name, "position": t.position} for t in themes],
+        "contributions": [
+            {
+                "id": c.id,
+                "body": c.body,
+                "detail": c.detail,
+                "created_at": c.created_at,
+                "updated_at": c.updated_at,
+                "entered_by": c.entered_by,
+                "author": number.get(c.participant_id),
+                "moderation": c.moderation,
+                "original_body": c.original_body,
+                "original_detail": c.original_detail,
+                "merged_into": c.merged_into,
+                "theme": theme_names.get(c.theme_id),
+            }
+            for c in list_contributions(db, stage)
+        ],
+        "votes": [
+            {
+                "contribution": v["contribution_id"],
+                "voter": number.get(v["participant_id"]),
+                "entered_by": v["entered_by"],
+                "created_at": v["created_at"],
+            }
+            for v in votes
+        ],
     }

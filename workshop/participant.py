@@ -1,8 +1,9 @@
-"""The phone's pages: join with a code or QR, pick a name, answer the current question."""
+"""The phone's pages: join with a code or QR, pick a name, answer, vote."""
 
 import secrets
+from collections.abc import Callable
 
-from flask import Blueprint, abort, redirect, url_for
+from flask import Blueprint, Response, abort, flash, redirect, session, url_for
 from flask_babel import gettext
 
 from . import models
@@ -18,12 +19,32 @@ REFUSALS = {
     "stage-closed": lambda: gettext(
         "This question has closed. Your text is still here: copy it if you want to keep it."
     ),
+    "time-up": lambda: gettext(
+        "Time is up for this question. Your text is still here: copy it if you want to keep it."
+    ),
     "too-many-mine": lambda: gettext(
         "You have sent the most answers allowed for this question (%(max)d).",
         max=models.MAX_CONTRIBUTIONS_PER_PERSON,
     ),
     "too-many-stage": lambda: gettext("This question has all the answers it can take."),
 }
+
+VOTE_REFUSALS = {
+    "voting-closed": lambda: gettext("Voting has closed: this dot was not counted."),
+    "no-dots-left": lambda: gettext(
+        "You have used all your dots. To move one, take it back from another answer first."
+    ),
+    "one-per-answer": lambda: gettext("In this vote each answer can have only one of your dots."),
+    "not-found": lambda: gettext("This answer is no longer on the board."),
+    "removed": lambda: gettext("Your session in this workshop has ended."),
+    "no-dot-here": lambda: gettext("You have no dot on this answer to take back."),
+}
+
+
+def _joining_closed(form: JoinForm, status: int = 403):
+    """Tell a new phone that the facilitator has closed the door."""
+    message = gettext("The facilitator has closed joining for this workshop.")
+    return render("participant/join.html", form=form, closed=message, status=status)
 
 
 @bp.route("/join", methods=["GET", "POST"])
@@ -33,7 +54,7 @@ def join():
     if form.validate_on_submit():
         workshop = models.get_open_workshop_by_join_code(get_db(), form.code.data)
         if workshop is not None:
-            return _enter(workshop)
+            return _enter(workshop, form)
         form.code.errors.append(
             gettext("No open workshop has this code. Check it against the screen.")
         )
@@ -45,13 +66,16 @@ def join():
 def join_by_token(token: str):
     """Join a workshop from its QR code."""
     workshop = found(models.get_open_workshop_by_join_token(get_db(), token))
-    return _enter(workshop)
+    return _enter(workshop, JoinForm(formdata=None))
 
 
-def _enter(workshop: Workshop):
+def _enter(workshop: Workshop, form: JoinForm):
     """Let this phone in (once) and ask for an optional name."""
     if current_participant(workshop) is None:
-        participant, key = models.add_participant(get_db(), workshop)
+        try:
+            participant, key = models.add_participant(get_db(), workshop)
+        except Refused:
+            return _joining_closed(form)
         remember_participant(workshop, key)
     return redirect(url_for("participant.name", public_id=workshop.public_id), 303)
 
@@ -61,7 +85,19 @@ def _participant(public_id: str) -> tuple[Workshop, models.Participant]:
     workshop = load_workshop(public_id)
     participant = current_participant(workshop)
     if participant is None:
-        abort(redirect(url_for("participant.join"), 303))
+        held = dict(session.get("participant", {}))
+        if held.pop(public_id, None) is not None:  # a key that no longer opens: removed
+            session["participant"] = held
+            flash(
+                gettext(
+                    "Your session in this workshop has ended. "
+                    "To take part again, join with the code on the screen."
+                )
+            )
+        target = url_for("participant.join")
+        if is_partial_request():
+            abort(Response(status=204, headers={"HX-Redirect": target}))
+        abort(redirect(target, 303))
     return workshop, participant
 
 
@@ -81,18 +117,27 @@ def _phone_context(workshop: Workshop, participant: models.Participant, **overri
     db = get_db()
     stage = models.current_stage(db, workshop)
     mine: list[Contribution] = []
+    board = None
+    dots_left = 0
     if stage is not None and stage.takes_answers:
         mine = models.list_participant_contributions(db, stage, participant)
+        if stage.voting != "off" or models.list_themes(db, stage):
+            board = models.stage_board(db, workshop, stage, for_room=True, viewer=participant)
+            dots_left = max(0, stage.vote_budget - models.dots_spent(db, stage, participant))
     context = {
         "workshop": workshop,
         "participant": participant,
         "stage": stage,
         "mine": mine,
+        "board": board,
+        "dots_left": dots_left,
         "form": ContributionForm(formdata=None, nonce=secrets.token_urlsafe(12)),
         "principles": models.list_principles(db, workshop),
         "max_mine": models.MAX_CONTRIBUTIONS_PER_PERSON,
         "notice": None,
         "error": None,
+        "board_notice": None,
+        "board_error": None,
         "last_event": models.latest_event_id(db, workshop),
     }
     context.update(overrides)
@@ -104,6 +149,20 @@ def phone(public_id: str):
     """Show the current question on a participant's phone."""
     workshop, participant = _participant(public_id)
     return render("participant/phone.html", "phone_stage", **_phone_context(workshop, participant))
+
+
+@bp.get("/w/<public_id>/p/board")
+def board(public_id: str):
+    """Render the answers to vote on, the result or the themes, for a live refresh."""
+    workshop, participant = _participant(public_id)
+    return render("participant/phone.html", "phone_board", **_phone_context(workshop, participant))
+
+
+@bp.get("/w/<public_id>/p/presence")
+def presence(public_id: str):
+    """Answer 204 while this phone still belongs to the workshop (else send it to join)."""
+    _participant(public_id)
+    return Response(status=204)
 
 
 @bp.get("/w/<public_id>/p/mission")
@@ -138,6 +197,40 @@ def _phone_reply(workshop: Workshop, participant: models.Participant, status: in
         return redirect(url_for("participant.phone", public_id=workshop.public_id), 303)
     context = _phone_context(workshop, participant, **overrides)
     return render("participant/phone.html", "phone_stage", status=status, **context)
+
+
+@bp.post("/w/<public_id>/votes/<int:contribution_id>")
+def vote(public_id: str, contribution_id: int):
+    """Put one of your dots on an answer."""
+    return _change_vote(public_id, contribution_id, models.cast_vote)
+
+
+@bp.post("/w/<public_id>/votes/<int:contribution_id>/withdraw")
+def withdraw_vote(public_id: str, contribution_id: int):
+    """Take one of your dots back from an answer."""
+    return _change_vote(public_id, contribution_id, models.withdraw_vote)
+
+
+def _change_vote(public_id: str, contribution_id: int, change: Callable[..., None]):
+    """Place or take back a dot; answer with the refreshed board (or a redirect without JS)."""
+    workshop, participant = _participant(public_id)
+    db = get_db()
+    contribution = models.get_contribution(db, workshop, contribution_id)
+    try:
+        if contribution is None:
+            raise Refused("not-found")
+        if contribution.stage_id != workshop.current_stage_id:
+            raise Refused("voting-closed")
+        change(db, workshop, participant, contribution)
+    except Refused as refusal:
+        message = VOTE_REFUSALS.get(refusal.reason, VOTE_REFUSALS["voting-closed"])()
+        context = _phone_context(workshop, participant, board_error=message)
+        return render("participant/phone.html", "phone_board", status=409, **context)
+    if not is_partial_request():
+        anchor = f"card-{contribution_id}"
+        return redirect(url_for("participant.phone", public_id=public_id, _anchor=anchor), 303)
+    context = _phone_context(workshop, participant, board_notice=gettext("Saved."))
+    return render("participant/phone.html", "phone_board", **context)
 
 
 def _own_contribution(workshop: Workshop, participant, contribution_id: int) -> Contribution:

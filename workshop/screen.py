@@ -8,31 +8,53 @@ from flask import Blueprint, Response
 from . import models
 from .access import screen_workshop
 from .db import get_db
-from .models import Workshop
+from .models import Board, Workshop
 from .web import external_url, render
+from .words import WordCount, frequent_words
 
 bp = Blueprint("screen", __name__)
 
+WORD_STRIP_FROM = 5  # visible answers before the strip of frequent words appears
+WORD_STRIP_SIZE = 8
+WORD_CLOUD_SIZE = 30
 
-def _screen_context(workshop: Workshop) -> dict:
+
+def _screen_context(workshop: Workshop, view: str = "cards") -> dict:
     db = get_db()
     stage = models.current_stage(db, workshop)
     stages = models.list_stages(db, workshop)
+    board = None
+    if stage is not None and stage.takes_answers:
+        board = models.stage_board(db, workshop, stage, for_room=True)
+    voting = stage is not None and stage.voting != "off"
     return {
         "workshop": workshop,
         "stage": stage,
+        "view": view,
         "stage_number": next(
             (i + 1 for i, s in enumerate(stages) if stage and s.id == stage.id), 0
         ),
         "stage_total": len(stages),
-        "contributions": models.list_contributions(db, stage)
-        if stage is not None and stage.takes_answers
-        else [],
+        "board": board,
+        "voters": models.count_voters(db, stage) if voting else (0, 0),
+        "words": _words(board, WORD_CLOUD_SIZE if view == "words" else WORD_STRIP_SIZE),
         "principles": models.list_principles(db, workshop),
         "people": models.count_participants(db, workshop),
         "join_url": external_url("participant.join"),
         "last_event": models.latest_event_id(db, workshop),
     }
+
+
+def _words(board: Board | None, limit: int) -> list[WordCount]:
+    """Count the words of the answers the room can see (never hidden or flagged ones)."""
+    if board is None or not board.cards:
+        return []
+    texts = [
+        f"{item.body}\n{item.detail}"
+        for card in board.cards
+        for item in (card.contribution, *card.merged)
+    ]
+    return frequent_words(texts, limit=limit)
 
 
 @bp.get("/s/<token>")
@@ -47,6 +69,27 @@ def main(token: str):
     """Render the stage area, for a live refresh."""
     workshop = screen_workshop(token)
     return render("screen/show.html", "screen_main", **_screen_context(workshop))
+
+
+@bp.get("/s/<token>/words")
+def words(token: str):
+    """Show the stage's frequent words as a cloud (the page, or its stage area for htmx)."""
+    workshop = screen_workshop(token)
+    return render("screen/show.html", "screen_main", **_screen_context(workshop, "words"))
+
+
+@bp.get("/s/<token>/votes")
+def votes(token: str):
+    """Render how many people have voted, never the count per answer before the reveal."""
+    workshop = screen_workshop(token)
+    return render("screen/show.html", "screen_votes", **_screen_context(workshop))
+
+
+@bp.get("/s/<token>/join")
+def join_panel(token: str):
+    """Render the joining panel (code, QR, people count), for a live refresh."""
+    workshop = screen_workshop(token)
+    return render("screen/show.html", "screen_join", **_screen_context(workshop))
 
 
 @bp.get("/s/<token>/people")
