@@ -792,6 +792,24 @@ def test_removing_a_participant_ends_their_session_and_hides_their_answers(works
     assert leaves.id in [p.id for p in models.list_participants(db, workshop)]
 
 
+def test_removing_a_participant_keeps_other_peoples_answers_merged_into_theirs(workshop, db):
+    """Only the removed person's answers are hidden, even when theirs is the merged card."""
+    stage = first_stage(db, workshop)
+    stays, _key = person(db, workshop, "Ola")
+    leaves, _key = person(db, workshop, "Troll")
+    [theirs] = answers(db, workshop, stage, leaves, "Kindness")
+    [mine] = answers(db, workshop, stage, stays, "Being kind")
+    models.merge_contributions(db, workshop, mine, theirs)
+    assert [card.id for card in board(db, workshop, stage).cards] == [theirs.id]
+
+    models.remove_participant(db, workshop, leaves)
+    room = board(db, workshop, stage)
+    shown = [c.body for card in room.cards for c in (card.contribution, *card.merged)]
+    assert "Kindness" not in shown
+    assert shown == ["Being kind"]
+    assert room.total == 1
+
+
 # 6. Timers ------------------------------------------------------------------------------------
 
 
@@ -1105,16 +1123,19 @@ def test_a_workshop_made_from_the_trust_template_has_all_its_stages(app, db):
     assert [s.position for s in made] == list(range(11))
 
 
-def test_an_added_stage_goes_before_the_mission_and_agreed_stages(workshop, db):
+def test_an_added_question_goes_after_the_questions_before_principles_and_mission(
+    workshop, db
+):
     added = models.add_stage(db, workshop, "question", "How do we rest?", "Breaks, shifts.")
     kinds = [(s.kind, s.title) for s in models.list_stages(db, workshop)]
-    assert kinds[3:] == [
-        ("principles", kinds[3][1]),
+    assert kinds[2:] == [
+        ("question", kinds[2][1]),
         ("question", "How do we rest?"),
+        ("principles", kinds[4][1]),
         ("mission", kinds[5][1]),
         ("agreed", kinds[6][1]),
     ]
-    assert added.position == 4
+    assert added.position == 3
     assert [s.position for s in models.list_stages(db, workshop)] == list(range(7))
     assert added.takes_answers
 
@@ -1285,12 +1306,12 @@ def test_the_json_record_carries_everything_the_room_did_and_no_secrets(app, wor
         (0, "question"),
         (1, "question"),
         (2, "question"),
-        (3, "principles"),
-        (4, "question"),
+        (3, "question"),
+        (4, "principles"),
         (5, "mission"),
         (6, "agreed"),
     ]
-    assert record["stages"][4]["title"] == "How do we rest?"
+    assert record["stages"][3]["title"] == "How do we rest?"
 
     first = record["stages"][0]
     assert first["voting"] == {

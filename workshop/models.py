@@ -530,13 +530,13 @@ FIXED_STAGE_KINDS = ("mission", "agreed")
 
 
 def add_stage(db: Database, workshop: Workshop, kind: str, title: str, prompt: str) -> Stage:
-    """Add an answer-taking stage before the drafting stages (mission, agreed)."""
+    """Add a question after the last question, before principles and drafting."""
     with write(db):
         stages = list_stages(db, workshop)
         if len(stages) >= MAX_STAGES:
             raise Refused("too-many-stages")
-        fixed = [s.position for s in stages if s.kind in FIXED_STAGE_KINDS]
-        position = min(fixed) if fixed else len(stages)
+        later = [s.position for s in stages if s.kind != "question"]
+        position = min(later) if later else len(stages)
         db.execute(
             "update stages set position = position + 1 where workshop_id = ? and position >= ?",
             [workshop.id, position],
@@ -830,6 +830,26 @@ def _root_of(by_id: dict[int, Contribution], contribution: Contribution) -> Cont
     return contribution
 
 
+def _card_heads(by_id: dict[int, Contribution], for_room: bool) -> dict[int, int | None]:
+    """Map each answer to the answer heading its card (None: not on the room's board).
+
+    A card is headed by the answer everything was merged into. When the room may not
+    see that answer (hidden, flagged, its author removed), the oldest visible answer
+    merged into it heads the card instead, so nobody else's words vanish with it.
+    """
+    roots = {cid: _root_of(by_id, c).id for cid, c in by_id.items()}
+    if not for_room:
+        return dict(roots)
+    first_visible: dict[int, int] = {}
+    for cid in sorted(by_id):
+        if by_id[cid].is_visible:
+            first_visible.setdefault(roots[cid], cid)
+    return {
+        cid: root if by_id[root].is_visible else first_visible.get(root)
+        for cid, root in roots.items()
+    }
+
+
 def merge_contributions(
     db: Database, workshop: Workshop, source: Contribution, target: Contribution
 ) -> None:
@@ -988,13 +1008,13 @@ def cast_vote(
         stage = get_stage(db, workshop, contribution.stage_id)
         if stage is None or not stage.is_voting:
             raise Refused("voting-closed")
-        if participant.removed_at is not None:
+        fresh = get_participant_by_id(db, workshop, participant.id)
+        if fresh is None or fresh.removed_at is not None:
             raise Refused("removed")
         by_id = {c.id: c for c in list_contributions(db, stage)}
-        if contribution.id not in by_id:
-            raise Refused("not-found")
-        card = _root_of(by_id, by_id[contribution.id])
-        if not card.is_visible:
+        heads = _card_heads(by_id, for_room=True)
+        head = heads.get(contribution.id)
+        if head is None:
             raise Refused("not-found")
         spent = _count(
             db,
@@ -1004,7 +1024,7 @@ def cast_vote(
         if spent >= stage.vote_budget:
             raise Refused("no-dots-left")
         if stage.one_dot_per_answer:
-            group = [c.id for c in by_id.values() if _root_of(by_id, c).id == card.id]
+            group = [cid for cid, card in heads.items() if card == head]
             marks = ",".join("?" * len(group))
             already = _count(
                 db,
@@ -1018,7 +1038,7 @@ def cast_vote(
             """insert into votes (workshop_id, stage_id, contribution_id, participant_id,
                    entered_by, created_at)
                values (?, ?, ?, ?, ?, ?)""",
-            [workshop.id, stage.id, card.id, participant.id, entered_by, now()],
+            [workshop.id, stage.id, head, participant.id, entered_by, now()],
         )
         record_event(db, workshop, "votes-changed")
 
@@ -1032,8 +1052,9 @@ def withdraw_vote(
         if stage is None or not stage.is_voting:
             raise Refused("voting-closed")
         by_id = {c.id: c for c in list_contributions(db, stage)}
-        card = _root_of(by_id, by_id.get(contribution.id, contribution))
-        group = [c.id for c in by_id.values() if _root_of(by_id, c).id == card.id]
+        heads = _card_heads(by_id, for_room=True)
+        head = heads.get(contribution.id)
+        group = [cid for cid, card in heads.items() if card == head and head is not None]
         marks = ",".join("?" * len(group))
         rows = list(
             db.query(
@@ -1133,37 +1154,38 @@ def stage_board(
     """
     contributions = list_contributions(db, stage)
     by_id = {c.id: c for c in contributions}
-    removed = {p.id for p in list_participants(db, workshop) if p.removed_at is not None}
-    names = {p.id: p.display_name for p in list_participants(db, workshop)}
+    heads = _card_heads(by_id, for_room)
+    people = list_participants(db, workshop)
+    removed = {p.id for p in people if p.removed_at is not None}
+    names = {p.id: p.display_name for p in people}
     votes: dict[int, int] = {}
     mine: dict[int, int] = {}
     for row in db.query(
         "select contribution_id, participant_id from votes where stage_id = ?", [stage.id]
     ):
-        if row["participant_id"] in removed or row["contribution_id"] not in by_id:
+        head = heads.get(row["contribution_id"])
+        if row["participant_id"] in removed or head is None:
             continue
-        root = _root_of(by_id, by_id[row["contribution_id"]]).id
-        votes[root] = votes.get(root, 0) + 1
+        votes[head] = votes.get(head, 0) + 1
         if viewer is not None and row["participant_id"] == viewer.id:
-            mine[root] = mine.get(root, 0) + 1
-    groups: dict[int, list[Contribution]] = {}
+            mine[head] = mine.get(head, 0) + 1
+    members: dict[int, list[Contribution]] = {}
     for contribution in contributions:
-        root = _root_of(by_id, contribution)
-        if root.id != contribution.id:
-            groups.setdefault(root.id, []).append(contribution)
+        head = heads[contribution.id]
+        if head is not None and head != contribution.id:
+            if not for_room or contribution.is_visible:
+                members.setdefault(head, []).append(contribution)
     show_votes = not for_room or stage.shows_results
     cards = []
     for contribution in contributions:
-        if contribution.merged_into in by_id:
+        if heads[contribution.id] != contribution.id:
             continue
-        if for_room and (stage.answers_hidden or not contribution.is_visible):
+        if for_room and stage.answers_hidden:
             continue
-        merged = tuple(groups.get(contribution.id, ()))
-        if for_room:
-            merged = tuple(m for m in merged if m.is_visible)
+        merged = tuple(members.get(contribution.id, ()))
         authors = tuple(
             dict.fromkeys(
-                names.get(c.participant_id) or ""
+                names[c.participant_id]
                 for c in (contribution, *merged)
                 if c.participant_id is not None and names.get(c.participant_id)
             )
@@ -1188,9 +1210,7 @@ def stage_board(
     loose = tuple(c for c in cards if c.contribution.theme_id not in theme_ids)
     if themes and loose:
         columns += (Column(None, loose),)
-    total = sum(
-        1 for c in contributions if c.merged_into not in by_id and (not for_room or c.is_visible)
-    )
+    total = sum(1 for cid, head in heads.items() if head == cid)
     return Board(
         stage=stage,
         cards=tuple(cards),

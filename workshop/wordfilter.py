@@ -13,6 +13,13 @@ import unicodedata
 # a false alarm costs the facilitator one tap, a missed slur costs the room more.
 _STEMS_PL = (
     "kurw",
+    "wkurw",
+    "popierdol",
+    "rozpierdol",
+    "odpierdol",
+    "napierdal",
+    "zapierdal",
+    "przejeb",
     "skurw",
     "chuj",
     "huj",
@@ -36,7 +43,6 @@ _STEMS_PL = (
     "frajer",
     "szmat",
     "dziwk",
-    "pedal",
     "ciota",
     "cioty",
     "spierdol",

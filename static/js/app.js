@@ -65,6 +65,86 @@
   document.addEventListener("htmx:load", function (event) { restoreDrafts(event.detail.elt); });
   document.addEventListener("DOMContentLoaded", function () { restoreDrafts(document); });
 
+  // Timers: count down from the server's data-seconds-left, measured from when each timer
+  // arrived (so a wrong clock on the phone or projector does not matter).
+  function startTimers(root) {
+    var found = root.matches && root.matches(".timer[data-seconds-left]") ? [root] : [];
+    root.querySelectorAll(".timer[data-seconds-left]").forEach(function (el) { found.push(el); });
+    found.forEach(function (el) {
+      if (el.credoStart) { return; }
+      el.credoStart = Date.now();
+      el.credoSeconds = parseInt(el.dataset.secondsLeft, 10) || 0;
+      el.credoDone = el.credoSeconds <= 0;  // arrived already at zero: no signal, no refetch
+    });
+  }
+  function showTime(el, left) {
+    var digits = el.querySelector(".timer-digits") || el;
+    var seconds = left % 60;
+    digits.textContent = Math.floor(left / 60) + ":" + (seconds < 10 ? "0" : "") + seconds;
+    el.classList.toggle("soon", left > 0 && left <= 10);
+    el.classList.toggle("ended", left === 0);
+  }
+  var audio = null;
+  function chime() {
+    try {
+      var Context = window.AudioContext || window.webkitAudioContext;
+      if (!Context) { return; }
+      audio = audio || new Context();
+      if (audio.state === "suspended") { audio.resume().catch(function () {}); }
+      [523.25, 783.99].forEach(function (pitch, index) {
+        var start = audio.currentTime + index * 0.35;
+        var tone = audio.createOscillator();
+        var gain = audio.createGain();
+        tone.type = "sine";
+        tone.frequency.value = pitch;
+        gain.gain.setValueAtTime(0.0001, start);
+        gain.gain.exponentialRampToValueAtTime(0.18, start + 0.05);
+        gain.gain.exponentialRampToValueAtTime(0.0001, start + 1.4);
+        tone.connect(gain).connect(audio.destination);
+        tone.start(start);
+        tone.stop(start + 1.5);
+      });
+    } catch (ignored) { /* no sound is fine */ }
+  }
+  function signalEnd() {
+    if (document.body.classList.contains("screen")) {
+      chime();
+    } else if (navigator.vibrate) {
+      try { navigator.vibrate([120, 80, 120]); } catch (ignored) { /* not allowed */ }
+    }
+    document.body.dispatchEvent(new CustomEvent("timer-ended"));
+  }
+  function tick() {
+    var ended = false;
+    document.querySelectorAll(".timer[data-seconds-left]").forEach(function (el) {
+      if (!el.credoStart) { startTimers(el); }
+      var elapsed = Math.floor((Date.now() - el.credoStart) / 1000);
+      var left = Math.max(0, el.credoSeconds - elapsed);
+      showTime(el, left);
+      if (left === 0 && !el.credoDone) {
+        el.credoDone = true;
+        ended = true;
+      }
+    });
+    if (ended) { signalEnd(); }
+  }
+  // Browsers let a page make sound only after a click or a key: the first one unlocks it.
+  function unlockAudio() {
+    if (!document.body.classList.contains("screen")) { return; }
+    try {
+      var Context = window.AudioContext || window.webkitAudioContext;
+      audio = audio || (Context && new Context());
+      if (audio && audio.state === "suspended") { audio.resume().catch(function () {}); }
+    } catch (ignored) { /* no sound is fine */ }
+  }
+  document.addEventListener("pointerdown", unlockAudio, { once: true });
+  document.addEventListener("keydown", unlockAudio, { once: true });
+  document.addEventListener("htmx:load", function (event) { startTimers(event.detail.elt); });
+  document.addEventListener("DOMContentLoaded", function () {
+    startTimers(document);
+    window.setInterval(tick, 1000);
+  });
+
   // Copy buttons next to read-only links.
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("[data-copy]");
