@@ -107,3 +107,15 @@ def test_readme_documents_the_two_commands_and_every_cli_command():
     assert "make run" in readme and "make test" in readme
     for command in main.commands:
         assert f"workshop {command}" in readme
+
+
+def test_create_with_the_trust_template_adds_the_five_questions(env):
+    result = CliRunner().invoke(
+        main, ["create", "--title", "Gabinet", "--lang", "en", "--template", "trust", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    db = connect(str(env / "cli.db"))
+    workshop = models.get_workshop(db, json.loads(result.output)["id"])
+    titles = [stage.title for stage in models.list_stages(db, workshop)]
+    assert "How do we win back lost trust?" in titles and len(titles) == 11
+    db.close()

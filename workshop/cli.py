@@ -78,11 +78,18 @@ def serve(host: str, port: int, threads: int) -> None:
     required=True,
     help="The workshop's language.",
 )
+@click.option(
+    "--template",
+    type=click.Choice(["mission", "trust"]),
+    default="mission",
+    show_default=True,
+    help="mission: the three questions, principles, mission; trust: plus the five trust questions.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
-def create(title: str, language: str, as_json: bool) -> None:
+def create(title: str, language: str, template: str, as_json: bool) -> None:
     """Create a workshop and print its join code and links."""
     from .forms import clean_line
-    from .method import default_stages
+    from .method import template_stages
 
     app = _app()
     title = clean_line(title)
@@ -91,7 +98,7 @@ def create(title: str, language: str, as_json: bool) -> None:
     with app.app_context(), app.test_request_context(base_url=_base_url(app)):
         db = connect(app.config["DATABASE"])
         workshop, admin_token = models.create_workshop(
-            db, title, language, default_stages(language)
+            db, title, language, template_stages(template, language)
         )
         from flask import url_for
 

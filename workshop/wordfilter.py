@@ -9,6 +9,8 @@ without diacritics ("chuj", "ch*j" is left to the human) are both caught.
 import re
 import unicodedata
 
+from .words import fold_diacritics
+
 # Word beginnings, already folded (lower case, no diacritics). Kept short on purpose:
 # a false alarm costs the facilitator one tap, a missed slur costs the room more.
 _STEMS_PL = (
@@ -78,14 +80,11 @@ _STEMS_EN = (
 )
 _STEMS = _STEMS_PL + _STEMS_EN
 _WORD = re.compile(r"[^\W\d_]+")
-_FOLD = str.maketrans("ąćęłńóśźż", "acelnoszz")
 
 
 def fold(text: str) -> str:
-    """Lower-case ``text`` and drop Polish (and other) diacritics."""
-    text = unicodedata.normalize("NFC", text).casefold().translate(_FOLD)
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    """Lower-case ``text`` and drop Polish diacritics, as the word counts do."""
+    return fold_diacritics(unicodedata.normalize("NFC", text).casefold())
 
 
 def flagged_words(text: str) -> list[str]:

@@ -145,6 +145,26 @@
     window.setInterval(tick, 1000);
   });
 
+  // The projector cannot scroll: hide the list items that would be cut off at the bottom
+  // (newest answers and top results come first, so what goes is the least important).
+  function fitLists() {
+    if (!document.body.classList.contains("screen")) { return; }
+    document.querySelectorAll("[data-fit]").forEach(function (list) {
+      var items = Array.prototype.slice.call(list.children);
+      items.forEach(function (item) { item.classList.remove("does-not-fit"); });
+      var bottom = list.getBoundingClientRect().bottom + 1;
+      items.forEach(function (item) {
+        if (item.getBoundingClientRect().bottom > bottom) { item.classList.add("does-not-fit"); }
+      });
+    });
+  }
+  document.addEventListener("htmx:afterSettle", fitLists);
+  window.addEventListener("resize", fitLists);
+  document.addEventListener("DOMContentLoaded", function () {
+    fitLists();
+    if (document.fonts && document.fonts.ready) { document.fonts.ready.then(fitLists); }
+  });
+
   // Copy buttons next to read-only links.
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("[data-copy]");
