@@ -392,3 +392,33 @@ def test_json_export_carries_votes_themes_merges_moderation_and_timers(
     assert by_id[first.id]["moderation"] == "hidden"
     assert [v["contribution"] for v in exported["votes"]] == [first.id]
     assert [s["kind"] for s in record["stages"]][-1] == "agreed"
+
+
+def test_the_facilitator_puts_the_frequent_words_on_the_screen(
+    app, facilitator, client, workshop, db, stage
+):
+    for body in ("Pacjenci czują się bezpiecznie", "Bezpieczny pacjent", "pacjentów słuchamy"):
+        device = app.test_client()
+        join(device, workshop)
+        answer(device, workshop, body)
+    screen_url = f"/s/{workshop.screen_token}"
+    assert soup(client.get(screen_url)).select_one("#screen-main.mode-words") is None
+    facilitator.post(f"/w/{workshop.public_id}/stages/{stage.id}/show-words")
+    assert fresh_stage(db, workshop, stage).screen_view == "words"
+    shown = soup(client.get(f"{screen_url}/main", headers=HX))
+    assert shown.select_one("#screen-main.mode-words")
+    assert "pacjent" in shown.get_text(" ").lower()
+    facilitator.post(f"/w/{workshop.public_id}/stages/{stage.id}/show-answers")
+    assert soup(client.get(screen_url)).select_one("#screen-main.mode-words") is None
+
+
+def test_a_phone_cannot_vote_on_a_stage_the_room_has_left(facilitator, phone, workshop, db, stage):
+    answer(phone, workshop, "Pierwsze pytanie")
+    item = models.list_contributions(db, stage)[0]
+    facilitator.post(
+        f"/w/{workshop.public_id}/stages/{stage.id}/voting", data={"voting-budget": "3"}
+    )
+    facilitator.post(f"/w/{workshop.public_id}/stage/next")
+    refused = phone.post(f"/w/{workshop.public_id}/votes/{item.id}", headers=HX)
+    assert refused.status_code == 409
+    assert list(db.query("select count(*) as n from votes"))[0]["n"] == 0

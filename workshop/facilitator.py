@@ -24,7 +24,7 @@ from .forms import (
 from .method import template_stages
 from .models import Refused, Workshop
 from .web import external_url, found, is_partial_request, render
-from .words import frequent_words
+from .words import card_words
 
 bp = Blueprint("facilitator", __name__)
 
@@ -103,9 +103,7 @@ def control_context(workshop: Workshop, **overrides: object) -> dict:
         board = models.stage_board(db, workshop, stage, for_room=False)
         context["board"] = board
         context["voters"] = models.count_voters(db, stage)
-        context["words"] = frequent_words(
-            card.body + " " + card.detail for card in board.cards if card.contribution.is_visible
-        )
+        context["words"] = card_words(board.cards)
     context.update(overrides)
     _fill_behalf_pickers(context)
     return context

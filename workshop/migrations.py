@@ -173,6 +173,7 @@ def run_the_room(db: Database) -> None:
         ALTER TABLE stages ADD COLUMN timer_seconds INTEGER;
         ALTER TABLE stages ADD COLUMN timer_ends_at TEXT;
         ALTER TABLE stages ADD COLUMN close_on_expiry INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE stages ADD COLUMN screen_view TEXT NOT NULL DEFAULT 'cards';
         CREATE TABLE themes (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             workshop_id INTEGER NOT NULL REFERENCES workshops (id) ON DELETE CASCADE,

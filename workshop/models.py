@@ -78,6 +78,7 @@ class Stage:
     timer_seconds: int | None = None
     timer_ends_at: str | None = None
     close_on_expiry: int = 0
+    screen_view: str = "cards"
 
     @property
     def takes_answers(self) -> bool:
@@ -1008,6 +1009,9 @@ def cast_vote(
         stage = get_stage(db, workshop, contribution.stage_id)
         if stage is None or not stage.is_voting:
             raise Refused("voting-closed")
+        current = get_workshop_by_id(db, workshop.id)
+        if entered_by == "participant" and current.current_stage_id != stage.id:
+            raise Refused("voting-closed")
         fresh = get_participant_by_id(db, workshop, participant.id)
         if fresh is None or fresh.removed_at is not None:
             raise Refused("removed")
@@ -1271,6 +1275,15 @@ def extend_timer(db: Database, workshop: Workshop, stage: Stage, seconds: int) -
         record_event(db, workshop, "stage-changed")
 
 
+def set_screen_view(db: Database, workshop: Workshop, stage: Stage, view: str) -> None:
+    """Show the stage's answers (``cards``) or its frequent words (``words``) on the screen."""
+    if view not in ("cards", "words"):
+        raise ValueError(view)
+    with write(db):
+        db.execute("update stages set screen_view = ? where id = ?", [view, stage.id])
+        record_event(db, workshop, "stage-changed")
+
+
 def stop_timer(db: Database, workshop: Workshop, stage: Stage) -> None:
     """Clear a stage's countdown."""
     with write(db):
@@ -1407,6 +1420,7 @@ def _stage_record(db: Database, stage: Stage, number: dict[int, int]) -> dict:
         "prompt": stage.prompt,
         "input_open": bool(stage.input_open),
         "answers_hidden": bool(stage.answers_hidden),
+        "screen_view": stage.screen_view,
         "voting": {
             "state": stage.voting,
             "budget": stage.vote_budget,

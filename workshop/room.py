@@ -99,6 +99,8 @@ STAGE_SWITCHES = {
     "clear-votes": models.clear_votes,
     "add-minute": lambda db, w, s: models.extend_timer(db, w, s, EXTRA_MINUTE),
     "stop-timer": models.stop_timer,
+    "show-words": lambda db, w, s: models.set_screen_view(db, w, s, "words"),
+    "show-answers": lambda db, w, s: models.set_screen_view(db, w, s, "cards"),
 }
 
 

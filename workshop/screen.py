@@ -8,9 +8,9 @@ from flask import Blueprint, Response
 from . import models
 from .access import screen_workshop
 from .db import get_db
-from .models import Board, Workshop
+from .models import Workshop
 from .web import external_url, render
-from .words import WordCount, frequent_words
+from .words import card_words
 
 bp = Blueprint("screen", __name__)
 
@@ -19,9 +19,10 @@ WORD_STRIP_SIZE = 8
 WORD_CLOUD_SIZE = 30
 
 
-def _screen_context(workshop: Workshop, view: str = "cards") -> dict:
+def _screen_context(workshop: Workshop) -> dict:
     db = get_db()
     stage = models.current_stage(db, workshop)
+    view = stage.screen_view if stage is not None else "cards"
     stages = models.list_stages(db, workshop)
     board = None
     if stage is not None and stage.takes_answers:
@@ -37,24 +38,14 @@ def _screen_context(workshop: Workshop, view: str = "cards") -> dict:
         "stage_total": len(stages),
         "board": board,
         "voters": models.count_voters(db, stage) if voting else (0, 0),
-        "words": _words(board, WORD_CLOUD_SIZE if view == "words" else WORD_STRIP_SIZE),
+        "words": card_words(
+            board.cards if board else (), WORD_CLOUD_SIZE if view == "words" else WORD_STRIP_SIZE
+        ),
         "principles": models.list_principles(db, workshop),
         "people": models.count_participants(db, workshop),
         "join_url": external_url("participant.join"),
         "last_event": models.latest_event_id(db, workshop),
     }
-
-
-def _words(board: Board | None, limit: int) -> list[WordCount]:
-    """Count the words of the answers the room can see (never hidden or flagged ones)."""
-    if board is None or not board.cards:
-        return []
-    texts = [
-        f"{item.body}\n{item.detail}"
-        for card in board.cards
-        for item in (card.contribution, *card.merged)
-    ]
-    return frequent_words(texts, limit=limit)
 
 
 @bp.get("/s/<token>")
@@ -69,13 +60,6 @@ def main(token: str):
     """Render the stage area, for a live refresh."""
     workshop = screen_workshop(token)
     return render("screen/show.html", "screen_main", **_screen_context(workshop))
-
-
-@bp.get("/s/<token>/words")
-def words(token: str):
-    """Show the stage's frequent words as a cloud (the page, or its stage area for htmx)."""
-    workshop = screen_workshop(token)
-    return render("screen/show.html", "screen_main", **_screen_context(workshop, "words"))
 
 
 @bp.get("/s/<token>/votes")

@@ -121,6 +121,19 @@ class WordCount:
     weight: float
 
 
+def card_words(cards: Iterable, limit: int = 30) -> list[WordCount]:
+    """Count the words of the visible answers on a board's cards, merged ones included."""
+    return frequent_words(
+        (
+            f"{item.body}\n{item.detail}"
+            for card in cards
+            for item in (card.contribution, *card.merged)
+            if item.is_visible
+        ),
+        limit=limit,
+    )
+
+
 def frequent_words(texts: Iterable[str], limit: int = 30) -> list[WordCount]:
     """Return the ``limit`` most frequent words of ``texts``, most frequent first."""
     forms_by_key: defaultdict[str, Counter[str]] = defaultdict(Counter)
