@@ -117,5 +117,5 @@ def test_create_with_the_trust_template_adds_the_five_questions(env):
     db = connect(str(env / "cli.db"))
     workshop = models.get_workshop(db, json.loads(result.output)["id"])
     titles = [stage.title for stage in models.list_stages(db, workshop)]
-    assert "How do we win back lost trust?" in titles and len(titles) == 11
+    assert "How do we win back lost trust?" in titles and len(titles) == 12
     db.close()

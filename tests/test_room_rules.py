@@ -1082,11 +1082,20 @@ def test_trust_template_adds_the_five_seed_questions(app):
         mission = template_stages("mission", "en")
         trust = template_stages("trust", "en")
         extra = optional_stages()
-    assert len(trust) == 11
+    assert len(trust) == 12
     assert trust[:3] == mission[:3]
-    assert trust[-3:] == mission[-3:]
-    assert trust[3:8] == list(extra.values())
-    assert list(extra) == ["competences", "character", "example", "feedback", "recovery"]
+    assert trust[8] == mission[3]  # principles
+    assert trust[9] == extra["routine"] and trust[9][0] == "routine"
+    assert trust[-2:] == mission[-2:]
+    assert trust[3:8] == [stage for key, stage in extra.items() if key != "routine"]
+    assert list(extra) == [
+        "competences",
+        "character",
+        "example",
+        "feedback",
+        "recovery",
+        "routine",
+    ]
     assert [title for _kind, title, _prompt in trust[3:8]] == [
         "Which competences do we need to earn trust?",
         "Which traits make people feel safe with us?",
@@ -1101,7 +1110,7 @@ def test_trust_template_is_worded_in_polish(app):
     with app.app_context():
         english = template_stages("trust", "en")
         polish = template_stages("trust", "pl")
-    assert len(polish) == 11
+    assert len(polish) == 12
     assert [kind for kind, *_ in polish] == [kind for kind, *_ in english]
     assert polish[0][1] == "Po co jesteśmy?"
     assert polish[-1][1] == "Uzgodnione"
@@ -1120,7 +1129,7 @@ def test_a_workshop_made_from_the_trust_template_has_all_its_stages(app, db):
     workshop, _token = models.create_workshop(db, "Przychodnia", "pl", stages)
     made = models.list_stages(db, workshop)
     assert [(s.kind, s.title, s.prompt) for s in made] == stages
-    assert [s.position for s in made] == list(range(11))
+    assert [s.position for s in made] == list(range(12))
 
 
 def test_an_added_question_goes_after_the_questions_before_principles_and_mission(

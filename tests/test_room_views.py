@@ -297,18 +297,18 @@ def test_creating_with_the_trust_template_adds_the_five_seed_questions(client, d
     public_id = response.headers["Location"].split("/")[2]
     workshop = models.get_workshop(db, public_id)
     kinds = [stage.kind for stage in models.list_stages(db, workshop)]
-    assert kinds == ["question"] * 8 + ["principles", "mission", "agreed"]
+    assert kinds == ["question"] * 8 + ["principles", "routine", "mission", "agreed"]
 
 
 def test_stage_editor_adds_rewords_moves_and_removes(facilitator, phone, workshop, db):
     base = f"/w/{workshop.public_id}/stages"
     page = soup(facilitator.get(base))
-    assert len(page.select(".library-item")) == 5
+    assert len(page.select(".library-item")) == 6
     facilitator.post(f"{base}/add", data={"library": "feedback"})
     stages = models.list_stages(db, workshop)
     added = stages[3]
     assert (added.kind, stages[4].kind) == ("question", "principles")
-    assert len(soup(facilitator.get(base)).select(".library-item")) == 4
+    assert len(soup(facilitator.get(base)).select(".library-item")) == 5
     facilitator.post(
         f"{base}/{added.id}/edit", data={"title": "Jak pytamy o opinię?", "prompt": ""}
     )

@@ -11,6 +11,7 @@ from wtforms import (
     FormField,
     HiddenField,
     IntegerField,
+    RadioField,
     SelectField,
     StringField,
     TextAreaField,
@@ -267,3 +268,117 @@ def form_errors(form) -> list[str]:
 
     collect(form.errors)
     return messages
+
+
+STATEMENT_MAX = MISSION_MAX
+REASON_MAX = 280
+ROUTINE_STEP_MAX = 160
+LEVEL_LABELS = {
+    1: _l("Fully agree"),
+    2: _l("Agree"),
+    3: _l("Can live with it"),
+    4: _l("Have reservations"),
+    5: _l("Block"),
+}
+
+
+class StatementForm(FlaskForm):
+    """A draft, a new version or an amendment: the whole wording."""
+
+    text = TextAreaField(
+        _l("Wording"),
+        filters=[clean_text],
+        validators=[DataRequired(_l("Write the wording first.")), _length(1, STATEMENT_MAX)],
+    )
+
+
+class BuilderForm(FlaskForm):
+    """The statement builder: three slots of the scaffold, or free text instead."""
+
+    why = StringField(_l("We exist to …"), filters=[clean_line], validators=[_length(0, 200)])
+    whom = StringField(_l("for …"), filters=[clean_line], validators=[_length(0, 200)])
+    how = StringField(_l("by …"), filters=[clean_line], validators=[_length(0, 200)])
+    text = TextAreaField(
+        _l("Or write it freely"),
+        filters=[clean_text],
+        validators=[_length(0, STATEMENT_MAX)],
+    )
+
+    def validate_text(self, field: TextAreaField) -> None:
+        if not field.data and not (self.why.data and self.whom.data and self.how.data):
+            raise ValidationError(_l("Fill all three parts of the sentence, or write it freely."))
+
+
+class RoundForm(FlaskForm):
+    threshold = IntegerField(
+        _l("Share needed at “can live with it” or better (%)"),
+        default=75,
+        validators=[
+            InputRequired(_l("Choose the share needed.")),
+            NumberRange(50, 100, message=_l("Choose between %(min)d and %(max)d.")),
+        ],
+    )
+    min_answers = IntegerField(
+        _l("Show the result once this many have answered"),
+        default=3,
+        validators=[
+            InputRequired(_l("Choose how many answers first.")),
+            NumberRange(1, 20, message=_l("Choose between %(min)d and %(max)d.")),
+        ],
+    )
+
+
+class RoundAnswerForm(FlaskForm):
+    level = RadioField(
+        _l("Where do you stand?"),
+        choices=list(LEVEL_LABELS.items()),
+        coerce=int,
+        validators=[InputRequired(_l("Choose where you stand."))],
+    )
+    reason = TextAreaField(
+        _l("Your reason"),
+        filters=[clean_text],
+        validators=[_length(0, REASON_MAX)],
+    )
+
+    def validate_reason(self, field: TextAreaField) -> None:
+        if self.level.data == 5 and not field.data:
+            raise ValidationError(_l("A block needs a reason: what would have to change?"))
+
+
+class OverrideForm(FlaskForm):
+    note = TextAreaField(
+        _l("Why the team agrees it anyway"),
+        filters=[clean_text],
+        validators=[DataRequired(_l("Write a note for the record.")), _length(1, 500)],
+    )
+
+
+class RoutineForm(FlaskForm):
+    step_1 = StringField(_l("Step 1"), filters=[clean_line])
+    step_2 = StringField(_l("Step 2"), filters=[clean_line])
+    step_3 = StringField(_l("Step 3"), filters=[clean_line])
+    step_4 = StringField(_l("Step 4"), filters=[clean_line])
+    step_5 = StringField(_l("Step 5"), filters=[clean_line])
+
+    def steps(self) -> list:
+        """Return the five step fields in order."""
+        return [self.step_1, self.step_2, self.step_3, self.step_4, self.step_5]
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self.steps():
+            if not field.data:
+                field.errors = [*field.errors, _l("Write this step.")]
+                valid = False
+            elif len(field.data) > ROUTINE_STEP_MAX:
+                field.errors = [
+                    *field.errors,
+                    _l("Write at most %(max)d characters.", max=ROUTINE_STEP_MAX),
+                ]
+                valid = False
+        return valid
+
+    def text(self) -> str:
+        """Return the routine as one step per line."""
+        return "\n".join(field.data for field in self.steps())

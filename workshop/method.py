@@ -77,14 +77,38 @@ def optional_stages() -> dict[str, tuple[str, str, str]]:
             gettext("How do we win back lost trust?"),
             gettext("Someone left upset. What do we do, step by step, so they come back?"),
         ),
+        "routine": routine_stage(),
     }
+
+
+def routine_steps() -> list[str]:
+    """Return the seed method's five steps with an upset client, in this locale."""
+    return [
+        gettext("Listen without interrupting."),
+        gettext("Listen to understand, not to answer."),
+        gettext("See it from their side."),
+        gettext("Put it right and apologise."),
+        gettext("Ask whether they will come back to us."),
+    ]
+
+
+def routine_stage() -> tuple[str, str, str]:
+    """Return the optional stage where the team words its trust-recovery routine."""
+    return (
+        "routine",
+        gettext("Our routine for winning back trust"),
+        gettext("Five steps with an upset patient or client, in our own words."),
+    )
 
 
 def template_stages(template: str, language: str) -> list[tuple[str, str, str]]:
     """Return a template's (kind, title, prompt) stages, worded in ``language``."""
     with force_locale(language):
-        extra = list(optional_stages().values()) if template == "trust" else []
-        return _core_questions() + extra + _closing_stages()
+        if template != "trust":
+            return _core_questions() + _closing_stages()
+        extra = [stage for stage in optional_stages().values() if stage[0] == "question"]
+        principles, *drafting = _closing_stages()
+        return _core_questions() + extra + [principles, routine_stage(), *drafting]
 
 
 def default_stages(language: str) -> list[tuple[str, str, str]]:

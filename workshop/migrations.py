@@ -203,3 +203,77 @@ def run_the_room(db: Database) -> None:
         CREATE INDEX votes_contribution ON votes (contribution_id);
         """,
     )
+
+
+@migrations(name="0008_reach_agreement")
+def reach_agreement(db: Database) -> None:
+    # Drafts and their versions, amendments, consensus rounds and their answers,
+    # and what the rounds agree: the mission, the principles and the trust routine.
+    _execute_all(
+        db,
+        """
+        CREATE TABLE drafts (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            workshop_id INTEGER NOT NULL REFERENCES workshops (id) ON DELETE CASCADE,
+            kind TEXT NOT NULL DEFAULT 'mission',
+            shown INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX drafts_workshop ON drafts (workshop_id, kind);
+        CREATE TABLE versions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            workshop_id INTEGER NOT NULL REFERENCES workshops (id) ON DELETE CASCADE,
+            draft_id INTEGER NOT NULL REFERENCES drafts (id) ON DELETE CASCADE,
+            number INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            participant_id INTEGER REFERENCES participants (id) ON DELETE SET NULL,
+            origin TEXT NOT NULL DEFAULT 'facilitator',
+            amendment_id INTEGER,
+            created_at TEXT NOT NULL,
+            UNIQUE (draft_id, number)
+        );
+        CREATE TABLE amendments (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            workshop_id INTEGER NOT NULL REFERENCES workshops (id) ON DELETE CASCADE,
+            draft_id INTEGER NOT NULL REFERENCES drafts (id) ON DELETE CASCADE,
+            version_id INTEGER NOT NULL REFERENCES versions (id) ON DELETE CASCADE,
+            text TEXT NOT NULL,
+            participant_id INTEGER REFERENCES participants (id) ON DELETE SET NULL,
+            status TEXT NOT NULL DEFAULT 'pending',
+            created_at TEXT NOT NULL,
+            decided_at TEXT,
+            result_version_id INTEGER REFERENCES versions (id) ON DELETE SET NULL
+        );
+        CREATE INDEX amendments_draft ON amendments (draft_id, status);
+        CREATE TABLE rounds (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            workshop_id INTEGER NOT NULL REFERENCES workshops (id) ON DELETE CASCADE,
+            subject TEXT NOT NULL,
+            version_id INTEGER REFERENCES versions (id) ON DELETE SET NULL,
+            snapshot TEXT NOT NULL,
+            threshold INTEGER NOT NULL DEFAULT 75,
+            min_answers INTEGER NOT NULL DEFAULT 3,
+            status TEXT NOT NULL DEFAULT 'open',
+            outcome TEXT,
+            note TEXT NOT NULL DEFAULT '',
+            opened_at TEXT NOT NULL,
+            closed_at TEXT
+        );
+        CREATE INDEX rounds_workshop ON rounds (workshop_id, id);
+        CREATE UNIQUE INDEX rounds_one_open ON rounds (workshop_id) WHERE status = 'open';
+        CREATE TABLE round_answers (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            round_id INTEGER NOT NULL REFERENCES rounds (id) ON DELETE CASCADE,
+            participant_id INTEGER NOT NULL REFERENCES participants (id) ON DELETE CASCADE,
+            level INTEGER NOT NULL,
+            reason TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (round_id, participant_id)
+        );
+        ALTER TABLE workshops ADD COLUMN participants_may_propose INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE workshops ADD COLUMN principles_agreed_at TEXT;
+        ALTER TABLE workshops ADD COLUMN routine TEXT NOT NULL DEFAULT '';
+        ALTER TABLE workshops ADD COLUMN routine_agreed_at TEXT;
+        """,
+    )
