@@ -64,7 +64,10 @@ def test_screen_is_read_only(client, workshop):
     assert screen.status_code == 200
     assert workshop.join_code[:3] in screen.get_data(as_text=True)
     assert client.post(f"/w/{workshop.public_id}/stage/next").status_code == 403
-    assert client.post(f"/w/{workshop.public_id}/mission", data={"mission": "x"}).status_code == 403
+    assert (
+        client.post(f"/w/{workshop.public_id}/builder", data={"builder-text": "x"}).status_code
+        == 403
+    )
 
 
 def test_screen_shows_code_qr_question_and_count(client, phone, workshop):
@@ -221,19 +224,36 @@ def test_drafting_page_shows_each_questions_answers_beside_the_editor(
     facilitator.post(f"/w/{workshop.public_id}/stage/{mission_stage.id}")
     page = soup(facilitator.get(f"/w/{workshop.public_id}/control"))
     assert "Bo ludzie chorują" in page.select_one("#control-board").get_text()
-    assert page.select_one("textarea[name=mission]")
+    assert page.select_one("#builder-form textarea[name=builder-text]")
     assert page.select("input[name$=-name]")
 
 
-def test_agreeing_needs_a_real_mission_and_3_to_12_principles(facilitator, workshop, db):
+def test_a_round_agrees_a_real_mission_and_the_principles(facilitator, phone, app, workshop, db):
     url = f"/w/{workshop.public_id}"
-    facilitator.post(f"{url}/mission", data={"mission": "Za krótko"})
-    refused = facilitator.post(f"{url}/agree", headers=HX)
+    voters = [phone]
+    for _ in range(2):
+        device = app.test_client()
+        join(device, workshop)
+        voters.append(device)
+    facilitator.post(f"{url}/builder", data={"builder-text": "Za krótko"})
+    short = models.list_drafts(db, workshop)[0].latest
+    refused = facilitator.post(f"{url}/rounds", data={"round-target": f"v{short.id}"}, headers=HX)
     assert refused.status_code == 422
-    assert len(soup(refused).select(".alert-error li")) == 2
-    assert models.get_workshop(db, workshop.public_id).mission_agreed_at is None
+    assert "5" in soup(refused).select_one(".alert-error").get_text()
+    assert models.current_round(db, workshop) is None
     mission = "Każdego dnia troszczymy się o zdrowie i spokój naszych pacjentów."
-    facilitator.post(f"{url}/mission", data={"mission": mission})
+    facilitator.post(f"{url}/builder", data={"builder-text": mission})
+    version = models.list_drafts(db, workshop)[0].latest
+    facilitator.post(f"{url}/rounds", data={"round-target": f"v{version.id}"})
+    round_ = models.current_round(db, workshop)
+    assert round_.snapshot == mission
+    for voter, level in zip(voters, (1, 2, 3), strict=True):
+        assert voter.post(
+            f"{url}/rounds/{round_.id}/answer", data={"level": level}
+        ).status_code in (200, 303)
+    facilitator.post(f"{url}/rounds/{round_.id}/close")
+    fresh = models.get_workshop(db, workshop.public_id)
+    assert (fresh.mission, models.current_stage(db, fresh).kind) == (mission, "agreed")
     principles = {}
     for index, (name, line) in enumerate(
         [
@@ -245,16 +265,20 @@ def test_agreeing_needs_a_real_mission_and_3_to_12_principles(facilitator, works
         principles[f"principles-{index}-name"] = name
         principles[f"principles-{index}-line"] = line
     facilitator.post(f"{url}/principles", data=principles)
-    agreed = facilitator.post(f"{url}/agree")
-    assert agreed.status_code == 303
+    facilitator.post(f"{url}/rounds", data={"round-target": "principles"})
+    round_ = models.current_round(db, workshop)
+    for voter in voters:
+        voter.post(f"{url}/rounds/{round_.id}/answer", data={"level": 1})
+    facilitator.post(f"{url}/rounds/{round_.id}/close")
     fresh = models.get_workshop(db, workshop.public_id)
-    assert fresh.mission_agreed_at is not None
-    assert models.current_stage(db, fresh).kind == "agreed"
+    assert fresh.principles_agreed_at is not None
     assert [p.name for p in models.list_principles(db, fresh)] == [
         "Życzliwość",
         "Rzetelność",
         "Szacunek",
     ]
+    locked = facilitator.post(f"{url}/principles", data=principles, headers=HX)
+    assert locked.status_code == 422
 
 
 def test_screen_fragment_for_htmx_is_only_the_stage_block(client, workshop):

@@ -45,7 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
 
-    from . import db, exports, facilitator, i18n, live, participant, room, screen, web
+    from . import agreement, db, exports, facilitator, i18n, live, participant, room, screen, web
 
     db.init_app(app)
     csrf.init_app(app)
@@ -53,7 +53,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     web.init_app(app)
     live.init_app(app)
 
-    for module in (facilitator, room, participant, screen, live, exports):
+    for module in (facilitator, room, agreement, participant, screen, live, exports):
         app.register_blueprint(module.bp)
     return app
 

@@ -4,7 +4,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
-_TOKENS = re.compile(r"\S+|\s+")
+_TOKENS = re.compile(r"\w+|[^\w\s]+|\s+")
 
 
 @dataclass(frozen=True, slots=True)

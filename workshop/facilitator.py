@@ -2,20 +2,24 @@
 
 from flask import Blueprint, redirect, request, session, url_for
 from flask_babel import get_locale, gettext, ngettext
+from wtforms.fields.choices import SelectChoice
 
 from . import models
 from .access import facilitator_workshop, remember_facilitator
 from .db import get_db
 from .forms import (
+    LEVEL_LABELS,
     MAX_PRINCIPLES,
     ActionForm,
+    BuilderForm,
     CreateWorkshopForm,
     JoinForm,
-    MissionForm,
     OnBehalfAnswerForm,
     OnBehalfDotForm,
+    OverrideForm,
     PersonForm,
     PrinciplesForm,
+    RoundForm,
     ThemeForm,
     TimerForm,
     VotingForm,
@@ -28,8 +32,8 @@ from .words import card_words
 
 bp = Blueprint("facilitator", __name__)
 
-MISSION_WORDS = (5, 120)
-PRINCIPLE_COUNT = (3, MAX_PRINCIPLES)
+MISSION_WORDS = models.MISSION_WORDS
+PRINCIPLE_COUNT = models.PRINCIPLE_COUNT
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -83,7 +87,14 @@ def control_context(workshop: Workshop, **overrides: object) -> dict:
         "people_list": people,
         "phoneless": [p for p in present if p.added_by_facilitator],
         "principles": principles,
-        "mission_form": MissionForm(formdata=None, mission=workshop.mission),
+        "builder_form": BuilderForm(formdata=None, prefix="builder"),
+        "drafts": models.list_drafts(db, workshop, "mission"),
+        "routine_drafts": models.list_drafts(db, workshop, "routine"),
+        "round_form": RoundForm(formdata=None, prefix="round"),
+        "override_form": OverrideForm(formdata=None, prefix="override"),
+        "routine_form": None,
+        "names": {p.id: p.display_name for p in people},
+        "level_labels": LEVEL_LABELS,
         "principles_form": _principles_form(principles),
         "action_form": ActionForm(),
         "voting_form": VotingForm(
@@ -104,20 +115,50 @@ def control_context(workshop: Workshop, **overrides: object) -> dict:
         context["board"] = board
         context["voters"] = models.count_voters(db, stage)
         context["words"] = card_words(board.cards)
+    context.update(round_context(workshop))
     context.update(overrides)
     _fill_behalf_pickers(context)
+    _fill_agreement_pickers(context)
     return context
+
+
+def _fill_agreement_pickers(context: dict) -> None:
+    """Offer the drafts' newest versions (and the principles) to the round form."""
+    from .agreement import round_targets, routine_form
+
+    stage, workshop = context["stage"], context["workshop"]
+    if stage is None or stage.kind not in ("mission", "agreed", "routine"):
+        return
+    kind = "routine" if stage.kind == "routine" else "mission"
+    context["round_form"].target.choices = round_targets(workshop, kind)
+    if kind == "routine" and context["routine_form"] is None:
+        context["routine_form"] = routine_form(workshop)
+
+
+def round_context(workshop: Workshop) -> dict:
+    """The open round (or the last one) with its tally, and the history of rounds."""
+    db = get_db()
+    rounds = models.list_rounds(db, workshop)
+    shown = rounds[0] if rounds and rounds[0].outcome != "withdrawn" else None
+    return {
+        "rounds": rounds,
+        "round": shown,
+        "tally": models.round_tally(db, shown) if shown else None,
+        "round_version": models.get_version(db, workshop, shown.version_id)
+        if shown and shown.version_id
+        else None,
+    }
 
 
 def _fill_behalf_pickers(context: dict) -> None:
     """Offer the people without a phone, and the answers, in the on-behalf forms."""
-    people = [(p.id, p.display_name) for p in context["phoneless"]]
+    people = [SelectChoice(p.id, p.display_name) for p in context["phoneless"]]
     answer = context["behalf_answer_form"]
-    answer.person.choices = [(0, gettext("No one in particular"))] + people
+    answer.person.choices = [SelectChoice(0, gettext("No one in particular")), *people]
     dot = OnBehalfDotForm(formdata=None, prefix="dot")
     dot.person.choices = people
     board = context["board"]
-    dot.answer.choices = [(c.id, c.body[:60]) for c in board.cards] if board else []
+    dot.answer.choices = [SelectChoice(c.id, c.body[:60]) for c in board.cards] if board else []
     context["behalf_dot_form"] = dot
 
 
@@ -143,6 +184,14 @@ def board(public_id: str):
     """Render the current stage's answers, for a live refresh."""
     workshop = facilitator_workshop(public_id)
     return render("facilitator/control.html", "control_board", **control_context(workshop))
+
+
+@bp.get("/w/<public_id>/control/<any(round, drafts):panel>")
+def agreement_panel(public_id: str, panel: str):
+    """Render the open round's tally, or the drafts with their suggestions, for a live refresh."""
+    workshop = facilitator_workshop(public_id)
+    block = {"round": "round_panel", "drafts": "drafts_panel"}[panel]
+    return render("facilitator/control.html", block, **control_context(workshop))
 
 
 @bp.get("/w/<public_id>/control/people")
@@ -186,20 +235,6 @@ def step_stage(public_id: str, direction: str):
     return after_change(workshop)
 
 
-@bp.post("/w/<public_id>/mission")
-def save_mission(public_id: str):
-    """Save the mission draft; the screen shows it at once."""
-    workshop = facilitator_workshop(public_id)
-    form = MissionForm()
-    if not form.validate_on_submit():
-        return after_change(workshop, mission_form=form, agree_errors=form_errors(form))
-    try:
-        models.save_mission(get_db(), workshop, form.mission.data)
-    except Refused:
-        return after_change(workshop, agree_errors=[_agreed_locked()])
-    return after_change(workshop, saved="mission")
-
-
 @bp.post("/w/<public_id>/principles")
 def save_principles(public_id: str):
     """Save the list of principles; "add a row" saves and offers one more."""
@@ -234,29 +269,6 @@ def adopt_principle(public_id: str, contribution_id: int):
     except Refused:
         return after_change(workshop, agree_errors=[_agreed_locked()])
     return after_change(workshop, saved="principles")
-
-
-@bp.post("/w/<public_id>/agree")
-def agree(public_id: str):
-    """Mark the mission agreed, if it is ready to print; move everyone to the last stage."""
-    workshop = facilitator_workshop(public_id)
-    db = get_db()
-    problems = agreement_problems(workshop.mission, len(models.list_principles(db, workshop)))
-    if problems:
-        return after_change(workshop, agree_errors=problems)
-    models.mark_agreed(db, workshop)
-    final = [stage for stage in models.list_stages(db, workshop) if stage.kind == "agreed"]
-    if final:
-        models.move_to_stage(db, workshop, final[-1])
-    return after_change(workshop)
-
-
-@bp.post("/w/<public_id>/reopen")
-def reopen(public_id: str):
-    """Unlock the agreed mission for more drafting."""
-    workshop = facilitator_workshop(public_id)
-    models.mark_agreed(get_db(), workshop, agreed=False)
-    return after_change(workshop)
 
 
 def agreement_problems(mission: str, principle_count: int) -> list[str]:

@@ -22,6 +22,7 @@ from wtforms.validators import (
     InputRequired,
     Length,
     NumberRange,
+    Optional,
     Regexp,
     ValidationError,
 )
@@ -128,12 +129,6 @@ class ContributionForm(FlaskForm):
         validators=[_length(0, ANSWER_MAX)],
     )
     nonce = HiddenField(validators=[Length(max=64)])
-
-
-class MissionForm(FlaskForm):
-    mission = TextAreaField(
-        _l("Mission statement"), filters=[clean_text], validators=[_length(0, MISSION_MAX)]
-    )
 
 
 class PrincipleEntry(FlaskForm):
@@ -310,11 +305,12 @@ class BuilderForm(FlaskForm):
 
 
 class RoundForm(FlaskForm):
+    target = SelectField(_l("Decide on"), validate_choice=False)
     threshold = IntegerField(
         _l("Share needed at “can live with it” or better (%)"),
         default=75,
         validators=[
-            InputRequired(_l("Choose the share needed.")),
+            Optional(),
             NumberRange(50, 100, message=_l("Choose between %(min)d and %(max)d.")),
         ],
     )
@@ -322,7 +318,7 @@ class RoundForm(FlaskForm):
         _l("Show the result once this many have answered"),
         default=3,
         validators=[
-            InputRequired(_l("Choose how many answers first.")),
+            Optional(),
             NumberRange(1, 20, message=_l("Choose between %(min)d and %(max)d.")),
         ],
     )
@@ -331,7 +327,7 @@ class RoundForm(FlaskForm):
 class RoundAnswerForm(FlaskForm):
     level = RadioField(
         _l("Where do you stand?"),
-        choices=list(LEVEL_LABELS.items()),
+        choices=[SelectChoice(level, label) for level, label in LEVEL_LABELS.items()],
         coerce=int,
         validators=[InputRequired(_l("Choose where you stand."))],
     )

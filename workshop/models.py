@@ -1327,8 +1327,7 @@ def replace_principles(
 ) -> None:
     """Replace the list of principles with ``(name, line)`` pairs, in order."""
     with write(db):
-        fresh = get_workshop_by_id(db, workshop.id)
-        if fresh.mission_agreed_at or fresh.principles_agreed_at:
+        if _is_locked(db, workshop, "principles"):
             raise Refused("agreed")
         db.execute("delete from principles where workshop_id = ?", [workshop.id])
         for position, (name, line) in enumerate(principles):
@@ -1484,6 +1483,8 @@ def _is_locked(db: Database, workshop: Workshop, kind: str) -> bool:
         return True
     if kind == "routine":
         return fresh.routine_agreed_at is not None
+    if kind == "principles":
+        return fresh.principles_agreed_at is not None
     return fresh.mission_agreed_at is not None
 
 
@@ -1701,6 +1702,8 @@ def decide_amendment(
         draft = get_draft(db, workshop, fresh.draft_id)
         if _is_locked(db, workshop, draft.kind):
             raise Refused("agreed")
+        if accept and latest_version(db, draft).id != fresh.version_id:
+            raise Refused("outdated")
         version = None
         if accept:
             author = (
@@ -1812,6 +1815,7 @@ def answer_round(
     reason: str = "",
 ) -> RoundAnswer:
     """Record (or change) a person's answer while the round is open; a block needs a reason."""
+    reason = reason.strip()
     if level not in LEVELS:
         raise Refused("bad-level")
     if level == BLOCK and not reason.strip():
@@ -1874,7 +1878,9 @@ def round_tally(db: Database, round_: Round) -> Tally:
         reasons=tuple((row["level"], row["reason"]) for row in rows if row["reason"]),
         visible=answered >= round_.min_answers,
         share=share,
-        passes=answered > 0 and counts[BLOCK] == 0 and share * 100 >= round_.threshold,
+        passes=answered >= max(1, round_.min_answers)
+        and counts[BLOCK] == 0
+        and accepting * 100 >= round_.threshold * answered,
     )
 
 
@@ -1891,6 +1897,8 @@ def close_round(db: Database, workshop: Workshop, round_: Round, override_note: 
         if fresh.is_open:
             passes = round_tally(db, fresh).passes
         elif fresh.outcome == "not-agreed" and override_note:
+            if current_round(db, workshop) is not None:
+                raise Refused("round-open")
             passes = False
         else:
             raise Refused("round-closed")
@@ -1907,6 +1915,8 @@ def close_round(db: Database, workshop: Workshop, round_: Round, override_note: 
             [outcome, override_note, now(), fresh.id],
         )
         if outcome != "not-agreed":
+            if _is_locked(db, workshop, fresh.subject):
+                raise Refused("agreed")
             _adopt(db, workshop, fresh)
         record_event(db, workshop, "round-changed")
         record_event(db, workshop, "mission-changed")

@@ -1,16 +1,27 @@
 """The phone's pages: join with a code or QR, pick a name, answer, vote."""
 
+import hashlib
+import json
 import secrets
 from collections.abc import Callable
 
-from flask import Blueprint, Response, abort, flash, redirect, session, url_for
+from flask import Blueprint, Response, abort, flash, redirect, request, session, url_for
 from flask_babel import gettext
 
 from . import models
 from .access import current_participant, load_workshop, remember_participant
 from .db import get_db
-from .forms import ContributionForm, JoinForm, NameForm
+from .forms import (
+    LEVEL_LABELS,
+    ROUTINE_STEP_MAX,
+    ContributionForm,
+    JoinForm,
+    NameForm,
+    RoundAnswerForm,
+    StatementForm,
+)
 from .models import Contribution, Refused, Workshop
+from .screen import DRAFT_KIND_OF_STAGE, closed_round_to_show
 from .web import found, is_partial_request, render
 
 bp = Blueprint("participant", __name__)
@@ -38,6 +49,38 @@ VOTE_REFUSALS = {
     "not-found": lambda: gettext("This answer is no longer on the board."),
     "removed": lambda: gettext("Your session in this workshop has ended."),
     "no-dot-here": lambda: gettext("You have no dot on this answer to take back."),
+}
+
+
+ROUND_REFUSALS = {
+    "round-closed": lambda: gettext(
+        "This round has closed, so your answer was not counted. "
+        "If a new round is open, answer it here."
+    ),
+    "reason-needed": lambda: gettext("A block needs a reason: what would have to change?"),
+    "removed": lambda: gettext("Your session in this workshop has ended."),
+    "bad-level": lambda: gettext("Choose one of the five answers."),
+}
+
+DRAFT_REFUSALS = {
+    "outdated": lambda: gettext(
+        "A newer version arrived while you were writing. Your text is still here: "
+        "check it against the new version and send it again."
+    ),
+    "unchanged": lambda: gettext(
+        "This is the same as the current wording. Change something first."
+    ),
+    "agreed": lambda: gettext(
+        "This text has been agreed and is locked. Your text is still here: "
+        "copy it if you want to keep it."
+    ),
+    "proposals-closed": lambda: gettext(
+        "The facilitator is not taking drafts from phones right now. Your text is still here: "
+        "copy it if you want to keep it."
+    ),
+    "too-many-drafts": lambda: gettext(
+        "The workshop has as many drafts as it can take. Suggest a change to one of them instead."
+    ),
 }
 
 
@@ -139,9 +182,75 @@ def _phone_context(workshop: Workshop, participant: models.Participant, **overri
         "board_notice": None,
         "board_error": None,
         "last_event": models.latest_event_id(db, workshop),
+        **_round_context(workshop, participant, stage),
+        **_drafts_context(workshop, stage),
     }
     context.update(overrides)
+    context["mission_seen"] = _mission_seen(context)
     return context
+
+
+def _round_context(workshop: Workshop, participant: models.Participant, stage) -> dict:
+    """What the round panel needs: the open round and this phone's answer, or the last result."""
+    db = get_db()
+    round_ = models.current_round(db, workshop)
+    answer = models.my_round_answer(db, round_, participant) if round_ else None
+    form = None
+    if round_ is not None:
+        mine = {"level": answer.level, "reason": answer.reason} if answer else {}
+        form = RoundAnswerForm(formdata=None, **mine)
+    return {
+        "round": round_,
+        "my_answer": answer,
+        "round_form": form,
+        "closed_round": None if round_ else closed_round_to_show(db, workshop, stage),
+        "level_labels": LEVEL_LABELS,
+        "round_notice": None,
+        "round_error": None,
+    }
+
+
+def _drafts_context(workshop: Workshop, stage) -> dict:
+    """The shown drafts of this stage's kind, a change form for each, and a proposal form."""
+    kind = DRAFT_KIND_OF_STAGE.get(stage.kind) if stage else None
+    lines = models.list_drafts(get_db(), workshop, kind, shown_only=True) if kind else []
+    return {
+        "draft_kind": kind,
+        "drafts": lines,
+        "amend_forms": {
+            line.draft.id: StatementForm(
+                formdata=None, prefix=f"amend-{line.draft.id}", text=line.latest.text
+            )
+            for line in lines
+        },
+        "propose_form": StatementForm(formdata=None, prefix=f"propose-{kind or 'mission'}"),
+        "drafts_notice": None,
+        "drafts_error": None,
+        "status_draft": None,  # the draft whose box shows the notice or error (None: the top)
+        "kept_text": None,  # a refused text whose form is gone, shown to copy
+    }
+
+
+def _mission_seen(context: dict) -> str:
+    """Fingerprint what the mission area shows, so a refresh that changes nothing can skip.
+
+    Every amendment anyone sends is a ``mission-changed`` event; re-rendering the area for
+    each would wipe the change someone else is typing.
+    """
+    workshop = context["workshop"]
+    stage = context["stage"]
+    shown = [
+        stage.kind if stage else None,
+        workshop.mission,
+        workshop.mission_agreed_at,
+        workshop.principles_agreed_at,
+        workshop.routine,
+        workshop.routine_agreed_at,
+        workshop.participants_may_propose,
+        [[p.name, p.line] for p in context["principles"]],
+        [[line.draft.id, line.latest.id] for line in context["drafts"]],
+    ]
+    return hashlib.blake2s(json.dumps(shown).encode(), digest_size=8).hexdigest()
 
 
 @bp.get("/w/<public_id>/p")
@@ -167,10 +276,124 @@ def presence(public_id: str):
 
 @bp.get("/w/<public_id>/p/mission")
 def mission(public_id: str):
-    """Render the mission draft or the agreed mission, for a live refresh."""
+    """Render the drafts or the agreed mission, for a live refresh (204 if nothing changed)."""
     workshop, participant = _participant(public_id)
     context = _phone_context(workshop, participant)
+    if is_partial_request() and request.args.get("seen") == _mission_seen(context):
+        return Response(status=204)
     return render("participant/phone.html", "phone_mission", **context)
+
+
+@bp.get("/w/<public_id>/p/round")
+def round_panel(public_id: str):
+    """Render the consensus round panel, for a live refresh."""
+    workshop, participant = _participant(public_id)
+    return render("participant/phone.html", "phone_round", **_phone_context(workshop, participant))
+
+
+@bp.post("/w/<public_id>/rounds/<int:round_id>/answer")
+def answer_round(public_id: str, round_id: int):
+    """Answer the open round on the five-step scale, or change your answer."""
+    workshop, participant = _participant(public_id)
+    db = get_db()
+    round_ = found(models.get_round(db, workshop, round_id))
+    form = RoundAnswerForm()
+    if not form.validate_on_submit():
+        return _round_reply(workshop, participant, 422, round_form=form)
+    try:
+        models.answer_round(db, workshop, round_, participant, form.level.data, form.reason.data)
+    except Refused as refusal:
+        error = ROUND_REFUSALS.get(refusal.reason, ROUND_REFUSALS["round-closed"])()
+        return _round_reply(workshop, participant, 409, round_form=form, round_error=error)
+    if not is_partial_request():
+        target = url_for("participant.phone", public_id=public_id, _anchor="phone-round")
+        return redirect(target, 303)
+    return _round_reply(workshop, participant, 200, round_notice=gettext("Thank you: counted."))
+
+
+def _round_reply(workshop: Workshop, participant: models.Participant, status: int, **overrides):
+    context = _phone_context(workshop, participant, **overrides)
+    return render("participant/phone.html", "phone_round", status=status, **context)
+
+
+@bp.post("/w/<public_id>/versions/<int:version_id>/amend")
+def amend(public_id: str, version_id: int):
+    """Suggest a changed wording of a draft's newest version to the facilitator."""
+    workshop, participant = _participant(public_id)
+    db = get_db()
+    version = found(models.get_version(db, workshop, version_id))
+    draft = found(models.get_draft(db, workshop, version.draft_id))
+    form = StatementForm(prefix=f"amend-{draft.id}")
+    if not _valid_statement(form, draft.kind):
+        return _drafts_reply(workshop, participant, 422, draft.id, form)
+    try:
+        models.suggest_amendment(db, workshop, version, participant, form.text.data)
+    except Refused as refusal:
+        error = DRAFT_REFUSALS.get(refusal.reason, DRAFT_REFUSALS["agreed"])()
+        return _drafts_reply(workshop, participant, 409, draft.id, form, drafts_error=error)
+    notice = gettext("Sent to the facilitator. Thank you!")
+    return _drafts_reply(workshop, participant, 200, draft.id, notice=notice)
+
+
+@bp.post("/w/<public_id>/drafts/<any(mission, routine):kind>")
+def propose(public_id: str, kind: str):
+    """Propose a whole draft of your own, when the facilitator lets phones propose."""
+    workshop, participant = _participant(public_id)
+    form = StatementForm(prefix=f"propose-{kind}")
+    if not _valid_statement(form, kind):
+        return _drafts_reply(workshop, participant, 422, None, form)
+    try:
+        models.propose_draft(get_db(), workshop, form.text.data, participant, kind)
+    except Refused as refusal:
+        error = DRAFT_REFUSALS.get(refusal.reason, DRAFT_REFUSALS["agreed"])()
+        return _drafts_reply(workshop, participant, 409, None, form, drafts_error=error)
+    notice = gettext("Sent to the facilitator. Thank you!")
+    return _drafts_reply(workshop, participant, 200, None, notice=notice)
+
+
+def _valid_statement(form: StatementForm, kind: str) -> bool:
+    """Validate a wording; a routine needs its five steps, one per line."""
+    if not form.validate_on_submit():
+        return False
+    if kind == "routine":
+        steps = [line for line in form.text.data.split("\n") if line]
+        if len(steps) != models.ROUTINE_STEPS or any(len(s) > ROUTINE_STEP_MAX for s in steps):
+            message = gettext(
+                "Write the five steps, one per line, each at most %(max)d characters.",
+                max=ROUTINE_STEP_MAX,
+            )
+            form.text.errors = [*form.text.errors, message]
+            return False
+        form.text.data = "\n".join(steps)
+    return True
+
+
+def _drafts_reply(
+    workshop: Workshop,
+    participant: models.Participant,
+    status: int,
+    draft_id: int | None,
+    form: StatementForm | None = None,
+    notice: str | None = None,
+    drafts_error: str | None = None,
+):
+    """Answer a change or a proposal: the mission area with its message, or a redirect."""
+    if status == 200 and not is_partial_request():
+        flash(notice, "phone-drafts")
+        target = url_for("participant.phone", public_id=workshop.public_id, _anchor="phone-mission")
+        return redirect(target, 303)
+    context = _phone_context(workshop, participant)
+    forms = context["amend_forms"]
+    if draft_id is None and context["draft_kind"] and workshop.participants_may_propose:
+        target: int | str | None = "propose"
+        context["propose_form"] = form or context["propose_form"]
+    elif draft_id in forms:
+        target = draft_id
+        forms[draft_id] = form or forms[draft_id]
+    else:  # the draft has left the screen, proposals have closed, or the stage moved on
+        target, context["kept_text"] = None, form.text.data if form else None
+    context.update(drafts_notice=notice, drafts_error=drafts_error, status_draft=target)
+    return render("participant/phone.html", "phone_mission", status=status, **context)
 
 
 @bp.post("/w/<public_id>/answers")

@@ -3,6 +3,7 @@ grouping, moderation, people without a phone, joining, and the stage list."""
 
 from flask import Blueprint, Response, redirect, request, session, url_for
 from flask_babel import gettext
+from wtforms.fields.choices import SelectChoice
 
 from . import models
 from .access import facilitator_workshop, remember_facilitator
@@ -189,9 +190,14 @@ def card(public_id: str, contribution_id: int):
     stage = found(models.get_stage(db, workshop, answer.stage_id))
     board = models.stage_board(db, workshop, stage, for_room=False)
     merge_form = MergeForm(formdata=None)
-    merge_form.target.choices = [(c.id, c.body[:80]) for c in board.cards if c.id != answer.id]
+    merge_form.target.choices = [
+        SelectChoice(c.id, c.body[:80]) for c in board.cards if c.id != answer.id
+    ]
     theme_form = CardThemeForm(formdata=None, prefix="card", theme=answer.theme_id or 0)
-    theme_form.theme.choices = [(0, gettext("No theme"))] + [(t.id, t.name) for t in board.themes]
+    theme_form.theme.choices = [
+        SelectChoice(0, gettext("No theme")),
+        *(SelectChoice(t.id, t.name) for t in board.themes),
+    ]
     return render(
         "facilitator/card.html",
         workshop=workshop,

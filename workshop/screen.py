@@ -4,15 +4,52 @@ import io
 
 import segno
 from flask import Blueprint, Response
+from sqlite_utils import Database
 
 from . import models
 from .access import screen_workshop
 from .db import get_db
-from .models import Workshop
+from .forms import LEVEL_LABELS
+from .models import Round, Stage, Workshop
 from .web import external_url, render
 from .words import card_words
 
 bp = Blueprint("screen", __name__)
+
+SCREEN_DRAFTS = 3  # drafts side by side
+DRAFT_KIND_OF_STAGE = {"mission": "mission", "routine": "routine"}
+AGREED_AT = {
+    "mission": "mission_agreed_at",
+    "principles": "principles_agreed_at",
+    "routine": "routine_agreed_at",
+}
+RESULT_STAGES = {  # where the result of a closed round stays in view
+    "mission": ("mission",),
+    "routine": ("routine",),
+    "principles": ("principles", "mission"),
+}
+
+
+def closed_round_to_show(db: Database, workshop: Workshop, stage: Stage | None) -> Round | None:
+    """Return the last closed round while its result is still the room's business.
+
+    It stays until another round opens, the room moves to a stage about something else,
+    what it agreed is reopened, or (after "not agreed") a newer version is written.
+    """
+    rounds = models.list_rounds(db, workshop)
+    last = rounds[0] if rounds else None
+    if last is None or stage is None or last.is_open or last.outcome == "withdrawn":
+        return None
+    if stage.kind not in RESULT_STAGES.get(last.subject, ()):
+        return None
+    if last.outcome != "not-agreed":
+        return last if getattr(workshop, AGREED_AT[last.subject]) else None
+    if last.subject in DRAFT_KIND_OF_STAGE:
+        lines = models.list_drafts(db, workshop, last.subject)
+        if any(v.created_at > (last.closed_at or "") for line in lines for v in line.versions):
+            return None
+    return last
+
 
 WORD_STRIP_FROM = 5  # visible answers before the strip of frequent words appears
 WORD_STRIP_SIZE = 8
@@ -28,6 +65,11 @@ def _screen_context(workshop: Workshop) -> dict:
     if stage is not None and stage.takes_answers:
         board = models.stage_board(db, workshop, stage, for_room=True)
     voting = stage is not None and stage.voting != "off"
+    round_ = models.current_round(db, workshop) or closed_round_to_show(db, workshop, stage)
+    kind = DRAFT_KIND_OF_STAGE.get(stage.kind) if stage else None
+    drafts = []
+    if kind and round_ is None and not getattr(workshop, AGREED_AT[kind]):
+        drafts = models.list_drafts(db, workshop, kind, shown_only=True)[:SCREEN_DRAFTS]
     return {
         "workshop": workshop,
         "stage": stage,
@@ -45,6 +87,10 @@ def _screen_context(workshop: Workshop) -> dict:
         "people": models.count_participants(db, workshop),
         "join_url": external_url("participant.join"),
         "last_event": models.latest_event_id(db, workshop),
+        "round": round_,
+        "tally": models.round_tally(db, round_) if round_ else None,
+        "level_labels": LEVEL_LABELS,
+        "drafts": drafts,
     }
 
 

@@ -119,6 +119,9 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _handle_csrf)
     app.register_error_handler(HTTPException, _handle_http)
     app.add_template_filter(format_join_code, "join_code")
+    from .compare import word_diff
+
+    app.add_template_global(word_diff)
 
 
 def external_url(endpoint: str, **values: object) -> str:

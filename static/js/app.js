@@ -24,14 +24,23 @@
   function draftFields(form) {
     return form.querySelectorAll("textarea.draft, input.draft");
   }
+  // A field still holding what the server sent (empty, or the wording to change) gets the
+  // saved text back; a form folded into <details> opens to show it.
   function restoreDrafts(root) {
     root.querySelectorAll("form[data-draft-key]").forEach(function (form) {
       var saved = sessionStorage.getItem(form.dataset.draftKey);
       if (!saved) { return; }
       var values = JSON.parse(saved);
+      var restored = false;
       draftFields(form).forEach(function (field) {
-        if (!field.value && values[field.name]) { field.value = values[field.name]; }
+        var value = values[field.name];
+        if (value && value !== field.value && field.value === field.defaultValue) {
+          field.value = value;
+          restored = true;
+        }
       });
+      var fold = form.closest("details");
+      if (restored && fold) { fold.open = true; }
     });
   }
   document.addEventListener("input", function (event) {
@@ -145,10 +154,29 @@
     window.setInterval(tick, 1000);
   });
 
-  // The projector cannot scroll: hide the list items that would be cut off at the bottom
-  // (newest answers and top results come first, so what goes is the least important).
+  // The projector cannot scroll. Long texts (drafts, the wording a round decides) step their type down through the
+  // classes fit-0 … fit-4 (4.5vh at the smallest) until they fit their box; what still
+  // does not fit fades out (.overflows).
+  var FIT_STEPS = 5;
+  function setFitStep(box, step) {
+    for (var i = 0; i < FIT_STEPS; i++) { box.classList.toggle("fit-" + i, i === step); }
+  }
+  function fits(box) {
+    return box.scrollHeight <= box.clientHeight + 1 && box.scrollWidth <= box.clientWidth + 1;
+  }
+  function shrinkTexts() {
+    document.querySelectorAll("[data-shrink]").forEach(function (box) {
+      var step = 0;
+      setFitStep(box, step);
+      while (!fits(box) && step < FIT_STEPS - 1) { setFitStep(box, ++step); }
+      box.classList.toggle("overflows", !fits(box));
+    });
+  }
+  // Then hide the list items that would be cut off at the bottom (newest answers and top
+  // results come first, so what goes is the least important).
   function fitLists() {
     if (!document.body.classList.contains("screen")) { return; }
+    shrinkTexts();
     document.querySelectorAll("[data-fit]").forEach(function (list) {
       var items = Array.prototype.slice.call(list.children);
       items.forEach(function (item) { item.classList.remove("does-not-fit"); });

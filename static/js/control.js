@@ -42,26 +42,49 @@
     }
   });
 
-  // A live refresh must not pull a form from under the facilitator's fingers:
-  // while focus is inside the board, hold the refresh and run it when focus leaves.
-  var pending = false;
+  // A live refresh must not pull a form from under the facilitator's fingers: while focus
+  // is inside a live block (or one of its confirmations is open), hold the refresh and run
+  // it when focus leaves.
+  var held = [];
+  function liveBlock(elt) {
+    return elt && (elt.id === "control-board" || elt.hasAttribute("data-hold-while-editing")) ? elt : null;
+  }
+  function busy(block) {
+    var active = document.activeElement;
+    return (block.contains(active) && active.matches("select, input, textarea, summary")) ||
+      block.querySelector("details.confirm[open], details.revise[open], details.override[open]");
+  }
   document.addEventListener("htmx:confirm", function (event) {
-    var board = document.getElementById("control-board");
-    if (event.detail.elt !== board || !board.contains(document.activeElement)) { return; }
-    if (document.activeElement.matches("select, input, textarea, summary") ||
-        board.querySelector("details.confirm[open]")) {
-      event.preventDefault();
-      pending = true;
-    }
+    var block = liveBlock(event.detail.elt);
+    if (!block || !busy(block)) { return; }
+    event.preventDefault();
+    if (held.indexOf(block) < 0) { held.push(block); }
   });
-  document.addEventListener("focusout", function () {
-    var board = document.getElementById("control-board");
-    if (!pending || !board) { return; }
-    setTimeout(function () {
-      if (!board.contains(document.activeElement) && !board.querySelector("details.confirm[open]")) {
-        pending = false;
-        htmx.trigger(board, "live-refresh-board");
-      }
-    }, 0);
+  function release() {
+    held.slice().forEach(function (block) {
+      if (!document.body.contains(block)) { held.splice(held.indexOf(block), 1); return; }
+      if (busy(block)) { return; }
+      held.splice(held.indexOf(block), 1);
+      htmx.trigger(block, block.id === "control-board" ? "live-refresh-board" : "live-refresh-block");
+    });
+  }
+  document.addEventListener("focusout", function () { setTimeout(release, 0); });
+  document.addEventListener("toggle", function () { setTimeout(release, 0); }, true);
+
+  // The statement builder: an answer's "to … / for … / by …" buttons fill that part.
+  function showInsertButtons(root) {
+    if (!document.getElementById("builder-form")) { return; }
+    root.querySelectorAll("button.insert[hidden]").forEach(function (button) { button.hidden = false; });
+  }
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button[data-insert-slot]");
+    if (!button) { return; }
+    var field = document.getElementById(button.dataset.insertSlot);
+    if (!field) { return; }
+    field.value = button.dataset.insertText.trim().replace(/[.!]+$/, "");
+    field.dispatchEvent(new Event("input", { bubbles: true }));
+    field.focus();
   });
+  document.addEventListener("htmx:load", function (event) { showInsertButtons(event.detail.elt); });
+  document.addEventListener("DOMContentLoaded", function () { showInsertButtons(document); });
 })();
