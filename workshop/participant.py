@@ -13,7 +13,9 @@ from .access import current_participant, load_workshop, remember_participant
 from .db import get_db
 from .forms import (
     LEVEL_LABELS,
+    REASON_MAX,
     ROUTINE_STEP_MAX,
+    STATEMENT_MAX,
     ContributionForm,
     JoinForm,
     NameForm,
@@ -205,6 +207,7 @@ def _round_context(workshop: Workshop, participant: models.Participant, stage) -
         "round_form": form,
         "closed_round": None if round_ else closed_round_to_show(db, workshop, stage),
         "level_labels": LEVEL_LABELS,
+        "reason_max": REASON_MAX,
         "round_notice": None,
         "round_error": None,
     }
@@ -224,6 +227,7 @@ def _drafts_context(workshop: Workshop, stage) -> dict:
             for line in lines
         },
         "propose_form": StatementForm(formdata=None, prefix=f"propose-{kind or 'mission'}"),
+        "statement_max": STATEMENT_MAX,
         "drafts_notice": None,
         "drafts_error": None,
         "status_draft": None,  # the draft whose box shows the notice or error (None: the top)
@@ -308,7 +312,9 @@ def answer_round(public_id: str, round_id: int):
     if not is_partial_request():
         target = url_for("participant.phone", public_id=public_id, _anchor="phone-round")
         return redirect(target, 303)
-    return _round_reply(workshop, participant, 200, round_notice=gettext("Thank you: counted."))
+    return _round_reply(
+        workshop, participant, 200, round_notice=gettext("Thank you: your answer is saved.")
+    )
 
 
 def _round_reply(workshop: Workshop, participant: models.Participant, status: int, **overrides):

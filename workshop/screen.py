@@ -16,6 +16,9 @@ from .words import card_words
 
 bp = Blueprint("screen", __name__)
 
+WORD_STRIP_FROM = 5  # visible answers before the strip of frequent words appears
+WORD_STRIP_SIZE = 8
+WORD_CLOUD_SIZE = 30
 SCREEN_DRAFTS = 3  # drafts side by side
 DRAFT_KIND_OF_STAGE = {"mission": "mission", "routine": "routine"}
 AGREED_AT = {
@@ -36,9 +39,11 @@ def closed_round_to_show(db: Database, workshop: Workshop, stage: Stage | None) 
     It stays until another round opens, the room moves to a stage about something else,
     what it agreed is reopened, or (after "not agreed") a newer version is written.
     """
+    if stage is None or not any(stage.kind in kinds for kinds in RESULT_STAGES.values()):
+        return None
     rounds = models.list_rounds(db, workshop)
     last = rounds[0] if rounds else None
-    if last is None or stage is None or last.is_open or last.outcome == "withdrawn":
+    if last is None or last.is_open or last.outcome == "withdrawn":
         return None
     if stage.kind not in RESULT_STAGES.get(last.subject, ()):
         return None
@@ -49,11 +54,6 @@ def closed_round_to_show(db: Database, workshop: Workshop, stage: Stage | None) 
         if any(v.created_at > (last.closed_at or "") for line in lines for v in line.versions):
             return None
     return last
-
-
-WORD_STRIP_FROM = 5  # visible answers before the strip of frequent words appears
-WORD_STRIP_SIZE = 8
-WORD_CLOUD_SIZE = 30
 
 
 def _screen_context(workshop: Workshop) -> dict:

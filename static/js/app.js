@@ -61,7 +61,7 @@
   function reportNotSent(event) {
     var form = event.detail.elt;
     var stage = form.closest && form.closest("section");
-    var box = stage && stage.querySelector(".status");
+    var box = stage && (stage.querySelector(":scope > .status") || stage.querySelector(".status"));
     if (box) {
       var message = document.createElement("p");
       message.className = "alert alert-error";
