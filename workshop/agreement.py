@@ -159,7 +159,6 @@ def compare(public_id: str):
         "facilitator/compare.html",
         workshop=workshop,
         lines=lines,
-        draft_numbers={line.draft.id: len(lines) - i for i, line in enumerate(lines)},
         old=old[1] if old else None,
         new=new[1] if new else None,
         pieces=pieces,
@@ -178,7 +177,7 @@ def round_targets(workshop: Workshop, kind: str) -> list[SelectChoice]:
             f"v{line.latest.id}",
             gettext(
                 "Draft %(draft)d, version %(version)d: %(start)s",
-                draft=len(lines) - index,
+                draft=line.number,
                 version=line.latest.number,
                 start=_start(line.latest.text),
             ),

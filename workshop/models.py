@@ -1475,6 +1475,7 @@ class DraftLine:
     latest: Version
     versions: tuple[Version, ...]
     pending: tuple[Amendment, ...]
+    number: int  # 1 for the oldest draft of its kind
 
 
 def _is_locked(db: Database, workshop: Workshop, kind: str) -> bool:
@@ -1611,7 +1612,7 @@ def list_drafts(
         [workshop.id, kind],
     )
     lines = []
-    for draft in drafts:
+    for index, draft in enumerate(drafts):
         if shown_only and not draft.shown:
             continue
         versions = tuple(list_versions(db, draft))
@@ -1623,7 +1624,7 @@ def list_drafts(
                 [draft.id],
             )
         )
-        lines.append(DraftLine(draft, versions[-1], versions, pending))
+        lines.append(DraftLine(draft, versions[-1], versions, pending, len(drafts) - index))
     return lines
 
 
