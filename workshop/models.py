@@ -198,6 +198,13 @@ def _one(db: Database, cls: type[T], sql: str, params: Sequence) -> T | None:
     return cls(**rows[0]) if rows else None
 
 
+def _owned(db: Database, cls: type[T], table: str, row_id: int, workshop: "Workshop") -> T | None:
+    """Return the row ``row_id`` of ``table`` if it belongs to this workshop."""
+    return _one(
+        db, cls, f"select * from {table} where id = ? and workshop_id = ?", [row_id, workshop.id]
+    )
+
+
 def _all(db: Database, cls: type[T], sql: str, params: Sequence) -> list[T]:
     return [cls(**row) for row in db.query(sql, params)]
 
@@ -407,12 +414,7 @@ def get_participant_by_id(
     db: Database, workshop: Workshop, participant_id: int
 ) -> Participant | None:
     """Return one of this workshop's participants, removed or not."""
-    return _one(
-        db,
-        Participant,
-        "select * from participants where id = ? and workshop_id = ?",
-        [participant_id, workshop.id],
-    )
+    return _owned(db, Participant, "participants", participant_id, workshop)
 
 
 def list_participants(db: Database, workshop: Workshop) -> list[Participant]:
@@ -497,12 +499,7 @@ def list_stages(db: Database, workshop: Workshop) -> list[Stage]:
 
 def get_stage(db: Database, workshop: Workshop, stage_id: int) -> Stage | None:
     """Return one of this workshop's stages."""
-    return _one(
-        db,
-        Stage,
-        "select * from stages where id = ? and workshop_id = ?",
-        [stage_id, workshop.id],
-    )
+    return _owned(db, Stage, "stages", stage_id, workshop)
 
 
 def current_stage(db: Database, workshop: Workshop) -> Stage | None:
@@ -719,12 +716,7 @@ def _count(db: Database, sql: str, params: Sequence) -> int:
 
 def get_contribution(db: Database, workshop: Workshop, contribution_id: int) -> Contribution | None:
     """Return one of this workshop's contributions."""
-    return _one(
-        db,
-        Contribution,
-        "select * from contributions where id = ? and workshop_id = ?",
-        [contribution_id, workshop.id],
-    )
+    return _owned(db, Contribution, "contributions", contribution_id, workshop)
 
 
 def _check_editable(db: Database, workshop: Workshop, contribution: Contribution) -> None:
@@ -909,9 +901,7 @@ def list_themes(db: Database, stage: Stage) -> list[Theme]:
 
 def get_theme(db: Database, workshop: Workshop, theme_id: int) -> Theme | None:
     """Return one of this workshop's themes."""
-    return _one(
-        db, Theme, "select * from themes where id = ? and workshop_id = ?", [theme_id, workshop.id]
-    )
+    return _owned(db, Theme, "themes", theme_id, workshop)
 
 
 def add_theme(db: Database, workshop: Workshop, stage: Stage, name: str) -> Theme:
@@ -1569,19 +1559,12 @@ def revise_draft(db: Database, workshop: Workshop, draft: Draft, text: str) -> V
 
 def get_draft(db: Database, workshop: Workshop, draft_id: int) -> Draft | None:
     """Return one of this workshop's drafts."""
-    return _one(
-        db, Draft, "select * from drafts where id = ? and workshop_id = ?", [draft_id, workshop.id]
-    )
+    return _owned(db, Draft, "drafts", draft_id, workshop)
 
 
 def get_version(db: Database, workshop: Workshop, version_id: int) -> Version | None:
     """Return one of this workshop's versions."""
-    return _one(
-        db,
-        Version,
-        "select * from versions where id = ? and workshop_id = ?",
-        [version_id, workshop.id],
-    )
+    return _owned(db, Version, "versions", version_id, workshop)
 
 
 def list_versions(db: Database, draft: Draft) -> list[Version]:
@@ -1677,12 +1660,7 @@ def suggest_amendment(
 
 def get_amendment(db: Database, workshop: Workshop, amendment_id: int) -> Amendment | None:
     """Return one of this workshop's amendments."""
-    return _one(
-        db,
-        Amendment,
-        "select * from amendments where id = ? and workshop_id = ?",
-        [amendment_id, workshop.id],
-    )
+    return _owned(db, Amendment, "amendments", amendment_id, workshop)
 
 
 def list_amendments(db: Database, workshop: Workshop) -> list[Amendment]:
@@ -1785,9 +1763,7 @@ def open_round(
 
 def get_round(db: Database, workshop: Workshop, round_id: int) -> Round | None:
     """Return one of this workshop's rounds."""
-    return _one(
-        db, Round, "select * from rounds where id = ? and workshop_id = ?", [round_id, workshop.id]
-    )
+    return _owned(db, Round, "rounds", round_id, workshop)
 
 
 def current_round(db: Database, workshop: Workshop) -> Round | None:
