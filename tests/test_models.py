@@ -163,3 +163,9 @@ def test_workshop_record_has_stages_answers_mission_and_principles(workshop, db)
     assert record["stages"][0]["contributions"][0]["body"] == "Dla pacjentów"
     assert record["mission"]["text"] == "Misja"
     assert record["principles"] == [{"name": "Szacunek", "line": "słuchamy"}]
+
+
+def test_workshop_ids_never_look_like_command_line_options(monkeypatch, app, db):
+    drawn = iter(["-7abcDEF123", "Q7abcDEF123"])
+    monkeypatch.setattr(models.secrets, "token_urlsafe", lambda n=None: next(drawn, "tok"))
+    assert models._new_public_id() == "Q7abcDEF123"

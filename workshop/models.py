@@ -184,6 +184,14 @@ def normalize_join_code(text: str) -> str:
     return "".join(ch for ch in text.upper() if ch not in " -\t")
 
 
+def _new_public_id() -> str:
+    """Draw a workshop id for URLs; never one that a command line would take for an option."""
+    while True:
+        public_id = secrets.token_urlsafe(8)
+        if not public_id.startswith("-"):
+            return public_id
+
+
 def _new_join_code(db: Database) -> str:
     """Draw a join code that no open workshop uses."""
     while True:
@@ -226,7 +234,7 @@ def create_workshop(
                    join_token, screen_token, admin_token_hash, created_at)
                values (?, ?, ?, ?, ?, ?, ?, ?)""",
             [
-                secrets.token_urlsafe(8),
+                _new_public_id(),
                 title,
                 language,
                 _new_join_code(db),
