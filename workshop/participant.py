@@ -16,12 +16,14 @@ from .forms import (
     REASON_MAX,
     ROUTINE_STEP_MAX,
     STATEMENT_MAX,
+    ActionForm,
     ContributionForm,
     JoinForm,
     NameForm,
     RoundAnswerForm,
     StatementForm,
 )
+from .i18n import LANGUAGES
 from .models import Contribution, Refused, Workshop
 from .screen import DRAFT_KIND_OF_STAGE, closed_round_to_show
 from .web import found, is_partial_request, render
@@ -506,3 +508,16 @@ def delete_answer(public_id: str, contribution_id: int):
     except Refused as refusal:
         return _phone_reply(workshop, participant, 409, error=REFUSALS[refusal.reason]())
     return _phone_reply(workshop, participant, 200, notice=gettext("Deleted."))
+
+
+@bp.post("/language")
+def choose_language():
+    """Switch this phone's own interface language; the screen and poster keep the workshop's."""
+    form = ActionForm()
+    language = request.form.get("language", "")
+    if form.validate_on_submit() and language in LANGUAGES:
+        session["phone_language"] = language
+    destination = request.form.get("next", "")
+    if not destination.startswith("/") or destination.startswith("//"):
+        destination = url_for("participant.join")
+    return redirect(destination, 303)

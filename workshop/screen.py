@@ -7,7 +7,7 @@ from flask import Blueprint, Response
 from sqlite_utils import Database
 
 from . import models
-from .access import screen_workshop
+from .access import is_facilitator, screen_workshop
 from .db import get_db
 from .forms import LEVEL_LABELS
 from .models import Round, Stage, Workshop
@@ -91,6 +91,7 @@ def _screen_context(workshop: Workshop) -> dict:
         "tally": models.round_tally(db, round_) if round_ else None,
         "level_labels": LEVEL_LABELS,
         "drafts": drafts,
+        "can_drive": is_facilitator(workshop),
     }
 
 

@@ -204,3 +204,73 @@
     }
   });
 })();
+
+// The projector: clicker keys move the stages (when this browser is also the facilitator's),
+// B or . blanks the screen, F goes full screen, ? shows the keys. Single-character
+// shortcuts can be switched off (WCAG 2.1.4); the laptop is kept awake while the screen shows.
+(function () {
+  "use strict";
+  if (!document.body || !document.body.classList.contains("screen")) { return; }
+  var storageKey = "credo:single-key-shortcuts";
+  var help = document.getElementById("screen-help");
+  var blackout = document.querySelector(".blackout");
+
+  function shortcutsOn() { return localStorage.getItem(storageKey) !== "off"; }
+  function showShortcutState() {
+    var state = help && help.querySelector(".shortcut-state");
+    var toggle = help && help.querySelector("[data-screen-action=toggle-shortcuts]");
+    var key = shortcutsOn() ? "on" : "off";
+    if (state) { state.textContent = state.dataset[key]; }
+    if (toggle) { toggle.textContent = toggle.dataset[key]; }
+  }
+  function step(direction) {
+    var form = document.getElementById("screen-" + direction);
+    if (form && window.htmx) { htmx.ajax("POST", form.action, { source: form, swap: "none" }); }
+  }
+  function toggleBlank() { if (blackout) { blackout.hidden = !blackout.hidden; } }
+  function fullscreen() {
+    if (document.fullscreenElement) { document.exitFullscreen(); }
+    else if (document.documentElement.requestFullscreen) {
+      document.documentElement.requestFullscreen().catch(function () {});
+    }
+  }
+  function openHelp() { if (help && !help.open) { showShortcutState(); help.showModal(); } }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey) { return; }
+    if (help && help.open) { return; }
+    var key = event.key;
+    if (key === "ArrowRight" || key === "PageDown" || key === " ") { step("next"); }
+    else if (key === "ArrowLeft" || key === "PageUp") { step("previous"); }
+    else if (!shortcutsOn()) { return; }
+    else if (key === "b" || key === "B" || key === ".") { toggleBlank(); }
+    else if (key === "f" || key === "F") { fullscreen(); }
+    else if (key === "?") { openHelp(); }
+    else { return; }
+    event.preventDefault();
+  });
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-screen-action]");
+    if (blackout && !blackout.hidden && event.target === blackout) { toggleBlank(); return; }
+    if (!button) { return; }
+    var action = button.dataset.screenAction;
+    if (action === "help") { openHelp(); }
+    else if (action === "close-help") { help.close(); }
+    else if (action === "blank") { help.close(); toggleBlank(); }
+    else if (action === "fullscreen") { help.close(); fullscreen(); }
+    else if (action === "toggle-shortcuts") {
+      localStorage.setItem(storageKey, shortcutsOn() ? "off" : "on");
+      showShortcutState();
+    }
+  });
+
+  // Keep the laptop awake while the screen is shown (where the browser allows it).
+  var lock = null;
+  function keepAwake() {
+    if (!navigator.wakeLock || document.visibilityState !== "visible") { return; }
+    navigator.wakeLock.request("screen").then(function (sentinel) { lock = sentinel; }).catch(function () {});
+  }
+  document.addEventListener("visibilitychange", keepAwake);
+  keepAwake();
+  window.credoWakeLock = function () { return lock; };
+})();

@@ -1,0 +1,47 @@
+"""Each phone may read Credo in its own language; the screen keeps the workshop's."""
+
+from bs4 import BeautifulSoup
+
+from .conftest import HX
+
+
+def page_language(response) -> str:
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser").html["lang"]
+
+
+def test_a_phone_switches_its_own_language_and_no_one_elses(app, phone, client, workshop):
+    other = app.test_client()
+    other.get(f"/j/{workshop.join_token}")
+    phone_url = f"/w/{workshop.public_id}/p"
+    assert page_language(phone.get(phone_url)) == "pl"
+    switched = phone.post("/language", data={"language": "en", "next": phone_url})
+    assert switched.status_code == 303 and switched.headers["Location"] == phone_url
+    page = phone.get(phone_url)
+    assert page_language(page) == "en"
+    assert "Send" in page.get_data(as_text=True)
+    fragment = phone.get(phone_url, headers=HX).get_data(as_text=True)
+    assert "Send" in fragment and "Wyślij" not in fragment
+    assert page_language(other.get(phone_url)) == "pl"
+    assert page_language(phone.get(f"/s/{workshop.screen_token}")) == "pl"
+
+
+def test_switching_back_and_unknown_languages(phone, workshop):
+    phone_url = f"/w/{workshop.public_id}/p"
+    phone.post("/language", data={"language": "en", "next": phone_url})
+    phone.post("/language", data={"language": "xx", "next": phone_url})
+    assert page_language(phone.get(phone_url)) == "en"
+    phone.post("/language", data={"language": "pl", "next": phone_url})
+    assert page_language(phone.get(phone_url)) == "pl"
+
+
+def test_the_switch_never_redirects_off_site(phone):
+    for target in ("https://evil.example/", "//evil.example/x", "javascript:alert(1)"):
+        response = phone.post("/language", data={"language": "en", "next": target})
+        assert response.headers["Location"] == "/join"
+
+
+def test_the_join_page_offers_the_other_language(client):
+    page = BeautifulSoup(client.get("/join").get_data(as_text=True), "html.parser")
+    buttons = page.select("form.language-switch button[name=language]")
+    assert len(buttons) == 1
+    assert buttons[0]["value"] != page.html["lang"]
