@@ -63,6 +63,21 @@ def render_error(status: int, message: str) -> str:
     return render_template(template, status=status, message=message)
 
 
+def format_moment(stamp: str | None) -> str:
+    """Show a stored UTC timestamp in local time: just the time today, the date otherwise."""
+    if not stamp:
+        return ""
+    from datetime import datetime
+
+    from flask_babel import format_datetime, format_time, to_user_timezone
+
+    moment = datetime.fromisoformat(stamp)
+    today = to_user_timezone(datetime.now(moment.tzinfo)).date()
+    if to_user_timezone(moment).date() == today:
+        return format_time(moment, "short")
+    return format_datetime(moment, "short")
+
+
 def format_join_code(code: str) -> str:
     """Show a join code in two easy-to-read groups: K7M-2P9."""
     return f"{code[:3]}-{code[3:]}" if len(code) == 6 else code
@@ -119,6 +134,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _handle_csrf)
     app.register_error_handler(HTTPException, _handle_http)
     app.add_template_filter(format_join_code, "join_code")
+    app.add_template_filter(format_moment, "moment")
     from .compare import word_diff
 
     app.add_template_global(word_diff)
