@@ -1,19 +1,42 @@
 """The framed poster PDF: one page, right size, real text, our fonts, gold frame."""
 
+import dataclasses
 import datetime
+import io
 import re
+import struct
 import subprocess
+import zlib
 from pathlib import Path
 
 import pytest
+from fontTools.ttLib import TTFont
+from PIL import Image
+from pypdf import PdfReader
 
 from workshop import create_app
 from workshop.poster import (
+    CARD_SIZES,
+    FRAME_STYLES,
+    FRAMES,
+    LOGO_MAX_PX,
+    PALETTES,
+    SIZES,
+    THEMES,
+    CardText,
+    Geometry,
     PosterError,
+    PosterOptions,
     PosterText,
     clean_text,
+    clear_caches,
+    legible_minimum_pt,
     page_size,
+    prepare_logo,
+    render_document,
     render_poster,
+    render_preview,
+    render_staff_card,
     typeset,
     unsupported_characters,
 )
@@ -93,17 +116,19 @@ def poster_app(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def render(poster_app, tmp_path_factory):
-    """Render a poster once per input and return the path of its PDF."""
+    """Render a poster once per input and options; return the path of its PDF."""
     folder = tmp_path_factory.mktemp("pdf")
-    done: dict[PosterText, Path] = {}
+    done: dict[tuple[PosterText, PosterOptions], Path] = {}
 
-    def rendered(text: PosterText) -> Path:
-        if text not in done:
+    def rendered(text: PosterText, options: PosterOptions | None = None) -> Path:
+        options = options or PosterOptions()
+        if (text, options) not in done:
             with poster_app.app_context():
-                pdf = render_poster(text)
-            done[text] = folder / f"poster-{len(done)}.pdf"
-            done[text].write_bytes(pdf)
-        return done[text]
+                pdf = render_poster(text, options)
+            path = folder / f"poster-{len(done)}.pdf"
+            path.write_bytes(pdf)
+            done[text, options] = path
+        return done[text, options]
 
     return rendered
 
@@ -114,9 +139,9 @@ def run(*command: str | Path) -> str:
     ).stdout
 
 
-def pdf_text(path: Path) -> str:
+def pdf_text(path: Path, *options: str) -> str:
     """Return the PDF's text with no-break spaces and line breaks folded into single spaces."""
-    return " ".join(run("pdftotext", path, "-").replace("\u00a0", " ").split())
+    return " ".join(run("pdftotext", *options, path, "-").replace("\u00a0", " ").split())
 
 
 def pdf_info(path: Path) -> dict[str, str]:
@@ -201,7 +226,7 @@ def test_unsupported_characters_are_named(poster_app):
 def test_text_too_long_for_a_legible_size_is_refused(poster_app):
     long_line = "Słuchamy, tłumaczymy i sprawdzamy, czy wszystko jest jasne. " * 6
     text = PosterText("Zespół", long_line * 4, (("Zasada", long_line),) * 12, "pl", DATE)
-    with poster_app.app_context(), pytest.raises(PosterError, match="legible"):
+    with poster_app.app_context(), pytest.raises(PosterError, match="legibly"):
         render_poster(text)
 
 
@@ -275,3 +300,592 @@ def test_poster_resources_come_only_from_our_folders(poster_app):
     ]:
         with pytest.raises(ValueError):
             fetch(url)
+
+
+# ── Options ──────────────────────────────────────────────────────────────────
+
+
+def test_options_round_trip_through_a_dict_and_ignore_unknown_keys():
+    options = PosterOptions("a2", "landscape", "black", "navy", bleed=True, archival=True)
+    assert PosterOptions.from_dict(options.as_dict()) == options
+    assert options.as_dict() == {
+        "size": "a2",
+        "orientation": "landscape",
+        "frame": "black",
+        "theme": "navy",
+        "bleed": True,
+        "archival": True,
+    }
+    assert PosterOptions.from_dict({"frame": "wood", "dpi": 300}) == PosterOptions(frame="wood")
+    assert PosterOptions.from_dict({}) == PosterOptions()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"size": "tabloid"},
+        {"orientation": "sideways"},
+        {"frame": "plastic"},
+        {"theme": "neon"},
+        {"bleed": "yes"},
+        {"archival": 1},
+        {"size": None},
+    ],
+)
+def test_bad_option_values_are_refused(data):
+    with pytest.raises(ValueError):
+        PosterOptions.from_dict(data)
+
+
+def test_frames_and_themes_have_translated_labels(poster_app):
+    assert set(FRAMES) == {"gold", "wood", "black", "modern", "none"}
+    assert {"ivory", "white"} <= set(THEMES) and len(THEMES) >= 3
+    with poster_app.test_request_context(), poster_app.app_context():
+        assert all(str(label) for label in [*FRAMES.values(), *THEMES.values()])
+
+
+def contrast(one: str, two: str) -> float:
+    """Return the WCAG contrast ratio of two #rrggbb colours."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    light, dark = sorted([luminance(one), luminance(two)], reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+@pytest.mark.parametrize("theme", sorted(PALETTES))
+def test_every_theme_prints_its_text_at_seven_to_one(theme):
+    palette = PALETTES[theme]
+    for ink in palette.inks:
+        for paper in palette.papers:
+            assert contrast(ink, paper) >= 7, (theme, ink, paper)
+
+
+# ── The matrix: sizes × frames, texts × principle counts ────────────────────
+
+SHORT12 = dataclasses.replace(
+    SHORTEST,
+    principles=tuple((f"Zasada {n}", "dla każdego pacjenta") for n in range(1, 13)),
+)
+LONG = dataclasses.replace(
+    TYPICAL,
+    mission=" ".join((_WORDS * 10)[:120]) + ".",
+    principles=tuple(
+        (f"Zasada {n}", "wspieramy się nawzajem i uczymy się razem na błędach")
+        for n in range(1, 13)
+    ),
+    city="Łódź",
+)
+LONG3 = dataclasses.replace(LONG, principles=LONG.principles[:3])
+TEXTS = {
+    "5 words, 3": SHORTEST,
+    "5 words, 12": SHORT12,
+    "120 words, 3": LONG3,
+    "120 words, 12": LONG,
+}
+SUBSET = [
+    ("a4", "landscape", "black"),
+    ("letter", "portrait", "gold"),
+    ("a3", "landscape", "wood"),
+    ("ledger", "portrait", "modern"),
+    ("a2", "landscape", "none"),
+]
+DPI = 40
+
+
+def pdf_boxes(path: Path) -> dict[str, tuple[float, ...]]:
+    """Return the page boxes pdfinfo reports, in points."""
+    boxes = {}
+    for line in run("pdfinfo", "-box", path).splitlines():
+        if match := re.match(r"(\w+Box):\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)", line):
+            boxes[match[1]] = tuple(float(value) for value in match.groups()[1:])
+    return boxes
+
+
+def raster(path: Path, dpi: int = DPI) -> Image.Image:
+    """Rasterise the PDF's page with pdftoppm and return it as an RGB image."""
+    stem = path.with_name(f"{path.stem}-{dpi}")
+    if not stem.with_suffix(".png").exists():
+        run("pdftoppm", "-r", str(dpi), "-png", "-singlefile", path, stem)
+    with Image.open(stem.with_suffix(".png")) as image:
+        return image.convert("RGB")
+
+
+def close(one: tuple[int, ...], two: tuple[int, ...], tolerance: int = 12) -> bool:
+    return sum(abs(a - b) for a, b in zip(one, two, strict=True)) <= tolerance
+
+
+def hex_rgb(colour: str) -> tuple[int, int, int]:
+    return tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+
+
+def ink_box(image: Image.Image, box: tuple[int, int, int, int]) -> tuple[int, int, int, int] | None:
+    """Return the bounding box (in page pixels) of dark ink inside ``box``."""
+    dark = image.crop(box).convert("L").point(lambda value: 255 if value < 100 else 0)
+    found = dark.getbbox()
+    if found is None:
+        return None
+    return (found[0] + box[0], found[1] + box[1], found[2] + box[0], found[3] + box[1])
+
+
+def check_frame_and_ink(path: Path, options: PosterOptions) -> None:
+    """The frame is painted (or, frameless, the edges are plain paper) and no ink crosses it."""
+    image = raster(path)
+    px = DPI / 25.4
+    geometry = Geometry(*page_size(options.size, options.orientation), options.frame)
+    page = hex_rgb(PALETTES[options.theme].page)
+    width, height = image.size
+    middles = [(width // 2, None), (None, height // 2)]
+    assert close(image.getpixel((1, 1)), page), "the trim's corner is plain paper"
+    if options.frame == "none":
+        # The page's last row and column of pixels are partly off the page (white).
+        inset = int((geometry.text_left - 4) * px)
+        for x in range(inset):
+            for y in (height // 3, height // 2, 2 * height // 3):
+                assert close(image.getpixel((x, y)), page), (x, y)
+                assert close(image.getpixel((width - 2 - x, y)), page), (x, y)
+        for y in range(inset):
+            assert close(image.getpixel((width // 2, y)), page)
+            assert close(image.getpixel((width // 2, height - 2 - y)), page)
+    else:
+        outer = geometry.layers[0][1]
+        band = range(int(outer * px) + 1, max(int(geometry.window * px), int(outer * px) + 3))
+        for x_mid, y_mid in middles:
+            for flip in (False, True):
+                samples = []
+                for step in band:
+                    if x_mid is not None:
+                        y = height - 1 - step if flip else step
+                        samples.append(image.getpixel((x_mid, y)))
+                    else:
+                        x = width - 1 - step if flip else step
+                        samples.append(image.getpixel((x, y_mid)))
+                assert (
+                    max(sum(abs(a - b) for a, b in zip(s, page, strict=True)) for s in samples) > 80
+                )
+    window = int((geometry.window + 1) * px) + 1
+    inside = (window, window, width - window, height - window)
+    found = ink_box(image, inside)
+    assert found is not None, "the text is on the page"
+    margin = int(1 * px)
+    assert found[0] >= inside[0] + margin and found[1] >= inside[1] + margin, (found, inside)
+    assert found[2] <= inside[2] - margin and found[3] <= inside[3] - margin, (found, inside)
+
+
+def check_page(path: Path, options: PosterOptions) -> None:
+    """One page of the named size: MediaBox, and TrimBox 3 mm inside it with bleed."""
+    info = pdf_info(path)
+    assert info["Pages"].strip() == "1"
+    width, height = (mm * 72 / 25.4 for mm in page_size(options.size, options.orientation))
+    boxes = pdf_boxes(path)
+    x0, y0, x1, y1 = boxes["TrimBox"]
+    assert x1 - x0 == pytest.approx(width, abs=0.5)
+    assert y1 - y0 == pytest.approx(height, abs=0.5)
+    bleed = 3 * 72 / 25.4 if options.bleed else 0
+    x0, y0, x1, y1 = boxes["MediaBox"]
+    assert x1 - x0 == pytest.approx(width + 2 * bleed, abs=0.5)
+    assert y1 - y0 == pytest.approx(height + 2 * bleed, abs=0.5)
+
+
+def check_fonts(path: Path) -> None:
+    """Every font is one of ours, embedded and subset (no silent system fallback)."""
+    rows = run("pdffonts", path).splitlines()[2:]
+    assert rows
+    for row in rows:
+        name, *_, emb, sub, uni, _obj, _gen = row.split()
+        assert re.fullmatch(r"[A-Z]{6}\+Credo-(Garamond|Cinzel)(-\w+)?", name), row
+        assert (emb, sub, uni) == ("yes", "yes", "yes"), row
+
+
+def drawn_characters(path: Path) -> set[str]:
+    """Return the characters the PDF draws with a real (non-empty, non-.notdef) glyph."""
+    drawn: set[str] = set()
+    fonts = PdfReader(path).pages[0]["/Resources"]["/Font"]
+    for reference in fonts.values():
+        font = reference.get_object()
+        assert font["/Encoding"] == "/Identity-H"
+        descendant = font["/DescendantFonts"][0].get_object()
+        assert descendant["/CIDToGIDMap"] == "/Identity"
+        program = descendant["/FontDescriptor"]["/FontFile2"].get_object().get_data()
+        with TTFont(io.BytesIO(program)) as ttf:
+            glyphs = ttf.getGlyphOrder()
+            table = ttf["glyf"]
+            cmap = font["/ToUnicode"].get_object().get_data().decode()
+            for code, text in re.findall(r"<([0-9a-f]{4})> <([0-9a-f]+)>", cmap):
+                gid = int(code, 16)
+                if gid == 0 or gid >= len(glyphs):
+                    continue
+                char = bytes.fromhex(text).decode("utf-16-be")
+                if char.isspace() or table[glyphs[gid]].numberOfContours != 0:
+                    drawn.add(char)
+    return drawn
+
+
+def check_text(path: Path, text: PosterText) -> None:
+    """All of the text is extractable, and every character is drawn from our fonts."""
+    extracted = pdf_text(path, "-raw").replace(" ", "")  # in drawing order, column by column
+    for word in clean_text(text.mission).split():
+        assert word in extracted, word
+    for name, line in text.principles:
+        assert name.replace(" ", "") in extracted
+        assert line.replace(" ", "") in extracted
+    wanted = set(text.team + text.mission + text.city + "".join(map("".join, text.principles)))
+    missing = {char for char in wanted if not char.isspace()} - drawn_characters(path)
+    assert not missing
+
+
+def type_sizes(path: Path) -> list[tuple[float, str, str]]:
+    """Return (size in pt, font name, text) for every run of text on the page."""
+    runs = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip() and font is not None:
+            scale = (tm[2] ** 2 + tm[3] ** 2) ** 0.5 * (cm[2] ** 2 + cm[3] ** 2) ** 0.5
+            runs.append((size * scale, str(font["/BaseFont"]), text))
+
+    PdfReader(path).pages[0].extract_text(visitor_text=visit)
+    return runs
+
+
+def check_legible(path: Path, size: str) -> None:
+    """No Garamond text is set below the paper's legible minimum; Cinzel numerals and
+    labels (capitals and small capitals, larger per point) at most 10 % below it."""
+    floor = legible_minimum_pt(size)
+    for pt, font, text in type_sizes(path):
+        least = floor if "Garamond" in font else 0.9 * floor
+        assert pt >= least - 0.01, (pt, font, text)
+
+
+@pytest.mark.parametrize("frame", list(FRAMES))
+@pytest.mark.parametrize("size", list(SIZES))
+def test_every_frame_at_every_size(render, size, frame):
+    options = PosterOptions(size=size, frame=frame)
+    path = render(TYPICAL, options)
+    check_page(path, options)
+    check_fonts(path)
+    check_frame_and_ink(path, options)
+
+
+@pytest.mark.parametrize(("size", "orientation", "frame"), SUBSET)
+@pytest.mark.parametrize("name", list(TEXTS))
+def test_short_and_long_texts_fit_legibly(render, name, size, orientation, frame):
+    text = TEXTS[name]
+    options = PosterOptions(size=size, orientation=orientation, frame=frame)
+    path = render(text, options)
+    check_page(path, options)
+    check_text(path, text)
+    check_legible(path, size)
+    check_frame_and_ink(path, options)
+
+
+@pytest.mark.parametrize("theme", sorted(THEMES))
+def test_every_theme_renders_with_its_paper(render, theme):
+    options = PosterOptions(theme=theme, frame="modern", size="a4")
+    path = render(TYPICAL, options)
+    check_frame_and_ink(path, options)
+    centre = raster(path).getpixel((5, 5))
+    assert close(centre, hex_rgb(PALETTES[theme].page))
+
+
+# ── Print shop, metadata, archive, reproducibility ──────────────────────────
+
+
+@pytest.mark.parametrize(("size", "frame"), [("a3", "gold"), ("letter", "none"), ("a2", "black")])
+def test_bleed_adds_3mm_with_crop_marks_and_paper_to_the_edge(render, size, frame):
+    options = PosterOptions(size=size, frame=frame, bleed=True)
+    path = render(TYPICAL, options)
+    check_page(path, options)
+    image = raster(path)
+    page = hex_rgb(PALETTES["ivory"].page)
+    width, height = image.size
+    # Mid-edge, in the bleed: the paper colour, so a trim error shows no white edge.
+    for x, y in [
+        (width // 2, 1),
+        (1, height // 2),
+        (width // 2, height - 2),
+        (width - 2, height // 2),
+    ]:
+        assert close(image.getpixel((x, y)), page), (x, y)
+    # The crop marks are dark hairlines in the corners of the bleed.
+    stem = path.with_name(f"{path.stem}-corner")
+    run("pdftoppm", "-r", "300", "-W", "36", "-H", "36", "-png", "-singlefile", path, stem)
+    with Image.open(stem.with_suffix(".png")) as corner:
+        assert corner.convert("L").getextrema()[0] < 100
+    assert "Przychodnia" in pdf_text(path)
+
+
+def test_metadata_has_title_author_language_and_tags(render):
+    path = render(TYPICAL, PosterOptions(frame="wood"))
+    info = pdf_info(path)
+    assert info["Author"].strip() == TYPICAL.team
+    assert info["Title"].strip() == f"Nasza misja · {TYPICAL.team}"
+    assert info["Tagged"].strip() == "yes"
+    catalog = PdfReader(path).trailer["/Root"]
+    assert catalog["/Lang"] == "pl"
+    assert catalog["/MarkInfo"]["/Marked"]
+    xmp = catalog["/Metadata"].get_object().get_data().decode()
+    assert 'pdfuaid:part="1"' in xmp
+    assert "pdfaid" not in xmp
+
+
+def test_archival_pdf_is_tagged_pdf_a_2u_that_keeps_the_frame(render):
+    options = PosterOptions(archival=True)
+    path = render(TYPICAL, options)
+    catalog = PdfReader(path).trailer["/Root"]
+    xmp = catalog["/Metadata"].get_object().get_data().decode()
+    assert 'pdfaid:part="2"' in xmp and 'pdfaid:conformance="U"' in xmp
+    assert catalog["/OutputIntents"][0]["/S"] == "/GTS_PDFA1"
+    assert catalog["/MarkInfo"]["/Marked"] and "/StructTreeRoot" in catalog
+    assert pdf_info(path)["Tagged"].strip() == "yes"
+    check_page(path, options)
+    check_frame_and_ink(path, options)  # the gradients survive PDF/A
+
+
+def test_identical_input_gives_identical_bytes_for_every_option_set(poster_app, tmp_path):
+    logo = prepare_logo(png_bytes(600, 300))
+    cases = [
+        (TYPICAL, PosterOptions()),
+        (LONG, PosterOptions("a2", "landscape", "wood", "sage", bleed=True)),
+        (SHORTEST, PosterOptions("letter", "portrait", "black", "navy", archival=True)),
+        (dataclasses.replace(TYPICAL, logo=logo, city="Łódź"), PosterOptions(frame="none")),
+    ]
+    with poster_app.app_context():
+        for text, options in cases:
+            first = render_poster(text, options)
+            clear_caches()
+            assert render_poster(text, options) == first, options
+
+
+# ── Legibility floor ────────────────────────────────────────────────────────
+
+
+def test_the_legible_minimum_grows_with_the_paper():
+    assert legible_minimum_pt("a4") < legible_minimum_pt("a3") < legible_minimum_pt("a2")
+    assert legible_minimum_pt("letter") == legible_minimum_pt("a4")
+    assert legible_minimum_pt("ledger") == legible_minimum_pt("a3")
+    assert legible_minimum_pt("a5") <= legible_minimum_pt("a4")
+    with pytest.raises(ValueError):
+        legible_minimum_pt("tabloid")
+
+
+def test_text_too_long_for_a4_is_refused_and_fits_on_a2(poster_app, render):
+    with poster_app.app_context(), pytest.raises(PosterError) as refused:
+        render_poster(LONGEST, PosterOptions(size="a4", frame="gold"))
+    message = str(refused.value)
+    assert "A4" in message and "larger size" in message and "shorten" in message
+    path = render(LONGEST, PosterOptions(size="a2", frame="gold"))
+    check_legible(path, "a2")
+    assert pdf_info(path)["Pages"].strip() == "1"
+
+
+def test_refusal_is_in_the_readers_language(poster_app):
+    with poster_app.test_request_context(headers={"Accept-Language": "pl"}):
+        with pytest.raises(PosterError) as refused:
+            render_poster(LONGEST, PosterOptions(size="a4"))
+    assert "A4" in str(refused.value)
+
+
+# ── Logo ─────────────────────────────────────────────────────────────────────
+
+
+def png_bytes(width: int, height: int, mode: str = "RGBA", **save: object) -> bytes:
+    image = Image.new(mode, (width, height), (30, 90, 60, 255)[: len(mode)] if mode != "L" else 90)
+    out = io.BytesIO()
+    image.save(out, "PNG", **save)
+    return out.getvalue()
+
+
+def jpeg_bytes(width: int, height: int, mode: str = "RGB") -> bytes:
+    image = Image.new(mode, (width, height))
+    out = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x010F] = "Camera maker"  # Make
+    image.save(out, "JPEG", exif=exif.tobytes())
+    return out.getvalue()
+
+
+def png_header(width: int, height: int) -> bytes:
+    """Return a PNG that claims a size (its pixels are never there)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+        + chunk(b"IEND", b"")
+    )
+
+
+def chunks(png: bytes) -> list[bytes]:
+    """Return the chunk types of a PNG."""
+    kinds, offset = [], 8
+    while offset < len(png):
+        (length,) = struct.unpack(">I", png[offset : offset + 4])
+        kinds.append(png[offset + 4 : offset + 8])
+        offset += 12 + length
+    return kinds
+
+
+def test_png_logo_is_downscaled_keeping_its_aspect(poster_app):
+    logo = prepare_logo(png_bytes(3000, 1000, pnginfo=None))
+    with Image.open(io.BytesIO(logo)) as image:
+        assert image.format == "PNG"
+        assert image.size == (LOGO_MAX_PX, LOGO_MAX_PX // 3)
+    assert set(chunks(logo)) <= {b"IHDR", b"IDAT", b"IEND", b"PLTE", b"tRNS"}
+
+
+def test_jpeg_logo_becomes_a_png_without_metadata():
+    logo = prepare_logo(jpeg_bytes(800, 600))
+    with Image.open(io.BytesIO(logo)) as image:
+        assert (image.format, image.size, image.mode) == ("PNG", (800, 600), "RGB")
+    assert not set(chunks(logo)) & {b"eXIf", b"tEXt", b"iTXt", b"zTXt", b"iCCP", b"tIME"}
+    cmyk = prepare_logo(jpeg_bytes(100, 100, "CMYK"))
+    with Image.open(io.BytesIO(cmyk)) as image:
+        assert image.mode == "RGB"
+
+
+def animated_png() -> bytes:
+    frames = [Image.new("RGB", (20, 20), colour) for colour in ("red", "blue")]
+    out = io.BytesIO()
+    frames[0].save(out, "PNG", save_all=True, append_images=frames[1:])
+    return out.getvalue()
+
+
+def gif_bytes() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (20, 20)).save(out, "GIF")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (gif_bytes(), "PNG or JPEG"),
+        (b'<svg xmlns="http://www.w3.org/2000/svg"><rect width="9" height="9"/></svg>', "PNG"),
+        (b"\x89PNG\r\n\x1a\n not really", "PNG or JPEG"),
+        (b"", "PNG or JPEG"),
+        (b"\0" * 100, "PNG or JPEG"),
+        (b"x" * (2 * 1024 * 1024 + 1), "2 MB"),
+        (png_header(30_000, 30_000), "too many pixels"),
+        (png_header(10_000, 10_000), "too many pixels"),
+        (png_header(7_000, 7_000), "too many pixels"),
+        (animated_png(), "animation"),
+    ],
+    ids=["gif", "svg", "broken-png", "empty", "zeros", "over-2mb", "bomb", "big", "huge", "apng"],
+)
+def test_logo_that_is_not_a_small_png_or_jpeg_is_refused(data, words):
+    with pytest.raises(PosterError, match=words):
+        prepare_logo(data)
+
+
+def test_logo_and_city_are_printed_and_nothing_external_loads(render):
+    logo = prepare_logo(png_bytes(900, 300))
+    text = dataclasses.replace(TYPICAL, logo=logo, city="Łódź")
+    options = PosterOptions(frame="black")
+    path = render(text, options)
+    images = run("pdfimages", "-list", path).splitlines()[2:]
+    assert len([row for row in images if " image " in row]) == 1
+    assert f"{TYPICAL.team} · Łódź, 23 listopada 2026" in pdf_text(path)
+    check_frame_and_ink(path, options)
+    assert pdf_info(path)["Pages"].strip() == "1"
+
+
+# ── Staff card, preview, documents ──────────────────────────────────────────
+
+ROUTINE = (
+    "Zauważamy, że zawiedliśmy, i mówimy o tym wprost.",
+    "Przepraszamy bez tłumaczenia się.",
+    "Pytamy, czego potrzebuje pacjent, i robimy to od razu.",
+    "Wracamy po tygodniu, by sprawdzić, czy jest dobrze.",
+)
+
+
+@pytest.mark.parametrize("size", CARD_SIZES)
+def test_staff_card_has_the_routine_steps_and_principles(poster_app, tmp_path, size):
+    card = CardText(TYPICAL.team, TYPICAL.principles, ROUTINE, "pl", DATE)
+    path = tmp_path / "card.pdf"
+    with poster_app.app_context():
+        path.write_bytes(render_staff_card(card, size))
+    info = pdf_info(path)
+    assert info["Pages"].strip() == "1" and info["Tagged"].strip() == "yes"
+    width, height = {"a5": (148, 210), "a4": (210, 297)}[size]
+    x0, y0, x1, y1 = pdf_boxes(path)["MediaBox"]
+    assert (x1 - x0, y1 - y0) == (
+        pytest.approx(width * 72 / 25.4, abs=0.5),
+        pytest.approx(height * 72 / 25.4, abs=0.5),
+    )
+    text = pdf_text(path)
+    assert "Nasza procedura odzyskiwania zaufania".upper() in text.upper()
+    flat = text.replace(" ", "")
+    for step in ROUTINE:
+        assert step.replace(" ", "") in flat
+    for name, line in TYPICAL.principles:
+        assert name in text and line.replace(" ", "") in flat
+    check_fonts(path)
+    check_legible(path, size)
+
+
+def test_staff_card_without_a_routine_lists_the_principles(poster_app, tmp_path):
+    card = CardText(TYPICAL.team, TYPICAL.principles, (), "pl", DATE)
+    path = tmp_path / "card.pdf"
+    with poster_app.app_context():
+        path.write_bytes(render_staff_card(card))
+    text = pdf_text(path)
+    assert "Nasze zasady".upper() in text.upper()
+    assert "zaufania" not in text
+    assert all(name in text for name, _ in TYPICAL.principles)
+    with poster_app.app_context(), pytest.raises(ValueError):
+        render_staff_card(card, "a3")
+
+
+@pytest.mark.parametrize(
+    ("options", "width_px"),
+    [(PosterOptions(), 900), (PosterOptions("a4", "landscape", "wood", bleed=True), 600)],
+)
+def test_preview_is_a_png_of_the_page(poster_app, options, width_px):
+    with poster_app.app_context():
+        png = render_preview(TYPICAL, options, width_px)
+    with Image.open(io.BytesIO(png)) as image:
+        assert image.format == "PNG" and image.width == width_px
+        width, height = page_size(options.size, options.orientation)
+        if options.bleed:
+            width, height = width + 6, height + 6
+        assert image.height == pytest.approx(width_px * height / width, abs=1.5)
+        page = hex_rgb(PALETTES[options.theme].page)
+        assert close(image.convert("RGB").getpixel((width_px // 2, 2)), page)
+
+
+def test_render_document_uses_our_fonts_and_refuses_external_resources(poster_app, tmp_path):
+    stylesheet = tmp_path / "report.css"
+    stylesheet.write_text(
+        'body { font-family: "Credo Garamond" } h1 { font-family: "Credo Cinzel" }'
+    )
+    html = (
+        '<!doctype html><html lang="pl"><head><meta charset="utf-8"><title>Raport</title>'
+        '<meta name="dcterms.created" content="2026-11-23"></head><body><h1>Raport z warsztatu</h1>'
+        '<p>Zażółć gęślą jaźń.</p><img src="http://example.org/tracker.png" alt="">'
+        '<img src="file:///etc/hosts" alt=""></body></html>'
+    )
+    path = tmp_path / "report.pdf"
+    with poster_app.app_context():
+        path.write_bytes(render_document(html, stylesheet))
+        assert render_document(html, stylesheet) == path.read_bytes()
+    assert "Zażółć gęślą jaźń." in pdf_text(path)
+    check_fonts(path)
+    assert pdf_info(path)["Tagged"].strip() == "yes"
+    assert run("pdfimages", "-list", path).splitlines()[2:] == []
+
+
+def test_frame_styles_keep_the_text_inside_the_window():
+    for name in FRAME_STYLES:
+        geometry = Geometry(297, 420, name)
+        assert geometry.text_left > geometry.window, name
+        assert all(inset < geometry.window + 0.01 for _, inset in geometry.layers), name

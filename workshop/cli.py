@@ -11,6 +11,7 @@ from flask import Flask
 from . import create_app, models
 from .db import connect
 from .i18n import LANGUAGES
+from .poster import FRAMES, ORIENTATIONS, SIZES, THEMES
 
 
 def _app() -> Flask:
@@ -120,50 +121,119 @@ def create(title: str, language: str, template: str, as_json: bool) -> None:
     click.echo("Keep the facilitator URL private: it controls the workshop.")
 
 
+FORMATS = {
+    "pdf": "the framed poster",
+    "card": "the staff card: the agreed trust-recovery routine and the principles",
+    "report": "the whole workshop as a readable PDF report",
+    "csv": "one spreadsheet row per answer",
+    "md": "the whole workshop as Markdown",
+    "json": "the whole workshop as JSON",
+}
+TEXT_FORMATS = ("csv", "md", "json")
+CARD_SIZES = ("a5", "a4")
+
+
+def _check_export_options(fmt: str, size: str | None, chosen: dict, to_stdout: bool) -> None:
+    """Refuse options that do not belong to the chosen format."""
+    if to_stdout and fmt not in TEXT_FORMATS:
+        raise click.UsageError("write a PDF to a file, e.g. -o poster.pdf")
+    if fmt != "pdf" and chosen:
+        raise click.UsageError(f"--{next(iter(chosen))} is for the poster (--format pdf)")
+    if size and fmt not in ("pdf", "card"):
+        raise click.UsageError("--size is for the poster and the staff card")
+    if size and fmt == "pdf" and size not in SIZES:
+        raise click.UsageError(f"a poster is {', '.join(SIZES)}; a5 is for the staff card")
+    if size and fmt == "card" and size not in CARD_SIZES:
+        raise click.UsageError("a staff card is a5 or a4")
+
+
 @main.command()
 @click.argument("workshop_id")
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["pdf", "json"]),
+    type=click.Choice(list(FORMATS)),
     default="pdf",
     show_default=True,
-    help="pdf: the framed A3 poster; json: the whole workshop record.",
+    help="; ".join(f"{name}: {what}" for name, what in FORMATS.items()) + ".",
 )
+@click.option(
+    "--size",
+    type=click.Choice([*SIZES, *(size for size in CARD_SIZES if size not in SIZES)]),
+    help="Paper: a4, a3, a2, letter or ledger (11 × 17 in) for the poster; a5 or a4 for the "
+    "card (default a5). The poster's default is what was last chosen on its page.",
+)
+@click.option("--orientation", type=click.Choice(ORIENTATIONS), help="The poster's orientation.")
+@click.option("--frame", type=click.Choice(list(FRAMES)), help="The poster's frame.")
+@click.option("--theme", type=click.Choice(list(THEMES)), help="The poster's colours.")
+@click.option(
+    "--bleed/--no-bleed", default=None, help="3 mm bleed with crop marks, for a print shop."
+)
+@click.option("--archival/--no-archival", default=None, help="An archival PDF/A file.")
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    type=click.Path(dir_okay=False, writable=True, allow_dash=True, path_type=Path),
     required=True,
-    help="File to write (- for standard output, JSON only).",
+    help="File to write (- for standard output: csv, md and json only).",
 )
-def export(workshop_id: str, fmt: str, output: Path) -> None:
-    """Export a workshop's poster (PDF) or its full record (JSON)."""
+def export(
+    workshop_id: str,
+    fmt: str,
+    size: str | None,
+    orientation: str | None,
+    frame: str | None,
+    theme: str | None,
+    bleed: bool | None,
+    archival: bool | None,
+    output: Path,
+) -> None:
+    """Export a workshop's poster, staff card or full record; a copy is kept in exports/.
+
+    Poster options not given on the command line are the ones last chosen on the
+    workshop's poster page.
+    """
     from flask_babel import force_locale
 
-    from .exports import workshop_json, write_poster
-    from .poster import PosterError
+    from .exports import poster_settings, record_file, write_poster, write_staff_card
+    from .poster import PosterError, PosterOptions
 
+    to_stdout = str(output) == "-"
+    chosen = {"orientation": orientation, "frame": frame, "theme": theme}
+    chosen |= {"bleed": bleed, "archival": archival}
+    chosen = {name: value for name, value in chosen.items() if value is not None}
+    _check_export_options(fmt, size, chosen, to_stdout)
     app = _app()
     with app.app_context():
         db = connect(app.config["DATABASE"])
         workshop = models.get_workshop(db, workshop_id)
         if workshop is None:
+            db.close()
             raise click.ClickException(f"no workshop has the id {workshop_id!r}")
-        if fmt == "json":
-            text = workshop_json(db, workshop)
-            if str(output) == "-":
-                click.echo(text)
-            else:
-                output.write_text(text + "\n", encoding="utf-8")
-            return
         try:
             with force_locale(workshop.language):
-                pdf, kept = write_poster(db, workshop, app.config["EXPORTS_DIR"])
-        except PosterError as error:
+                if fmt == "pdf":
+                    saved = poster_settings(db, workshop)[0].as_dict()
+                    options = PosterOptions.from_dict(
+                        {**saved, **chosen, "size": size or saved["size"]}
+                    )
+                    content, kept = write_poster(db, workshop, options)
+                elif fmt == "card":
+                    content, kept = write_staff_card(db, workshop, size or "a5")
+                else:
+                    content, kept = record_file(db, workshop, "pdf" if fmt == "report" else fmt)
+        except (PosterError, ValueError) as error:
             raise click.ClickException(str(error)) from error
-        output.write_bytes(pdf)
-        click.echo(f"Wrote {output} (a copy is kept in {kept})", err=True)
+        finally:
+            db.close()
+    if to_stdout:  # only the data: it is usually piped on
+        click.echo(content.decode("utf-8"), nl=False)
+        return
+    try:
+        output.write_bytes(content)
+    except OSError as error:
+        raise click.ClickException(f"cannot write {output}: {error.strerror}") from error
+    click.echo(f"Wrote {output} (a copy is kept in {kept})", err=True)
 
 
 if __name__ == "__main__":

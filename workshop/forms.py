@@ -5,6 +5,7 @@ import unicodedata
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     FieldList,
@@ -378,3 +379,50 @@ class RoutineForm(FlaskForm):
     def text(self) -> str:
         """Return the routine as one step per line."""
         return "\n".join(field.data for field in self.steps())
+
+
+# The poster page ---------------------------------------------------------------------------
+
+LOGO_MAX_BYTES = 2 * 1024 * 1024
+CITY_MAX = 60
+POSTER_SIZES = {
+    "a4": _l("A4 · 21 × 29.7 cm"),
+    "a3": _l("A3 · 29.7 × 42 cm"),
+    "a2": _l("A2 · 42 × 59.4 cm"),
+    "letter": _l("US Letter · 8.5 × 11 in"),
+    "ledger": _l("Ledger · 11 × 17 in"),
+}
+SIZE_NAMES = {
+    "a5": _l("A5"),
+    "a4": _l("A4"),
+    "a3": _l("A3"),
+    "a2": _l("A2"),
+    "letter": _l("US Letter"),
+    "ledger": _l("Ledger"),
+}
+ORIENTATION_NAMES = {"portrait": _l("Portrait"), "landscape": _l("Landscape")}
+
+
+class PosterForm(FlaskForm):
+    """The poster's options; the frame and theme choices come from the poster engine."""
+
+    size = RadioField(
+        _l("Paper size"),
+        choices=[SelectChoice(key, label) for key, label in POSTER_SIZES.items()],
+        validators=[InputRequired(_l("Choose a paper size."))],
+    )
+    orientation = RadioField(
+        _l("Orientation"),
+        choices=[SelectChoice(key, label) for key, label in ORIENTATION_NAMES.items()],
+        validators=[InputRequired(_l("Choose portrait or landscape."))],
+    )
+    frame = SelectField(_l("Frame"), validate_choice=True)
+    theme = SelectField(_l("Colours"), validate_choice=True)
+    bleed = BooleanField(_l("3 mm bleed with crop marks, for a print shop"))
+    archival = BooleanField(_l("Archival PDF (PDF/A), for keeping the file for years"))
+    city = StringField(
+        _l("City in the footer (optional)"),
+        filters=[clean_line],
+        validators=[_length(0, CITY_MAX)],
+    )
+    logo = FileField(_l("Logo (PNG or JPEG, up to 2 MB)"))

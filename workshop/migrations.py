@@ -277,3 +277,22 @@ def reach_agreement(db: Database) -> None:
         ALTER TABLE workshops ADD COLUMN routine_agreed_at TEXT;
         """,
     )
+
+
+@migrations(name="0009_create_poster_settings")
+def create_poster_settings(db: Database) -> None:
+    # The poster page's last choices (size, frame, …), the footer's city and the logo.
+    # A table of their own: `Workshop` rows map one-to-one onto the dataclass, and the
+    # logo blob stays out of every workshop read.
+    _execute_all(
+        db,
+        """
+        CREATE TABLE poster_settings (
+            workshop_id INTEGER PRIMARY KEY REFERENCES workshops (id) ON DELETE CASCADE,
+            options TEXT NOT NULL DEFAULT '{}',
+            city TEXT NOT NULL DEFAULT '',
+            logo BLOB,
+            updated_at TEXT NOT NULL
+        );
+        """,
+    )

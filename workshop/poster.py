@@ -1,23 +1,42 @@
-"""The agreed mission as a framed poster PDF: clean the text, fit it to one page, render it."""
+"""The agreed mission as a framed poster PDF (and the staff card): clean, fit, render.
 
+Everything printable goes through one warm WeasyPrint state per process: our fonts
+(static instances, so no slow variable-font conversion), our stylesheets parsed once, and
+a URL fetcher that only reads our own folders and data: URLs. Pages are absolutely
+positioned plain blocks (no flex or grid: both are several times slower in WeasyPrint 70)
+and frames are CSS gradients, borders and SVG backgrounds (never `border-image`, which
+crashes 70.0 with millimetre widths). The type is fitted by laying the text block out on
+a tall page at a few root font sizes and reading its height from the public
+`Page.anchors`, then rendering once more at the chosen size.
+"""
+
+import base64
 import datetime
+import io
 import math
+import random
 import re
 import threading
 import unicodedata
-from collections.abc import Callable
-from dataclasses import dataclass
+import warnings
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
-from flask import current_app, has_app_context, render_template
-from flask_babel import force_locale, format_date
+from flask import current_app, has_app_context, has_request_context, render_template
+from flask_babel import force_locale, format_date, gettext
+from flask_babel import lazy_gettext as _l
 
 from . import fonts
 
 if TYPE_CHECKING:
+    from flask_babel import LazyString
+    from PIL import Image
     from weasyprint import CSS, Document
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import URLFetcher
@@ -30,24 +49,70 @@ SIZES: dict[str, tuple[float, float]] = {
     "letter": (215.9, 279.4),
     "ledger": (279.4, 431.8),
 }
+CARD_SIZES = ("a5", "a4")
+_CARD_MM = {"a5": (148.0, 210.0), "a4": (210.0, 297.0)}
 ORIENTATIONS = ("portrait", "landscape")
+
+FRAMES: dict[str, "LazyString"] = {
+    "gold": _l("Gilded gold frame"),
+    "wood": _l("Dark wood frame"),
+    "black": _l("Black gallery frame with a white mat"),
+    "modern": _l("Thin modern border"),
+    "none": _l("No frame (for a framing shop)"),
+}
+THEMES: dict[str, "LazyString"] = {
+    "ivory": _l("Ivory paper, brown ink"),
+    "white": _l("White paper, black ink (office printers)"),
+    "sage": _l("Sage green"),
+    "navy": _l("Navy blue"),
+}
+
+# The smallest size the principles (the poster's smallest running text) may take, by
+# paper; labels are never set smaller either. Comfortable reading needs an x-height of
+# about 0.2° of visual angle (Legge & Bigelow 2011); EB Garamond's x-height is 0.40 em,
+# so a size in pt reads fluently from about pt / 24.7 metres. A4 and Letter are read up
+# close on a notice board (9.5 pt: ~0.4 m), A3 and Ledger from half a metre (12 pt), and
+# the list on an A2 in a waiting room from ~0.65 m (16 pt); at that floor the A2 mission
+# is 21 pt (~0.85 m) and the title 58 pt, whose capitals carry beyond 3 m. Typical texts
+# fit well above the floor. The staff card is read at arm's length.
+LEGIBLE_MINIMUM_PT: dict[str, float] = {
+    "a5": 8.5,
+    "a4": 9.5,
+    "letter": 9.5,
+    "a3": 12.0,
+    "ledger": 12.0,
+    "a2": 16.0,
+}
 
 DESIGN_PT = 16.0  # root font size on a page whose short side is 297 mm
 CEILING = 2.2  # short texts grow at most this much over the design size
-FLOOR = 0.5  # principles at 10.4 pt on A3 (a close read); below that, refuse the text
+BODY_EM = 1.3  # the principles' size in rem, checked against the legibility floor
+CARD_BODY_EM = 1.0
 # Headings and labels follow the fitted size only halfway (geometric mean with the
 # design size), so a long text keeps a bold title and a short one no giant labels.
-LABELS = (("h1", 3.5), (".kicker", 0.85), ("h2", 0.95), (".signature", 0.9))
+LABELS = (("h1", 3.5), (".kicker", 0.85), ("h2", 0.95), (".footer", 0.9))
+CARD_LABELS = (("h1", 2.2), (".kicker", 0.9), ("h2", 1.2), (".footer", 0.85))
+LOGO_EM = 3.4  # the logo's height, in label units (see LABELS)
 TWO_COLUMNS_FROM = 7
 MAX_LAYOUTS = 12
+CLOSE_ENOUGH = 1.02  # stop when the largest fitting and smallest failing sizes are this close
 PX_PER_MM = 96 / 25.4
 
 MAX_PRINCIPLES = 12
+MAX_STEPS = 12
 MAX_CHARACTERS = 6000  # well above the form limits; stops absurd input before any layout
+
+LOGO_MAX_BYTES = 2 * 1024 * 1024
+LOGO_MAX_PX = 1200
+LOGO_MAX_PIXELS = 40_000_000  # decoded size we agree to open (a 2 MB PNG can hold far more)
 
 ONE_LETTER_WORD = re.compile(r"(?<![^\s(\[„\"'«‘“])([aiouwz]) ", re.IGNORECASE)
 SPACE_BEFORE_DASH = re.compile(r" ([—–])")
 LAST_SPACE = re.compile(r" (\S+)$")
+
+
+class PosterError(Exception):
+    """The text cannot be made into a poster; the message says why, for a facilitator."""
 
 
 @dataclass(frozen=True)
@@ -59,18 +124,158 @@ class PosterText:
     principles: tuple[tuple[str, str], ...]
     language: str
     date: datetime.date
+    city: str = ""
+    logo: bytes | None = None  # a PNG made by prepare_logo
 
 
-class PosterError(Exception):
-    """The text cannot be made into a poster; the message says why."""
+@dataclass(frozen=True)
+class CardText:
+    """What the staff-room card says."""
+
+    team: str
+    principles: tuple[tuple[str, str], ...]
+    routine: tuple[str, ...]  # the agreed steps for winning back trust; may be empty
+    language: str
+    date: datetime.date
+
+
+@dataclass(frozen=True)
+class PosterOptions:
+    """How the poster is printed: paper, frame, colours and what the print shop needs."""
+
+    size: str = "a3"
+    orientation: str = "portrait"
+    frame: str = "gold"
+    theme: str = "ivory"
+    bleed: bool = False
+    archival: bool = False
+
+    def __post_init__(self) -> None:
+        """Refuse values no poster can be made with."""
+        for name, allowed in (
+            ("size", SIZES),
+            ("orientation", ORIENTATIONS),
+            ("frame", FRAMES),
+            ("theme", THEMES),
+        ):
+            value = getattr(self, name)
+            if not isinstance(value, str) or value not in allowed:
+                choices = ", ".join(allowed)
+                raise ValueError(f"unknown poster {name} {value!r}; choose one of {choices}")
+        for name in ("bleed", "archival"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"poster option {name} must be true or false")
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the options as a JSON-able dict, for the export history."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "PosterOptions":
+        """Build options from a dict, ignoring unknown keys; bad values raise ValueError."""
+        if not isinstance(data, Mapping):
+            raise ValueError("poster options must be a mapping")
+        known = {field.name for field in fields(cls)}
+        return cls(**{key: value for key, value in data.items() if key in known})
+
+
+DEFAULT_OPTIONS = PosterOptions()
+
+
+@dataclass(frozen=True)
+class Palette:
+    """A colour theme: paper and inks, each ink at least 7:1 against every paper tone."""
+
+    page: str  # the flat paper colour: page margin and bleed
+    paper_top: str  # the paper inside the frame is a faint vertical gradient
+    paper_bottom: str
+    ink: str  # mission and principles
+    accent: str  # title, headings, numbers, footer
+    ornament: tuple[str, str, str, str, str]  # divider: line, dark, light, mid, darkest
+
+    @property
+    def papers(self) -> tuple[str, ...]:
+        """Return every paper tone text may sit on."""
+        return (self.page, self.paper_top, self.paper_bottom)
+
+    @property
+    def inks(self) -> tuple[str, ...]:
+        """Return every colour text is printed in."""
+        return (self.ink, self.accent)
+
+
+GOLD_ORNAMENT = ("#9c7424", "#7a5816", "#f3dc8e", "#b78a2b", "#6f5114")
+PALETTES: dict[str, Palette] = {
+    "ivory": Palette(
+        page="#f8f3e3",
+        paper_top="#fdf9ec",
+        paper_bottom="#f6edd2",
+        ink="#2b2117",
+        accent="#5e4310",
+        ornament=GOLD_ORNAMENT,
+    ),
+    "white": Palette(
+        page="#ffffff",
+        paper_top="#ffffff",
+        paper_bottom="#f7f7f5",
+        ink="#1a1a1a",
+        accent="#3a3631",
+        ornament=("#6b6b6b", "#4a4a4a", "#d9d9d9", "#8a8a8a", "#3a3a3a"),
+    ),
+    "sage": Palette(
+        page="#eef2e8",
+        paper_top="#f6f8f2",
+        paper_bottom="#e7ede0",
+        ink="#1b281f",
+        accent="#2a4532",
+        ornament=("#5f8466", "#3d5c44", "#c9dccb", "#6f9476", "#2f4a36"),
+    ),
+    "navy": Palette(
+        page="#f4f6fa",
+        paper_top="#fafbfd",
+        paper_bottom="#ecf0f6",
+        ink="#131c30",
+        accent="#1c3461",
+        ornament=("#3e5c8f", "#27406b", "#c5d2e8", "#4f6ea3", "#1c3461"),
+    ),
+}
+# The staff card: white paper for the office printer, the poster's brown-gold headings.
+CARD_PALETTE = Palette("#ffffff", "#ffffff", "#ffffff", "#1a1a1a", "#5e4310", GOLD_ORNAMENT)
+
+
+@dataclass(frozen=True)
+class FrameStyle:
+    """A frame's layers and where the paper and the text start, in mm on an A3 short side."""
+
+    layers: tuple[tuple[str, float], ...]  # css class and inset from the trim, outermost first
+    window: float  # the frame's inner edge: where the paper shows
+    margin: float  # from the window to the text block
+    extra_top: float = 0.0  # more room above and below, for corner ornaments
+    ornaments: bool = False  # the gold double rule with corner flourishes
+
+
+FRAME_STYLES: dict[str, FrameStyle] = {
+    "gold": FrameStyle(
+        (("moulding", 8.0), ("bead", 14.6), ("lip", 18.6), ("paper", 20.0)), 20.0, 23.45, 1.0, True
+    ),
+    "wood": FrameStyle((("wood", 8.0), ("fillet", 25.0), ("paper", 26.4)), 26.4, 15.6),
+    "black": FrameStyle((("gallery", 8.0), ("mat", 19.0), ("window", 41.0)), 42.3, 10.5),
+    "modern": FrameStyle((("border", 12.0),), 13.0, 19.0),
+    "none": FrameStyle((), 0.0, 24.0),
+}
+WOOD_BAND = 17.0  # the wood moulding's width
+GALLERY_BAND = 11.0  # the black frame's width
+BEVEL = 1.3  # the mat's cut bevel around the window
+MODERN_LINE = 1.0  # the modern border's line
 
 
 @dataclass(frozen=True)
 class Geometry:
-    """Page and frame measurements in millimetres, all scaled from the page's short side."""
+    """Page, frame and text-block measurements in millimetres, scaled from the short side."""
 
     width: float
     height: float
+    frame: str = "gold"
     measuring: bool = False
 
     @property
@@ -79,30 +284,33 @@ class Geometry:
         return min(self.width, self.height) / 297.0
 
     @property
+    def style(self) -> FrameStyle:
+        """Return the frame's layers and insets."""
+        return FRAME_STYLES[self.frame]
+
+    @property
     def page_height(self) -> float:
         """Return the page height, three times taller while measuring so nothing is cut."""
         return self.height * 3 if self.measuring else self.height
 
     @property
-    def frame(self) -> tuple[tuple[str, float], ...]:
+    def layers(self) -> tuple[tuple[str, float], ...]:
         """Return the frame layers, outermost first, with their inset from the trim."""
-        k = self.k
-        return (("moulding", 8 * k), ("bead", 14.6 * k), ("lip", 18.6 * k), ("paper", 20 * k))
+        return tuple((name, inset * self.k) for name, inset in self.style.layers)
+
+    def mm(self, value: float) -> float:
+        """Return an A3-scale length in millimetres on this page."""
+        return value * self.k
+
+    @property
+    def window(self) -> float:
+        """Return the inset of the frame's inner edge from the trim."""
+        return self.style.window * self.k
 
     @property
     def rule(self) -> float:
-        """Return the inset of the outer line of the double rule."""
+        """Return the inset of the outer line of the gold double rule."""
         return 27 * self.k
-
-    @property
-    def rule_outer(self) -> float:
-        """Return the thickness of the outer line of the double rule."""
-        return 0.6 * self.k
-
-    @property
-    def rule_inner(self) -> float:
-        """Return the thickness of the inner line of the double rule."""
-        return 0.25 * self.k
 
     @property
     def rule_band(self) -> float:
@@ -122,12 +330,12 @@ class Geometry:
     @property
     def text_left(self) -> float:
         """Return the inset of the text block from the left edge."""
-        return self.rule + self.rule_band + 14 * self.k
+        return (self.style.window + self.style.margin) * self.k
 
     @property
     def text_top(self) -> float:
         """Return the inset of the text block from the top edge, clear of the ornaments."""
-        return self.rule + self.rule_band + 15 * self.k
+        return self.text_left + self.style.extra_top * self.k
 
     @property
     def text_width(self) -> float:
@@ -153,6 +361,19 @@ def page_size(size: str, orientation: str = "portrait") -> tuple[float, float]:
         raise ValueError(f"unknown orientation {orientation!r}; choose portrait or landscape")
     short, long = SIZES[size.lower()]
     return (short, long) if orientation == "portrait" else (long, short)
+
+
+def size_label(size: str) -> str:
+    """Return the name a facilitator knows a paper size by."""
+    names = {"letter": gettext("US Letter"), "ledger": gettext("Ledger (11 × 17 in)")}
+    return names.get(size, size.upper())
+
+
+def legible_minimum_pt(size: str) -> float:
+    """Return the smallest type size (pt) the principles may take on this paper."""
+    if size not in LEGIBLE_MINIMUM_PT:
+        raise ValueError(f"unknown paper size {size!r}")
+    return LEGIBLE_MINIMUM_PT[size]
 
 
 def clean_text(text: str) -> str:
@@ -186,29 +407,269 @@ def unsupported_characters(text: str) -> set[str]:
     return {char for char in clean_text(text) if not char.isspace() and char not in covered}
 
 
-def render_poster(text: PosterText, size: str = "a3", orientation: str = "portrait") -> bytes:
-    """Render the poster as a one-page PDF at the largest type that fits; needs an app context."""
-    width, height = page_size(size, orientation)
-    poster = _prepare(text, landscape=width > height)
+# ── Logo ─────────────────────────────────────────────────────────────────────
+
+
+def prepare_logo(data: bytes) -> bytes:
+    """Check an uploaded logo (PNG or JPEG, ≤ 2 MB) and return it as a small, clean PNG."""
+    with _messages("en"):
+        return _prepare_logo(data)
+
+
+def _prepare_logo(data: bytes) -> bytes:
+    """Do prepare_logo's work."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    if len(data) > LOGO_MAX_BYTES:
+        raise PosterError(gettext("The logo is larger than 2 MB: please upload a smaller file."))
+    refused = gettext("The logo must be a PNG or JPEG image.")
+    try:
+        with warnings.catch_warnings():
+            # Pillow only warns about decompression bombs up to twice its limit.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data), formats=["PNG", "JPEG"])
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+        raise PosterError(_too_many_pixels()) from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        raise PosterError(refused) from None
+    with image:
+        if image.width * image.height > LOGO_MAX_PIXELS:
+            raise PosterError(_too_many_pixels())
+        if image.format == "PNG" and getattr(image, "is_animated", False):
+            raise PosterError(gettext("The logo must be a still image, not an animation."))
+        try:
+            image.load()
+            image = ImageOps.exif_transpose(image) or image
+            image = _as_rgb(image)
+        except (OSError, ValueError, SyntaxError):
+            raise PosterError(refused) from None
+        image.thumbnail((LOGO_MAX_PX, LOGO_MAX_PX), Image.Resampling.LANCZOS)
+        # A new image from the pixels alone: no EXIF, ICC, text chunks or timestamps.
+        clean = Image.frombytes(image.mode, image.size, image.tobytes())
+        out = io.BytesIO()
+        clean.save(out, "PNG", optimize=True)
+        return out.getvalue()
+
+
+def _too_many_pixels() -> str:
+    """Return the message for an image too large to open safely."""
+    return gettext("The logo has too many pixels: please upload a smaller image.")
+
+
+def _as_rgb(image: "Image.Image") -> "Image.Image":
+    """Return the image as RGB, RGBA or L, converting CMYK and 16-bit images properly."""
+    from PIL import ImageCms
+
+    if image.mode == "CMYK":
+        profile = image.info.get("icc_profile")
+        if profile:
+            source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
+            return ImageCms.profileToProfile(
+                image, source, ImageCms.createProfile("sRGB"), outputMode="RGB"
+            )
+        return image.convert("RGB")
+    if image.mode.startswith("I"):
+        return image.convert("I").point(lambda value: value / 257).convert("L")
+    if image.mode in ("RGB", "L"):
+        return image
+    image = image.convert("RGBA")
+    if image.getchannel("A").getextrema()[0] == 255:
+        return image.convert("RGB")  # opaque after all: no alpha channel to embed
+    return image
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    """Return the width and height recorded in a PNG's header."""
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    if png[:8] != b"\x89PNG\r\n\x1a\n" or png[12:16] != b"IHDR" or not width or not height:
+        raise PosterError(gettext("The logo must be a PNG or JPEG image."))
+    return width, height
+
+
+# ── Rendering ────────────────────────────────────────────────────────────────
+
+
+def render_poster(text: PosterText, options: PosterOptions = DEFAULT_OPTIONS) -> bytes:
+    """Render the poster as a one-page PDF at the largest legible type that fits.
+
+    Needs an app context. Raises PosterError when the text cannot be printed legibly
+    at this size, in the request's language (or the poster's, outside a request).
+    """
+    with _messages(text.language):
+        return _render_poster(text, options)
+
+
+def _render_poster(text: PosterText, options: PosterOptions) -> bytes:
+    """Do render_poster's work."""
+    width, height = page_size(options.size, options.orientation)
+    geometry = Geometry(width, height, options.frame)
+    poster = _prepare(text, geometry)
     renderer = _renderer()
-    geometry = Geometry(width, height)
+    floor = legible_minimum_pt(options.size) / BODY_EM
+    key = (text, options.size, options.orientation, options.frame)
+    images: dict = {}
     with renderer.lock, force_locale(text.language):
         poster["date"] = format_date(text.date, format="long")
-        measured: dict[float, float] = {}
+        poster["footer"] = " · ".join(filter(None, [poster["team"], poster["city"]]))
+        fitted = renderer.fits.get(key)
+        if fitted is None:
+            fitted = _fit_layouts(
+                lambda font_pt, g: renderer.poster(poster, options, g, font_pt, 0, images),
+                geometry,
+                floor,
+            )
+            if fitted is not None:
+                renderer.remember_fit(key, fitted)
+        if fitted is not None:
+            font_pt, height_px = fitted
+            pad = (geometry.text_height * PX_PER_MM - height_px) / 2
+            doc = renderer.poster(poster, options, geometry, font_pt, pad, images)
+    if fitted is None:
+        raise PosterError(
+            gettext(
+                "The text is too long to print legibly at %(size)s: choose a larger size "
+                "or shorten the mission or principles.",
+                size=size_label(options.size),
+            )
+        )
+    if len(doc.pages) != 1:
+        raise PosterError(gettext("The poster text does not fit on one page."))
+    return _write(doc, options.archival)
 
-        def measure(font_pt: float) -> float:
-            doc = renderer.layout(poster, Geometry(width, height, measuring=True), font_pt, 0)
-            _, top, _, bottom = doc.pages[0].anchors["content"]
-            measured[font_pt] = bottom - top
-            return measured[font_pt]
 
-        target = geometry.text_height * PX_PER_MM
-        font_pt = _fit(measure, target, geometry.design_pt)
-        doc = renderer.layout(poster, geometry, font_pt, (target - measured[font_pt]) / 2)
-        if len(doc.pages) != 1:
-            raise PosterError("The poster text does not fit on one page.")
-        # PDF/UA-1 tags the text for screen readers; the painted frame becomes artifacts.
+def render_preview(
+    text: PosterText, options: PosterOptions = DEFAULT_OPTIONS, width_px: int = 900
+) -> bytes:
+    """Return a PNG, ``width_px`` wide, of exactly the page render_poster makes."""
+    if not 100 <= width_px <= 4000:
+        raise ValueError("a preview is 100 to 4000 pixels wide")
+    return rasterise(render_poster(text, options), width_px)
+
+
+def rasterise(pdf: bytes, width_px: int) -> bytes:
+    """Draw the first page of a PDF (its whole media box) as a PNG ``width_px`` wide."""
+    import pypdfium2 as pdfium
+    from PIL import Image
+
+    with _pdfium_lock:
+        document = pdfium.PdfDocument(pdf)
+        try:
+            page = document[0]
+            width_pt, _ = page.get_size()
+            bitmap = page.render(scale=width_px / width_pt)
+            image = bitmap.to_pil().convert("RGB")
+            page.close()
+        finally:
+            document.close()
+    if image.width != width_px:
+        height = round(image.height * width_px / image.width)
+        image = image.resize((width_px, height), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+_pdfium_lock = threading.Lock()
+
+
+def render_staff_card(card: CardText, size: str = "a5") -> bytes:
+    """Render the staff-room card: the trust-recovery steps (if any) and the principles."""
+    if size not in CARD_SIZES:
+        raise ValueError(f"unknown card size {size!r}; choose one of {', '.join(CARD_SIZES)}")
+    with _messages(card.language):
+        return _render_staff_card(card, size)
+
+
+def _render_staff_card(card: CardText, size: str) -> bytes:
+    """Do render_staff_card's work."""
+    width, height = _CARD_MM[size]
+    geometry = Geometry(width, height, "modern")
+    content = _prepare_card(card)
+    renderer = _renderer()
+    floor = legible_minimum_pt(size) / CARD_BODY_EM
+    with renderer.lock, force_locale(card.language):
+        content["date"] = format_date(card.date, format="long")
+        fitted = _fit_layouts(
+            lambda font_pt, g: renderer.card(content, size, g, font_pt, 0), geometry, floor
+        )
+        if fitted is not None:
+            font_pt, height_px = fitted
+            pad = (geometry.text_height * PX_PER_MM - height_px) / 2
+            doc = renderer.card(content, size, geometry, font_pt, pad)
+    if fitted is None:
+        raise PosterError(
+            gettext(
+                "The card text is too long to print legibly at %(size)s: choose A4 "
+                "or shorten the routine or principles.",
+                size=size_label(size),
+            )
+        )
+    return _write(doc, archival=False)
+
+
+def render_document(html: str, stylesheet: Path) -> bytes:
+    """Render a printable HTML document with our fonts, locked fetcher and ``stylesheet``.
+
+    The HTML should carry its own <title>, <html lang> and dcterms dates; the result is
+    a tagged PDF/UA-1 file. Needs an app context.
+    """
+    from weasyprint import HTML
+
+    renderer = _renderer()
+    with renderer.lock:
+        sheet = renderer.stylesheet(Path(stylesheet))
+        document = HTML(string=html, base_url=renderer.base_url, url_fetcher=renderer.fetcher)
+        doc = document.render(
+            stylesheets=[renderer.font_css, sheet], font_config=renderer.font_config
+        )
+    return _write(doc, archival=False)
+
+
+@contextmanager
+def _messages(language: str) -> Iterator[None]:
+    """Translate messages for the request's reader, or into ``language`` outside a request
+    (the command line, a worker), where the app's locale selector has no session to read."""
+    if has_request_context():
+        yield
+    else:
+        with force_locale(language):
+            yield
+
+
+def _write(doc: "Document", archival: bool) -> bytes:
+    """Write a laid-out document as PDF/UA-1 or, for archives, as tagged PDF/A-2u.
+
+    PDF/UA-1 tags the text for screen readers; the painted frame becomes artifacts.
+    WeasyPrint 70 offers PDF/A-1b…4f; the "a" levels force tags, the "u" levels take
+    ``pdf_tags=True``, so PDF/A-2u keeps the same structure tree. PDF/A-2 rather than -3:
+    no attachments are needed, and archives that refuse PDF/A-3 (any file may be embedded)
+    accept -2. "u" rather than "a": every glyph maps to Unicode, which WeasyPrint ensures;
+    "a" claims a fully accessible structure we cannot validate here (no veraPDF). The XMP
+    does not also claim PDF/UA: in PDF/A-2 that identifier needs an extension schema.
+    """
+    if not archival:
         return doc.write_pdf(pdf_variant="pdf/ua-1")
+    # The output intent's sRGB profile, given under our own name: for "srgb" WeasyPrint
+    # 70 opens its bundled profile and never closes the file (a ResourceWarning).
+    doc.color_profiles[ARCHIVAL_INTENT] = _srgb_profile()
+    return doc.write_pdf(pdf_variant="pdf/a-2u", pdf_tags=True, output_intent=ARCHIVAL_INTENT)
+
+
+ARCHIVAL_INTENT = "credo-srgb"
+
+
+def _srgb_profile() -> Any:
+    """Return WeasyPrint's bundled sRGB ICC profile, read and closed."""
+    from importlib.resources import files
+
+    from weasyprint.css import ColorProfile
+
+    data = (files("weasyprint") / "pdf" / "sRGB2014.icc").read_bytes()
+    rgb = (["r"], ["g"], ["b"])
+    return ColorProfile(io.BytesIO(data), "sRGB2014.icc", "relative-colorimetric", rgb)
+
+
+# ── Text preparation ─────────────────────────────────────────────────────────
 
 
 def _column_count(principles: int, landscape: bool) -> int:
@@ -218,72 +679,273 @@ def _column_count(principles: int, landscape: bool) -> int:
     return 3 if landscape else 2
 
 
-def _prepare(text: PosterText, landscape: bool = False) -> dict[str, Any]:
-    """Clean, check and typeset the user's text into the template's context."""
-    team = clean_text(text.team)
-    mission = clean_text(text.mission)
-    principles = [(clean_text(name), clean_text(line)) for name, line in text.principles]
-    principles = [(name, line) for name, line in principles if name or line]
-    if not mission:
-        raise PosterError("The mission is empty.")
-    if not principles or len(principles) > MAX_PRINCIPLES:
-        raise PosterError(f"A poster holds 1 to {MAX_PRINCIPLES} principles.")
-    everything = " ".join([team, mission, *(f"{name} {line}" for name, line in principles)])
+def _check_characters(*texts: str) -> None:
+    """Refuse text the poster fonts cannot draw, naming the characters."""
+    everything = " ".join(texts)
     if len(everything) > MAX_CHARACTERS:
-        raise PosterError("The text is too long for a poster.")
+        raise PosterError(gettext("The text is too long for a poster."))
     missing = unsupported_characters(everything)
     if missing:
         named = ", ".join(f"{char} (U+{ord(char):04X})" for char in sorted(missing))
-        raise PosterError(f"The poster fonts cannot draw these characters: {named}.")
-    language = text.language
-    numbered = [
+        raise PosterError(
+            gettext("The poster fonts cannot draw these characters: %(chars)s.", chars=named)
+        )
+
+
+def _numbered(principles: tuple[tuple[str, str], ...], language: str) -> list[tuple]:
+    """Clean, drop empty and number the principles."""
+    cleaned = [(clean_text(name), clean_text(line)) for name, line in principles]
+    kept = [(name, line) for name, line in cleaned if name or line]
+    return [
         (number, typeset(name, language), typeset(line, language))
-        for number, (name, line) in enumerate(principles, start=1)
+        for number, (name, line) in enumerate(kept, start=1)
     ]
+
+
+def _prepare(text: PosterText, geometry: Geometry) -> dict[str, Any]:
+    """Clean, check and typeset the user's text into the template's context."""
+    team, mission, city = clean_text(text.team), clean_text(text.mission), clean_text(text.city)
+    numbered = _numbered(text.principles, text.language)
+    if not mission:
+        raise PosterError(gettext("The mission is empty."))
+    if not numbered or len(numbered) > MAX_PRINCIPLES:
+        raise PosterError(gettext("A poster holds 1 to %(max)d principles.", max=MAX_PRINCIPLES))
+    _check_characters(team, mission, city, *(f"{n} {line}" for _, n, line in numbered))
+    language = text.language
+    landscape = geometry.width > geometry.height
     step = math.ceil(len(numbered) / _column_count(len(numbered), landscape))
-    columns = [numbered[start : start + step] for start in range(0, len(numbered), step)]
     return {
         "team": team,
+        "city": city,
         "kicker": typeset(team, language),
         "description": mission,
         "mission": typeset(mission, language),
         "language": language,
         "created": text.date.isoformat(),
-        "columns": columns,
+        "columns": [numbered[start : start + step] for start in range(0, len(numbered), step)],
+        "logo": _logo_context(text.logo),
+        "landscape": landscape,
     }
 
 
-def _fit(measure: Callable[[float], float], target: float, design: float) -> float:
-    """Return the largest root font size whose text block height stays within ``target``."""
-    low, high = design * FLOOR, design * CEILING
-    fits: float | None = None
-    fails: float | None = None
-    size = design
+def _logo_context(logo: bytes | None) -> dict[str, Any] | None:
+    """Return the logo's data: URL and its aspect ratio, or None without a logo."""
+    if not logo:
+        return None
+    width, height = _png_size(logo)
+    src = "data:image/png;base64," + base64.b64encode(logo).decode()
+    return {"src": src, "ratio": width / height}
+
+
+def _prepare_card(card: CardText) -> dict[str, Any]:
+    """Clean, check and typeset the staff card's text."""
+    team = clean_text(card.team)
+    numbered = _numbered(card.principles, card.language)
+    steps = [typeset(clean_text(step), card.language) for step in card.routine]
+    steps = [step for step in steps if step]
+    if not numbered or len(numbered) > MAX_PRINCIPLES:
+        raise PosterError(gettext("A poster holds 1 to %(max)d principles.", max=MAX_PRINCIPLES))
+    if len(steps) > MAX_STEPS:
+        raise PosterError(gettext("A card holds at most %(max)d steps.", max=MAX_STEPS))
+    _check_characters(team, *steps, *(f"{n} {line}" for _, n, line in numbered))
+    return {
+        "team": team,
+        "kicker": typeset(team, card.language),
+        "language": card.language,
+        "created": card.date.isoformat(),
+        "steps": steps,
+        "principles": numbered,
+    }
+
+
+# ── Fitting ──────────────────────────────────────────────────────────────────
+
+
+def _fit_layouts(
+    layout: Callable[[float, Geometry], "Document"], geometry: Geometry, floor: float
+) -> tuple[float, float] | None:
+    """Return the largest root size (≥ floor) whose text block fits, and its height in px."""
+    measuring = Geometry(geometry.width, geometry.height, geometry.frame, measuring=True)
+    measured: dict[float, float] = {}
+
+    def measure(font_pt: float) -> float:
+        doc = layout(font_pt, measuring)
+        _, top, _, bottom = doc.pages[0].anchors["content"]
+        measured[font_pt] = bottom - top
+        return measured[font_pt]
+
+    target = geometry.text_height * PX_PER_MM
+    font_pt = _fit(measure, target, geometry.design_pt, floor)
+    return None if font_pt is None else (font_pt, measured[font_pt])
+
+
+def _fit(
+    measure: Callable[[float], float], target: float, design: float, floor: float
+) -> float | None:
+    """Return the largest root size in [floor, ceiling] whose height stays within ``target``.
+
+    Wrapped text grows about with the square of the type size, so each layout predicts
+    where the height meets the target (from the bracket's two ends once there is one).
+    The next size is taken just past that prediction, on the side that would close the
+    bracket, so a typical text needs three layouts to pin the size within 2 %.
+    """
+    low, high = floor, max(design * CEILING, floor)
+    fits: tuple[float, float] | None = None  # the largest size that fits, and its height
+    fails: tuple[float, float] | None = None  # the smallest size that does not
+    size = min(high, max(low, design))
+    nudge = math.sqrt(CLOSE_ENOUGH)  # half the tolerance, as a ratio
     for _ in range(MAX_LAYOUTS):
         height = measure(size)
-        if height <= target:
-            fits = size if fits is None else max(fits, size)
+        fitted = height <= target
+        if fitted and (fits is None or size > fits[0]):
+            fits = (size, height)
+        elif not fitted and (fails is None or size < fails[0]):
+            fails = (size, height)
+        if fits and fails and fails[0] / fits[0] <= CLOSE_ENOUGH:
+            break
+        if (fits and fits[0] >= high) or (fails and fails[0] <= low):
+            break
+        predicted = size * (target / height) ** 0.5
+        if fits and fails and fails[0] / fits[0] < 1.15:
+            # A close bracket: interpolate in log-log space between its ends.
+            (s0, h0), (s1, h1) = fits, fails
+            exponent = math.log(h1 / h0) / math.log(s1 / s0) if h1 > h0 else 2.0
+            predicted = s0 * (target / h0) ** (1 / min(4.0, max(1.0, exponent)))
+        # Probe just past the prediction, on the side that would close the bracket.
+        if fitted:
+            guess = max(predicted * nudge, size * CLOSE_ENOUGH)
         else:
-            fails = size if fails is None else min(fails, size)
-        if fits is not None and fails is not None:
-            if fails / fits <= 1.015:
-                break
-            size = math.sqrt(fits * fails)
-            continue
-        if fits is not None and size >= high:
-            break
-        if fails is not None and size <= low:
-            break
-        # Wrapped text grows about with the square of the type size; the minimum
-        # step keeps a line-break plateau from stalling the search.
-        step = math.sqrt(target / height)
-        step = max(step, 1.03) if height <= target else min(step, 0.97)
-        size = min(high, max(low, size * step))
-    if fits is None:
-        raise PosterError(
-            "The text is too long to print at a legible size: shorten the mission or principles."
-        )
-    return fits
+            guess = min(predicted / nudge, size / CLOSE_ENOUGH)
+        if fits and fails:  # strictly inside the bracket, so every layout narrows it
+            guess = min(max(guess, fits[0] * nudge), fails[0] / nudge)
+        size = min(high, max(low, guess))
+    return fits[0] if fits else None
+
+
+FIT_CACHE_SIZE = 256
+
+
+def clear_caches() -> None:
+    """Forget remembered fits (the benchmark measures the search itself)."""
+    with _renderers_lock:
+        for renderer in _renderers.values():
+            with renderer.lock:
+                renderer.fits.clear()
+
+
+# ── Decoration ───────────────────────────────────────────────────────────────
+
+
+def _data_url(svg: str) -> str:
+    """Return an SVG document as a base64 data: URL."""
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+
+
+_svg_cache: dict[tuple, str] = {}
+
+
+def _divider_url(static: Path, theme: str) -> str:
+    """Return the title divider in the theme's ornament colours, as a data: URL."""
+    key = ("divider", static, theme)
+    if key not in _svg_cache:
+        svg = (static / "poster" / "divider.svg").read_text(encoding="utf-8")
+        for gold, colour in zip(GOLD_ORNAMENT, PALETTES[theme].ornament, strict=True):
+            svg = svg.replace(gold, colour)
+        _svg_cache[key] = _data_url(svg)
+    return _svg_cache[key]
+
+
+def _wood_url(width: float, height: float, band: float) -> str:
+    """Return a mitred dark-wood moulding, ``width`` × ``height`` mm, as an SVG data: URL."""
+    key = ("wood", round(width, 3), round(height, 3), round(band, 3))
+    if key not in _svg_cache:
+        _svg_cache[key] = _data_url(_wood_svg(width, height, band))
+    return _svg_cache[key]
+
+
+def _wood_svg(width: float, height: float, band: float) -> str:
+    """Draw four mitred sides with the grain along each, lit from the top left.
+
+    Each side is a stack of solid trapezoids, outer edge inwards, rather than one SVG
+    gradient: poppler's Splash renderer (pdftoppm, Okular, many CUPS printer filters)
+    drops parts of large gradient-filled SVG shapes.
+    """
+    grain = random.Random(1707)  # fixed seed: the same poster gives the same bytes
+    # Across the moulding, outer edge (0) to inner edge (1): a rounded outer bead,
+    # a groove, a flat and a bevel down into the rebate.
+    profile = [
+        (0.00, 0.55), (0.04, 1.10), (0.10, 1.32), (0.18, 1.12), (0.26, 0.92),
+        (0.34, 0.70), (0.40, 0.62), (0.46, 0.86), (0.56, 1.02), (0.70, 1.00),
+        (0.80, 0.94), (0.88, 1.18), (0.94, 0.84), (1.00, 0.50),
+    ]  # fmt: skip
+
+    def brightness(p: float) -> float:
+        for (p0, b0), (p1, b1) in zip(profile, profile[1:], strict=False):
+            if p0 <= p <= p1:
+                return b0 + (b1 - b0) * (p - p0) / (p1 - p0)
+        return 1.0
+
+    strips = 44
+    streaks = [1 + (grain.random() - 0.5) * 0.16 for _ in range(strips)]
+    base = (84, 50, 28)
+    sides = {  # light falls from the top left
+        "top": (1.12, lambda x, y: (x, y), width),
+        "right": (0.80, lambda x, y: (width - y, x), height),
+        "bottom": (0.70, lambda x, y: (width - x, height - y), width),
+        "left": (0.96, lambda x, y: (y, height - x), height),
+    }
+
+    def colour(shade: float) -> str:
+        return "#" + "".join(f"{max(0, min(255, round(c * shade))):02x}" for c in base)
+
+    def point(to: Callable[[float, float], tuple[float, float]], x: float, y: float) -> str:
+        px, py = to(x, y)
+        return f"{px:.3f},{py:.3f}"
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.3f} {height:.3f}" '
+        f'width="{width:.3f}mm" height="{height:.3f}mm">'
+    ]
+    for light, to, length in sides.values():
+        for i in range(strips):
+            # Each strip reaches the inner edge; the next one paints over all but its
+            # outer part, so neighbours never leave a hairline gap between them.
+            depth = band * i / strips
+            shade = brightness((i + 0.5) / strips) * streaks[i] * light
+            corners = [(depth, depth), (length - depth, depth), (length - band, band), (band, band)]
+            outline = " ".join(point(to, x, y) for x, y in corners)
+            parts.append(f'<polygon points="{outline}" fill="{colour(shade)}"/>')
+        # Darker grain lines that wander a little along the side, mitre to mitre.
+        for _ in range(7):
+            depth = band * (0.2 + 0.75 * grain.random())
+            path = [f"M{point(to, depth, depth)}"]
+            steps = max(2, int((length - 2 * depth) / 45))
+            for i in range(1, steps + 1):
+                x = depth + (length - 2 * depth) * i / steps
+                wobble = 0 if i == steps else (grain.random() - 0.5) * 0.7
+                mid = depth + (length - 2 * depth) * (i - 0.5) / steps
+                path.append(f"Q{point(to, mid, depth + wobble)} {point(to, x, depth)}")
+            stroke = 0.08 + 0.22 * grain.random()
+            parts.append(
+                f'<path d="{" ".join(path)}" fill="none" stroke="{colour(0.62 * light)}" '
+                f'stroke-width="{stroke:.3f}"/>'
+            )
+    joint = 'stroke="#1c100a" stroke-width="0.18"'
+    for x, y in ((0, 0), (width, 0), (width, height), (0, height)):
+        ix = band if x == 0 else width - band
+        iy = band if y == 0 else height - band
+        parts.append(f'<line x1="{x:.3f}" y1="{y:.3f}" x2="{ix:.3f}" y2="{iy:.3f}" {joint}/>')
+    parts.append(
+        f'<rect x="0.15" y="0.15" width="{width - 0.3:.3f}" height="{height - 0.3:.3f}" '
+        f'fill="none" stroke="#1c100a" stroke-width="0.3"/>'
+        f'<rect x="{band:.3f}" y="{band:.3f}" width="{width - 2 * band:.3f}" '
+        f'height="{height - 2 * band:.3f}" fill="none" stroke="#1c100a" stroke-width="0.4"/>'
+        "</svg>"
+    )
+    return "".join(parts)
+
+
+# ── WeasyPrint state ─────────────────────────────────────────────────────────
 
 
 @dataclass
@@ -291,30 +953,126 @@ class _Renderer:
     """WeasyPrint state kept warm for the life of the process."""
 
     font_config: "FontConfiguration"
-    stylesheets: list["CSS"]
+    font_css: "CSS"
+    poster_css: "CSS"
+    card_css: "CSS"
     fetcher: "URLFetcher"
-    base_url: str
+    static: Path
     lock: threading.Lock
+    documents: dict[tuple[Path, float], "CSS"]
+    # Fits found, by text and page: a theme, bleed or archival change, or the
+    # download after a preview, lays the poster out once instead of searching again.
+    fits: "OrderedDict[tuple, tuple[float, float]]"
 
-    def layout(
-        self, poster: dict[str, Any], geometry: Geometry, font_pt: float, pad_top_px: float
-    ) -> "Document":
-        """Lay the poster out at one root font size."""
+    def remember_fit(self, key: tuple, fitted: tuple[float, float]) -> None:
+        """Keep a fit, forgetting the oldest past FIT_CACHE_SIZE (call under the lock)."""
+        self.fits[key] = fitted
+        while len(self.fits) > FIT_CACHE_SIZE:
+            self.fits.popitem(last=False)
+
+    @property
+    def base_url(self) -> str:
+        """Return the URL relative references in our templates resolve against."""
+        return self.static.as_uri() + "/"
+
+    def render(self, html: str, stylesheets: list["CSS"], images: dict | None = None) -> "Document":
+        """Lay out an HTML string with our fonts and fetcher.
+
+        ``images`` keeps decoded images (the logo) between the layouts of one render.
+        """
         from weasyprint import HTML
 
+        document = HTML(string=html, base_url=self.base_url, url_fetcher=self.fetcher)
+        return document.render(stylesheets=stylesheets, font_config=self.font_config, cache=images)
+
+    def poster(
+        self,
+        poster: dict[str, Any],
+        options: PosterOptions,
+        geometry: Geometry,
+        font_pt: float,
+        pad_top_px: float,
+        images: dict | None = None,
+    ) -> "Document":
+        """Lay the poster out at one root font size."""
+        label = math.sqrt(font_pt * geometry.design_pt)
+        decorated = not geometry.measuring
         html = render_template(
             "poster/poster.html",
             poster=poster,
             g=geometry,
+            palette=PALETTES[options.theme],
+            frame=options.frame,
+            theme=options.theme,
+            bleed=options.bleed and decorated,
+            archival=options.archival,
             font_pt=font_pt,
-            labels=[
-                (selector, em * math.sqrt(font_pt * geometry.design_pt)) for selector, em in LABELS
-            ],
+            labels=_labels(LABELS, label, legible_minimum_pt(options.size)),
+            logo_pt=LOGO_EM * label,
             pad_top_px=pad_top_px,
             measuring=geometry.measuring,
+            divider=_divider_url(self.static, options.theme),
+            wood=(
+                _wood_url(*_inner_size(geometry, wood_inset), geometry.mm(WOOD_BAND))
+                if decorated and (wood_inset := dict(geometry.layers).get("wood"))
+                else None
+            ),
+            frame_widths={
+                "gallery": geometry.mm(GALLERY_BAND),
+                "bevel": geometry.mm(BEVEL),
+                "border": geometry.mm(MODERN_LINE),
+            },
         )
-        document = HTML(string=html, base_url=self.base_url, url_fetcher=self.fetcher)
-        return document.render(stylesheets=self.stylesheets, font_config=self.font_config)
+        return self.render(html, [self.font_css, self.poster_css], images)
+
+    def card(
+        self,
+        card: dict[str, Any],
+        size: str,
+        geometry: Geometry,
+        font_pt: float,
+        pad_top_px: float,
+    ) -> "Document":
+        """Lay the staff card out at one root font size."""
+        label = math.sqrt(font_pt * geometry.design_pt)
+        html = render_template(
+            "poster/card.html",
+            card=card,
+            g=geometry,
+            palette=CARD_PALETTE,
+            font_pt=font_pt,
+            labels=_labels(CARD_LABELS, label, legible_minimum_pt(size)),
+            pad_top_px=pad_top_px,
+            measuring=geometry.measuring,
+            divider=_divider_url(self.static, "ivory"),
+            line=geometry.mm(MODERN_LINE),
+        )
+        return self.render(html, [self.font_css, self.poster_css, self.card_css])
+
+    def stylesheet(self, path: Path) -> "CSS":
+        """Return a parsed stylesheet for render_document, parsed again when it changes."""
+        from weasyprint import CSS
+
+        path = path.resolve()
+        key = (path, path.stat().st_mtime)
+        if key not in self.documents:
+            fetcher = _locked_fetcher((self.static, _font_dir(), path.parent))
+            self.documents[key] = CSS(
+                filename=str(path), font_config=self.font_config, url_fetcher=fetcher
+            )
+        return self.documents[key]
+
+
+def _labels(
+    labels: tuple[tuple[str, float], ...], label_pt: float, floor_pt: float
+) -> list[tuple[str, float]]:
+    """Return each label's size in pt, never below the paper's legible minimum."""
+    return [(selector, max(em * label_pt, floor_pt)) for selector, em in labels]
+
+
+def _inner_size(geometry: Geometry, inset: float) -> tuple[float, float]:
+    """Return the size of the box ``inset`` mm inside the trim."""
+    return geometry.width - 2 * inset, geometry.height - 2 * inset
 
 
 _renderers: dict[tuple[Path, Path], _Renderer] = {}
@@ -338,21 +1096,31 @@ def _renderer() -> _Renderer:
 
 
 def _new_renderer(static: Path, font_dir: Path) -> _Renderer:
-    """Parse the fonts and stylesheet once, with a fetcher that only reads our own files."""
+    """Parse the fonts and stylesheets once, with a fetcher that only reads our own files."""
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
     fetcher = _locked_fetcher((static, font_dir))
     font_config = FontConfiguration()
-    stylesheets = [
-        CSS(string=fonts.font_face_css(font_dir), font_config=font_config, url_fetcher=fetcher),
-        CSS(
-            filename=str(static / "poster" / "poster.css"),
-            font_config=font_config,
-            url_fetcher=fetcher,
+
+    def sheet(name: str) -> "CSS":
+        return CSS(
+            filename=str(static / "poster" / name), font_config=font_config, url_fetcher=fetcher
+        )
+
+    return _Renderer(
+        font_config=font_config,
+        font_css=CSS(
+            string=fonts.font_face_css(font_dir), font_config=font_config, url_fetcher=fetcher
         ),
-    ]
-    return _Renderer(font_config, stylesheets, fetcher, static.as_uri() + "/", threading.Lock())
+        poster_css=sheet("poster.css"),
+        card_css=sheet("card.css"),
+        fetcher=fetcher,
+        static=static,
+        lock=threading.Lock(),
+        documents={},
+        fits=OrderedDict(),
+    )
 
 
 def _locked_fetcher(roots: tuple[Path, ...]) -> "URLFetcher":

@@ -1,0 +1,422 @@
+"""The workshop's record for people: a PDF report, a spreadsheet (CSV) and Markdown.
+
+Each function takes the plain record that ``models.workshop_record`` returns (the JSON
+export) and needs an app context for translations.
+"""
+
+import csv
+import io
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from flask import current_app, render_template
+from flask_babel import format_datetime, gettext, ngettext, to_user_timezone
+
+from .forms import LEVEL_LABELS
+
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
+# Characters with a meaning anywhere in a Markdown line, and at the start of one.
+MARKDOWN_ANYWHERE = re.compile(r"([\\`*_\[\]<>|~#&!])")
+MARKDOWN_LINE_START = re.compile(r"^(\s*)([-+=>]|\d+(?=[.)]))")
+
+
+def neutralise_cell(value: object) -> object:
+    """Prefix a text cell a spreadsheet would run as a formula with ``'``; keep numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def escape_markdown(text: str) -> str:
+    """Backslash-escape what Markdown would read as formatting, links, HTML or structure."""
+    lines = []
+    for line in text.splitlines() or [""]:
+        line = MARKDOWN_ANYWHERE.sub(r"\\\1", line)
+        match = MARKDOWN_LINE_START.match(line)
+        if match:
+            start = match.end()
+            if match.group(2)[0].isdigit():  # "1." or "1)" would start a numbered list
+                line = line[:start] + "\\" + line[start:]
+            else:
+                line = line[: match.start(2)] + "\\" + line[match.start(2) :]
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def moment(stamp: str | None) -> str:
+    """Show a stored UTC timestamp as a short local date and time."""
+    if not stamp:
+        return ""
+    return format_datetime(datetime.fromisoformat(stamp), "short")
+
+
+def _sortable_moment(stamp: str | None) -> str:
+    if not stamp:
+        return ""
+    return to_user_timezone(datetime.fromisoformat(stamp)).strftime("%Y-%m-%d %H:%M")
+
+
+def moderation_label(mark: str) -> str:
+    """Name an answer's moderation mark."""
+    labels = {
+        "visible": gettext("shown"),
+        "hidden": gettext("hidden by the facilitator"),
+        "flagged": gettext("held for review"),
+    }
+    return labels.get(mark, mark)
+
+
+def entered_by_label(entered_by: str) -> str:
+    """Say who typed an answer or gave a dot."""
+    if entered_by == "facilitator":
+        return gettext("the facilitator, for a person without a phone")
+    return gettext("a phone")
+
+
+def subject_label(subject: str) -> str:
+    """Name what a consensus round decided on."""
+    labels = {
+        "mission": gettext("the mission"),
+        "principles": gettext("the principles"),
+        "routine": gettext("the routine"),
+    }
+    return labels.get(subject, subject)
+
+
+def outcome_label(round_: dict) -> str:
+    """Say how a consensus round ended."""
+    if round_["status"] == "open":
+        return gettext("still open")
+    labels = {
+        "agreed": gettext("agreed"),
+        "overridden": gettext("agreed by decision"),
+        "withdrawn": gettext("withdrawn"),
+        "not-agreed": gettext("not agreed"),
+    }
+    return labels.get(round_["outcome"] or "", gettext("not agreed"))
+
+
+def origin_label(version: dict) -> str:
+    """Say who wrote a version of a draft."""
+    who = version["proposed_by"]
+    person = gettext("the facilitator") if who == "facilitator" else _person(who)
+    if version["origin"] == "amendment":
+        return gettext("a suggested change by %(who)s", who=person)
+    return person
+
+
+def amendment_status_label(status: str) -> str:
+    """Name what became of a suggested change."""
+    labels = {
+        "pending": gettext("waiting"),
+        "accepted": gettext("accepted"),
+        "declined": gettext("declined"),
+    }
+    return labels.get(status, status)
+
+
+def _person(number: object) -> str:
+    return gettext("person %(num)s", num=number) if number else gettext("a participant")
+
+
+def stages_with_answers(record: dict) -> list[dict]:
+    """Return each stage with its answers, each answer with its dots, theme and merge."""
+    stages = []
+    for number, stage in enumerate(record["stages"], start=1):
+        votes: dict[int, int] = {}
+        for vote in stage["votes"]:
+            votes[vote["contribution"]] = votes.get(vote["contribution"], 0) + 1
+        answers = [
+            {**answer, "votes": votes.get(answer["id"], 0)} for answer in stage["contributions"]
+        ]
+        stages.append({**stage, "number": number, "answers": answers})
+    return stages
+
+
+def rounds_with_results(record: dict) -> list[dict]:
+    """Return each consensus round with its level labels and the draft version it decided."""
+    versions = {
+        version["id"]: (draft_number, version["number"])
+        for kind in ("mission", "routine")
+        for draft_number, draft in enumerate(
+            (d for d in record["drafts"] if d["kind"] == kind), start=1
+        )
+        for version in draft["versions"]
+    }
+    rounds = []
+    for number, round_ in enumerate(record["rounds"], start=1):
+        answers = [
+            {"label": str(LEVEL_LABELS[a["level"]]), "count": a["count"]} for a in round_["answers"]
+        ]
+        reasons = [
+            {"label": str(LEVEL_LABELS[r["level"]]), "reason": r["reason"]}
+            for r in round_["reasons"]
+        ]
+        answered = sum(a["count"] for a in round_["answers"])
+        rounds.append(
+            {
+                **round_,
+                "number": number,
+                "draft_version": versions.get(round_["version"]),
+                "results": answers,
+                "reason_list": reasons,
+                "answered": answered,
+            }
+        )
+    return rounds
+
+
+def routine_steps(record: dict) -> list[str]:
+    """Return the agreed routine's steps, or none when it was not agreed."""
+    if not record["routine"]["agreed_at"]:
+        return []
+    return [line.strip() for line in record["routine"]["text"].splitlines() if line.strip()]
+
+
+# CSV -------------------------------------------------------------------------------------
+
+
+def answers_as_csv(record: dict) -> str:
+    """Return one spreadsheet row per answer, UTF-8 with a BOM so Excel reads the letters.
+
+    Cells that a spreadsheet would run as formulas are neutralised.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        [
+            gettext("Stage"),
+            gettext("Answer no."),
+            gettext("Answer"),
+            gettext("How it shows in daily work"),
+            gettext("Dots"),
+            gettext("Theme"),
+            gettext("Merged into answer no."),
+            gettext("Moderation"),
+            gettext("First wording"),
+            gettext("Entered by"),
+            gettext("Created"),
+        ]
+    )
+    for stage in stages_with_answers(record):
+        for answer in stage["answers"]:
+            first = answer["original_body"]
+            if answer["original_detail"]:
+                first = f"{first or answer['body']} — {answer['original_detail']}"
+            row = [
+                f"{stage['number']}. {stage['title']}",
+                answer["id"],
+                answer["body"],
+                answer["detail"],
+                answer["votes"],
+                answer["theme"] or "",
+                answer["merged_into"] or "",
+                moderation_label(answer["moderation"]),
+                first or "",
+                entered_by_label(answer["entered_by"]),
+                _sortable_moment(answer["created_at"]),
+            ]
+            writer.writerow([neutralise_cell(cell) for cell in row])
+    return "\ufeff" + buffer.getvalue()
+
+
+# Markdown --------------------------------------------------------------------------------
+
+
+def _markdown_item(text: str, marker: str = "-") -> str:
+    """Return a list item whose continuation lines stay inside the item."""
+    indent = " " * (len(marker) + 1)
+    return f"{marker} " + escape_markdown(text).replace("\n", "\n" + indent)
+
+
+def record_as_markdown(record: dict) -> str:
+    """Return the whole workshop as Markdown: the outcome, every stage, drafts and rounds."""
+    md = escape_markdown
+    out = [f"# {md(record['title'])}", ""]
+    created = moment(record["created_at"])
+    people = record["participants"]
+    out += [
+        ngettext(
+            "Workshop record · created %(date)s · %(num)d person",
+            "Workshop record · created %(date)s · %(num)d people",
+            people,
+            date=created,
+        ),
+        "",
+    ]
+    out += _markdown_outcome(record)
+    out += ["## " + gettext("Stages"), ""]
+    for stage in stages_with_answers(record):
+        out += [f"### {stage['number']}. {md(stage['title'])}", ""]
+        if stage["prompt"]:
+            out += [md(stage["prompt"]), ""]
+        if stage["themes"]:
+            names = ", ".join(md(theme["name"]) for theme in stage["themes"])
+            out += [gettext("Themes: %(names)s", names=names), ""]
+        for answer in stage["answers"]:
+            out.append(_markdown_item(f"#{answer['id']} {answer['body']}"))
+            notes = _answer_notes(answer)
+            if answer["detail"]:
+                out.append("  " + _markdown_item(answer["detail"], "-").replace("\n", "\n  "))
+            if notes:
+                out.append("  - " + md(" · ".join(notes)))
+        if stage["answers"]:
+            out.append("")
+    out += _markdown_agreement(record)
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _answer_notes(answer: dict) -> list[str]:
+    """Say what happened to an answer: dots, theme, merge, moderation, first wording."""
+    notes = [ngettext("%(num)d dot", "%(num)d dots", answer["votes"])]
+    if answer["theme"]:
+        notes.append(gettext("theme: %(name)s", name=answer["theme"]))
+    if answer["merged_into"]:
+        notes.append(gettext("merged into #%(num)d", num=answer["merged_into"]))
+    if answer["moderation"] != "visible":
+        notes.append(moderation_label(answer["moderation"]))
+    if answer["original_body"] is not None:
+        notes.append(gettext("first wording: %(text)s", text=answer["original_body"]))
+    if answer["entered_by"] == "facilitator":
+        notes.append(gettext("entered by the facilitator"))
+    return notes
+
+
+def _markdown_outcome(record: dict) -> list[str]:
+    md = escape_markdown
+    out = ["## " + gettext("What the team agreed"), ""]
+    mission = record["mission"]
+    if mission["agreed_at"]:
+        out += ["### " + gettext("Mission (agreed %(date)s)", date=moment(mission["agreed_at"]))]
+    else:
+        out += ["### " + gettext("Mission (not agreed yet)")]
+    out += ["", "> " + md(mission["text"] or "—").replace("\n", "\n> "), ""]
+    if record["principles"]:
+        out += ["### " + gettext("Principles"), ""]
+        for number, principle in enumerate(record["principles"], start=1):
+            line = f" — {md(principle['line'])}" if principle["line"] else ""
+            out.append(f"{number}. **{md(principle['name'])}**{line}")
+        out.append("")
+    steps = routine_steps(record)
+    if steps:
+        out += ["### " + gettext("Trust-recovery routine"), ""]
+        out += [_markdown_item(step, f"{n}.") for n, step in enumerate(steps, start=1)]
+        out.append("")
+    return out
+
+
+def _markdown_agreement(record: dict) -> list[str]:
+    md = escape_markdown
+    out: list[str] = []
+    if record["drafts"]:
+        out += ["## " + gettext("Drafts and versions"), ""]
+        for title, draft in _draft_titles(record):
+            out += [f"### {md(title)}", ""]
+            for version in draft["versions"]:
+                head = gettext(
+                    "Version %(num)d, %(who)s, %(date)s",
+                    num=version["number"],
+                    who=origin_label(version),
+                    date=moment(version["created_at"]),
+                )
+                out += [f"- {md(head)}", "", "  > " + md(version["text"]).replace("\n", "\n  > ")]
+                out.append("")
+    if record["amendments"]:
+        out += ["## " + gettext("Suggested changes"), ""]
+        for amendment in record["amendments"]:
+            head = f"{_person(amendment['suggested_by'])}, {moment(amendment['created_at'])}"
+            status = amendment_status_label(amendment["status"])
+            out.append(_markdown_item(f"{head} ({status}): {amendment['text']}"))
+        out.append("")
+    if record["rounds"]:
+        out += ["## " + gettext("Consensus rounds"), ""]
+        for round_ in rounds_with_results(record):
+            out += _markdown_round(round_)
+    return out
+
+
+def _draft_titles(record: dict) -> list[tuple[str, dict]]:
+    titles = []
+    counters = {"mission": 0, "routine": 0}
+    for draft in record["drafts"]:
+        counters[draft["kind"]] = counters.get(draft["kind"], 0) + 1
+        if draft["kind"] == "routine":
+            titles.append((gettext("Routine, draft %(num)d", num=counters["routine"]), draft))
+        else:
+            titles.append((gettext("Mission, draft %(num)d", num=counters["mission"]), draft))
+    return titles
+
+
+def _markdown_round(round_: dict) -> list[str]:
+    md = escape_markdown
+    title = gettext(
+        "Round %(num)d: %(subject)s — %(outcome)s",
+        num=round_["number"],
+        subject=subject_label(round_["subject"]),
+        outcome=outcome_label(round_),
+    )
+    out = [f"### {md(title)}", ""]
+    out.append(
+        "- "
+        + md(
+            gettext(
+                "Opened %(date)s; agreed at %(share)d %% or more at “can live with it” or "
+                "better, with no block; %(num)d answered.",
+                date=moment(round_["opened_at"]),
+                share=round_["threshold"],
+                num=round_["answered"],
+            )
+        )
+    )
+    if round_["text"]:
+        out.append("- " + md(gettext("Wording:")) + " " + md(round_["text"]).replace("\n", " "))
+    for name, line in round_["principles"] or []:
+        out.append("- " + md(f"{name} — {line}"))
+    for result in round_["results"]:
+        out.append(f"- {md(result['label'])}: {result['count']}")
+    for reason in round_["reason_list"]:
+        out.append(_markdown_item(f"{reason['label']}: {reason['reason']}"))
+    if round_["note"]:
+        out.append(_markdown_item(gettext("Note: %(note)s", note=round_["note"])))
+    return [*out, ""]
+
+
+# The PDF report --------------------------------------------------------------------------
+
+
+def report_context(record: dict) -> dict[str, Any]:
+    """Return what the report template shows, worked out from the record."""
+    return {
+        "record": record,
+        "stages": stages_with_answers(record),
+        "rounds": rounds_with_results(record),
+        "drafts": _draft_titles(record),
+        "routine": routine_steps(record),
+        "moment": moment,
+        "moderation_label": moderation_label,
+        "origin_label": origin_label,
+        "subject_label": subject_label,
+        "outcome_label": outcome_label,
+        "amendment_status_label": amendment_status_label,
+        "person": _person,
+    }
+
+
+def record_as_report_html(record: dict) -> str:
+    """Return the report's HTML (escaped like every page)."""
+    return render_template("report/report.html", **report_context(record))
+
+
+def report_stylesheet() -> Path:
+    """Return the report's stylesheet."""
+    return Path(current_app.static_folder or "static") / "report" / "report.css"
+
+
+def record_as_report_pdf(record: dict) -> bytes:
+    """Return the whole workshop as a readable, tagged PDF report."""
+    from .poster import render_document
+
+    return render_document(record_as_report_html(record), report_stylesheet())
