@@ -57,3 +57,18 @@ def test_times_are_shown_in_local_time_the_locales_way(app):
     with app.test_request_context(), force_locale("en"):
         assert format_moment("2026-07-05T10:00:00+00:00") == "7/5/26, 12:00\u202fPM"
     assert format_moment(None) == ""
+
+
+def test_polish_plurals_on_the_screen(app):
+    from flask_babel import force_locale, ngettext
+
+    with app.test_request_context(), force_locale("pl"):
+        counts = {
+            n: ngettext("%(num)d person has joined", "%(num)d people have joined", n)
+            for n in (1, 2, 5, 22, 112)
+        }
+    assert "1 osoba" in counts[1]
+    assert "2 osoby" in counts[2]
+    assert "5 osób" in counts[5]
+    assert "22 osoby" in counts[22]
+    assert "112 osób" in counts[112]
