@@ -148,7 +148,7 @@ def test_poster_page_has_the_options_the_preview_and_the_history(facilitator, wo
         "image/png,image/jpeg"
     )
     preview = page.find(id="poster-preview")
-    assert "Rendering the preview" in preview.get_text()
+    assert "Przygotowuję podgląd" in preview.get_text()  # the workshop is Polish
     image = preview.find("img")
     assert image["src"].startswith(f"/w/{workshop.public_id}/poster/preview.png?")
     assert facilitator.get(image["src"]).mimetype == "image/png"
@@ -297,7 +297,7 @@ def test_a_png_or_jpeg_logo_is_stored_downscaled(facilitator, workshop, db, fmt)
     assert response.status_code == 200
     logo = models.get_poster_settings(db, workshop).logo
     assert logo and max(Image.open(io.BytesIO(logo)).size) < 3000
-    assert "A logo is on the poster" in response.get_data(as_text=True)
+    assert "Na plakacie jest logo" in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
@@ -437,7 +437,7 @@ def test_a_removed_export_file_is_not_found(facilitator, workshop, db, app, tmp_
     (tmp_path / "exports" / export.filename).unlink()
     assert facilitator.get(f"/w/{workshop.public_id}/exports/{export.id}").status_code == 404
     page = soup(facilitator.get(f"/w/{workshop.public_id}/poster"))
-    assert "file removed" in page.find(id="export-history").get_text()
+    assert "plik usunięty" in page.find(id="export-history").get_text()
 
 
 def test_exports_never_serve_files_outside_the_folder(facilitator, workshop, db, tmp_path):
@@ -470,7 +470,7 @@ def test_history_lists_every_kind_newest_first(facilitator, workshop, db):
     texts = [" ".join(row.get_text(" ").split()) for row in rows]
     assert texts[0].startswith("Answers (CSV)") or "CSV" in texts[0]
     assert "A4" in texts[1]
-    assert "A2" in texts[2] and str(poster.FRAMES["none"]) in texts[2]
+    assert "A2" in texts[2] and "Bez ramy" in texts[2]
 
 
 # The staff card ---------------------------------------------------------------------------
