@@ -36,6 +36,20 @@ def create_app(test_config: dict | None = None) -> Flask:
         BABEL_DEFAULT_TIMEZONE="Europe/Warsaw",
         LIVE_POLL_SECONDS=0.05,
         LIVE_HEARTBEAT_SECONDS=15.0,
+        # Security (SECURITY.md). The session cookie is Secure on every HTTPS request;
+        # SESSION_COOKIE_SECURE=true forces it even when the app cannot tell (a TLS proxy
+        # without PROXY_FIX). PROXY_FIX=N trusts N proxies' X-Forwarded-For/-Proto/-Host.
+        SESSION_COOKIE_SECURE=False,
+        PROXY_FIX=0,
+        # Rate limits, counted per process: failed joins a minute per device + IP and per
+        # IP, failed joins an hour before slow mode, join attempts a minute in slow mode,
+        # answers a minute per person.
+        RATE_LIMITS=True,
+        JOIN_LIMIT_DEVICE=10,
+        JOIN_LIMIT_IP=60,
+        JOIN_SLOW_MODE_AFTER=1000,
+        JOIN_SLOW_MODE_ALLOWANCE=20,
+        ANSWER_LIMIT=30,
     )
     if test_config is None:
         app.config.from_prefixed_env("WORKSHOP")

@@ -24,9 +24,16 @@ def remember_facilitator(workshop: Workshop, session_id: str) -> None:
     session.permanent = True
 
 
+def facilitator_session_id(workshop: Workshop) -> str | None:
+    """Return the facilitator session id this browser holds for the workshop, if any."""
+    held = session.get("facilitator")
+    session_id = held.get(workshop.public_id) if isinstance(held, dict) else None
+    return session_id if isinstance(session_id, str) and session_id else None
+
+
 def is_facilitator(workshop: Workshop) -> bool:
     """Tell whether this browser holds a live facilitator session for the workshop."""
-    session_id = session.get("facilitator", {}).get(workshop.public_id)
+    session_id = facilitator_session_id(workshop)
     return bool(session_id) and models.facilitator_session_is_valid(get_db(), workshop, session_id)
 
 

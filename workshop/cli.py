@@ -1,8 +1,11 @@
-"""The ``workshop`` command: serve the app, create workshops, export posters and records."""
+"""The ``workshop`` command: serve the app, create workshops, export posters and records,
+back up and restore the database, and purge raw answers past their retention."""
 
 import json
 import os
+import sqlite3
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import click
@@ -45,20 +48,32 @@ def main() -> None:
 )
 @click.option(
     "--threads",
-    default=128,
+    default=512,
     show_default=True,
-    help="Threads per worker; each open screen or phone holds one.",
+    help="Threads per worker. Every open phone, screen and control page holds one for its "
+    "live updates, so keep this well above the number of people in the room.",
 )
-def serve(host: str, port: int, threads: int) -> None:
+@click.option(
+    "--workers",
+    default=1,
+    type=click.IntRange(min=1),
+    show_default=True,
+    help="Worker processes; more use more CPU cores. Rate limits then count per worker.",
+)
+def serve(host: str, port: int, threads: int, workers: int) -> None:
     """Serve Credo with gunicorn (a production server, not Flask's development one)."""
     from gunicorn.app.base import BaseApplication
 
     class Server(BaseApplication):
         def load_config(self) -> None:
             self.cfg.set("bind", f"{host}:{port}")
-            self.cfg.set("workers", 1)
+            self.cfg.set("workers", workers)
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("threads", threads)
+            # gthread also caps open connections (streams + kept-alive ones, ~2 a person).
+            self.cfg.set("worker_connections", max(1000, 2 * threads))
+            # With several workers, migrate and make the secret key once, before forking.
+            self.cfg.set("preload_app", workers > 1)
             self.cfg.set("timeout", 60)
             self.cfg.set("graceful_timeout", 5)
             self.cfg.set("accesslog", None)
@@ -234,6 +249,117 @@ def export(
     except OSError as error:
         raise click.ClickException(f"cannot write {output}: {error.strerror}") from error
     click.echo(f"Wrote {output} (a copy is kept in {kept})", err=True)
+
+
+# Backups, restores and retention ---------------------------------------------------------
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def backup(file: Path) -> None:
+    """Copy the database to FILE, safely while the server runs (SQLite's online backup).
+
+    The copy is written beside FILE first, checked, then renamed over it, so FILE is
+    always a whole backup. It holds everyone's answers: it is readable by you only.
+    """
+    from .db import DatabaseFileError
+    from .db import backup as backup_database
+
+    app = _app()
+    try:
+        backup_database(app.config["DATABASE"], file)
+    except (DatabaseFileError, OSError, sqlite3.Error) as error:
+        raise click.ClickException(f"no backup written: {error}") from error
+    click.echo(f"Backed up {app.config['DATABASE']} to {file} ({file.stat().st_size:,} bytes)")
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Replace the database without asking first.")
+def restore(file: Path, yes: bool) -> None:
+    """Replace the database with the backup FILE; stop the server first.
+
+    FILE must pass SQLite's integrity check. A database still open in a running server is
+    refused. The replaced database is kept beside it, named …-before-restore-<time>.
+    """
+    from .db import DatabaseFileError, integrity_problems
+    from .db import restore as restore_database
+
+    problems = integrity_problems(file)
+    if problems:
+        raise click.ClickException(f"{file} cannot be restored: " + "; ".join(problems))
+    app = _app()
+    database = app.config["DATABASE"]
+    if not yes:
+        click.confirm(f"Replace {database} with {file}?", abort=True)
+    try:
+        kept = restore_database(file, database)
+    except (DatabaseFileError, OSError, sqlite3.Error) as error:
+        raise click.ClickException(f"nothing restored: {error}") from error
+    click.echo(f"Restored {database} from {file}.")
+    if kept is not None:
+        click.echo(f"The database it replaced is kept as {kept}.")
+    click.echo("Run `workshop purge` before serving, in case some of it is past retention.")
+
+
+def _describe(found: models.RawData) -> str:
+    workshop = found.workshop
+    counts = [
+        (found.contributions, "answer", "answers"),
+        (found.votes, "dot", "dots"),
+        (found.round_answers, "round answer", "round answers"),
+        (found.amendments, "suggested change", "suggested changes"),
+        (found.drafts, "draft", "drafts"),
+        (found.rounds, "round not agreed", "rounds not agreed"),
+        (found.participants, "person", "people"),
+        (len(found.files), "record file", "record files"),
+    ]
+    listed = ", ".join(f"{n} {one if n == 1 else many}" for n, one, many in counts if n)
+    closed = (workshop.closed_at or "")[:10]
+    return f"{workshop.public_id}  {workshop.title!r}, closed {closed}: {listed}"
+
+
+@main.command()
+@click.option("--dry-run", is_flag=True, help="List what would be deleted; delete nothing.")
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    help="Days a closed workshop keeps its raw answers (default: $WORKSHOP_RETENTION_DAYS or 30).",
+)
+def purge(dry_run: bool, days: int | None) -> None:
+    """Delete the raw answers of workshops closed more than the retention period ago.
+
+    Answers, dots, themes, round answers, drafts and suggested changes, rounds that agreed
+    nothing, people and their names, and record exports go; the agreed mission, principles
+    and routine (and the rounds that agreed them), the posters and staff cards stay.
+    Workshops people took part in and then left untouched that long are closed first
+    (their answers go one retention period later). Run it daily, e.g. from cron.
+    """
+    from .db import checkpoint
+
+    app = _app()
+    days = days or models.retention_days(app.config)
+    with closing(connect(app.config["DATABASE"])) as db:
+        idle = models.idle_workshops(db, days)
+        for workshop in idle:
+            verb = "Would close" if dry_run else "Closing"
+            click.echo(f"{verb} {workshop.public_id}  {workshop.title!r}: idle for {days} days")
+            if not dry_run:
+                models.close_workshop(db, workshop)
+        due = models.due_for_purge(db, days)
+        for found in due:
+            click.echo(("Would purge " if dry_run else "Purging ") + _describe(found))
+            if not dry_run:
+                files = models.purge_workshop(db, found.workshop)
+                models.remove_export_files(app.config["EXPORTS_DIR"], files)
+        if not dry_run and not checkpoint(db):  # also finishes an earlier delete's
+            click.echo("Warning: the WAL could not be truncated yet; run purge again.", err=True)
+    if not due:
+        click.echo(f"Nothing to purge: no workshop closed {days}+ days ago holds raw answers.")
+    elif dry_run:
+        click.echo(f"{len(due)} workshop(s) would be purged. Nothing was deleted (--dry-run).")
+    else:
+        click.echo(f"Purged {len(due)} workshop(s).")
 
 
 if __name__ == "__main__":

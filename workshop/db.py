@@ -1,9 +1,16 @@
-"""SQLite connections: one per request or stream, with the pragmas every one needs."""
+"""SQLite connections: one per request or stream, with the pragmas every one needs.
 
+Also the file-level operations: checkpoints that leave no deleted text in the WAL, online
+backups, and restoring a backup over a stopped server's database.
+"""
+
+import os
 import sqlite3
+import tempfile
 import threading
+import time
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, suppress
 from pathlib import Path
 
 from flask import Flask, current_app, g
@@ -74,3 +81,179 @@ def init_app(app: Flask) -> None:
     """Migrate the database and close connections after each request."""
     migrate(app.config["DATABASE"])
     app.teardown_appcontext(close_db)
+
+
+# Checkpoints, backups and restores ---------------------------------------------------------
+
+CHECKPOINT_ATTEMPTS = 5
+CHECKPOINT_WAIT_MS = 2000  # per attempt, so a request that deletes never hangs for long
+
+
+class DatabaseFileError(Exception):
+    """A database file that cannot be backed up, restored or used; the message says why."""
+
+
+def checkpoint(db: Database) -> bool:
+    """Copy the WAL into the database file and truncate the WAL to zero bytes.
+
+    With ``secure_delete`` on, deleted rows are zeroed in the pages a transaction writes to
+    the WAL, but earlier frames still hold the old text until the WAL is checkpointed and
+    truncated. ``TRUNCATE`` waits (busy timeout) for writers and for readers on an older
+    snapshot; requests are short, so a few attempts suffice. Return whether it completed.
+    """
+    conn = db.conn
+    usual = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+    conn.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}")
+    try:
+        for attempt in range(CHECKPOINT_ATTEMPTS):
+            with _write_lock:
+                busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            if not busy:
+                return True
+            time.sleep(0.05 * (attempt + 1))
+        return False
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(usual)}")
+
+
+def _read_only(path: str | Path) -> sqlite3.Connection:
+    """Open a database file without ever writing to it (nor creating it)."""
+    return sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+
+
+def integrity_problems(path: str | Path) -> list[str]:
+    """Return what ``PRAGMA integrity_check`` finds wrong with a file (empty: all is well).
+
+    The file is opened read-only, so a bad file is never changed or turned into a database.
+    """
+    if not Path(path).is_file():
+        return [f"{path} is not a file"]
+    try:
+        with closing(_read_only(path)) as conn:
+            rows = [row[0] for row in conn.execute("PRAGMA integrity_check")]
+            tables = {row[0] for row in conn.execute("select name from sqlite_master")}
+    except sqlite3.DatabaseError as error:
+        return [f"{path} is not a readable SQLite database ({error})"]
+    if rows != ["ok"]:
+        return rows
+    if "workshops" not in tables or "_sqlite_migrations" not in tables:
+        return [f"{path} is an SQLite database, but not one of Credo's"]
+    return []
+
+
+def _unknown_migrations(path: str | Path) -> list[str]:
+    """Return the migrations a database has that this version of Credo does not know."""
+    known = {migration.name for migration in migrations.pending(Database(memory=True))}
+    with closing(Database(_read_only(path), execute_plugins=False)) as db:
+        applied = [migration.name for migration in migrations.applied(db)]
+    return [name for name in applied if name not in known]
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def backup(path: str, target: Path) -> None:
+    """Copy the live database at ``path`` to ``target``, safely while the server writes.
+
+    SQLite's online backup copies one consistent snapshot (one step, so writers in other
+    processes never make it start over; in WAL mode they are not blocked). The copy goes
+    to a temporary file beside ``target``, is switched out of WAL mode so it is one
+    self-contained file, is checked, and only then renamed over ``target``.
+    """
+    if not Path(path).is_file():
+        raise DatabaseFileError(f"there is no database at {path}")
+    target = Path(target)
+    if not target.parent.is_dir():
+        raise DatabaseFileError(f"the folder {target.parent} does not exist")
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)  # mkstemp made it 0600: a backup holds everyone's answers
+    temporary = Path(name)
+    try:
+        with closing(sqlite3.connect(path, timeout=30)) as source:
+            with closing(sqlite3.connect(temporary)) as copy:
+                source.backup(copy)
+                copy.execute("PRAGMA journal_mode = DELETE")
+        problems = integrity_problems(temporary)
+        if problems:
+            raise DatabaseFileError("the copy failed its integrity check: " + "; ".join(problems))
+        _fsync(temporary)
+        os.replace(temporary, target)
+        _fsync(target.parent)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def restore(source: Path, path: str) -> Path | None:
+    """Replace the database at ``path`` with the backup ``source``; return where the old one went.
+
+    ``source`` must pass ``PRAGMA integrity_check`` and be a Credo database this version
+    understands. The server must be stopped: a database that any other process has open
+    is refused, because a running server would keep serving what it remembers of the old
+    one. The old file is kept beside the new one (``…-before-restore-<time>``).
+    """
+    source = Path(source)
+    problems = integrity_problems(source)
+    if problems:
+        raise DatabaseFileError("; ".join(problems))
+    unknown = _unknown_migrations(source)
+    if unknown:
+        raise DatabaseFileError(
+            f"{source} was made by a newer Credo (it has {', '.join(unknown)}); upgrade first"
+        )
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    temporary = Path(name)
+    try:
+        with closing(_read_only(source)) as backup_file:
+            with closing(sqlite3.connect(temporary)) as copy:
+                backup_file.backup(copy)
+                copy.execute("PRAGMA journal_mode = WAL")
+        _fsync(temporary)
+        with _exclusive(target) as kept:
+            os.replace(temporary, target)
+            _fsync(target.parent)
+        return kept
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+@contextmanager
+def _exclusive(target: Path) -> Iterator[Path | None]:
+    """Hold the old database so nobody else can use it, and move it aside; yield where to.
+
+    Leaving WAL mode needs the only connection to the file, so it doubles as the test that
+    no server has it open, and it folds the WAL into the file and removes ``-wal`` and
+    ``-shm`` (a stale WAL beside the restored file would be replayed into it).
+    """
+    if not target.exists():
+        yield None
+        return
+    conn = sqlite3.connect(target, timeout=0, isolation_level=None)
+    try:
+        try:
+            mode = conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
+            conn.execute("BEGIN EXCLUSIVE")
+        except sqlite3.OperationalError:
+            mode = None
+        if mode != "delete":
+            with suppress(sqlite3.OperationalError):  # leave a database in use as it was
+                conn.execute("PRAGMA journal_mode = WAL")
+            raise DatabaseFileError(
+                f"{target} is in use (is `workshop serve` running?): stop the server first"
+            )
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        kept = target.with_name(f"{target.name}-before-restore-{stamp}")
+        os.link(target, kept)  # the old file stays whole under a new name
+        for suffix in ("-wal", "-shm"):
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+        yield kept
+        conn.execute("ROLLBACK")
+    finally:
+        conn.close()

@@ -1,11 +1,11 @@
 """The facilitator's pages: create a workshop, drive its stages, agree the mission."""
 
-from flask import Blueprint, redirect, request, session, url_for
+from flask import Blueprint, flash, redirect, request, session, url_for
 from flask_babel import get_locale, gettext, ngettext
 from wtforms.fields.choices import SelectChoice
 
 from . import models
-from .access import facilitator_workshop, remember_facilitator
+from .access import facilitator_session_id, facilitator_workshop, remember_facilitator
 from .db import get_db
 from .forms import (
     LEVEL_LABELS,
@@ -62,10 +62,36 @@ def _browser_language() -> str:
 
 @bp.get("/f/<token>")
 def claim(token: str):
-    """Exchange the private facilitator link for a cookie, then drop the secret from the URL."""
+    """Exchange the private facilitator link for a cookie, then drop the secret from the URL.
+
+    The answer (303 or 404) carries ``Referrer-Policy: no-referrer`` (web.py), and log lines
+    show the path as ``/f/[redacted]``.
+    """
     workshop = found(models.get_workshop_by_admin_token(get_db(), token))
     remember_facilitator(workshop, models.start_facilitator_session(get_db(), workshop))
     return redirect(url_for("facilitator.control", public_id=workshop.public_id), 303)
+
+
+@bp.post("/w/<public_id>/access/<any('new-link', 'end-others'):action>")
+def access(public_id: str, action: str):
+    """Replace the private link (shown once), or sign out every other facilitator browser."""
+    workshop = facilitator_workshop(public_id)
+    db = get_db()
+    if action == "new-link":
+        token = models.rotate_admin_token(db, workshop)
+        session["new_admin_link"] = external_url("facilitator.claim", token=token)
+    if action == "end-others" or request.form.get("end_others"):
+        keep = facilitator_session_id(workshop) or ""
+        ended = models.end_other_facilitator_sessions(db, workshop, keep)
+        flash(
+            ngettext(
+                "%(num)d other browser was signed out of this workshop.",
+                "%(num)d other browsers were signed out of this workshop.",
+                ended,
+            ),
+            "access",
+        )
+    return redirect(url_for("facilitator.control", public_id=public_id), 303)
 
 
 def control_context(workshop: Workshop, **overrides: object) -> dict:

@@ -5,10 +5,20 @@ import json
 import secrets
 from collections.abc import Callable
 
-from flask import Blueprint, Response, abort, flash, redirect, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext
 
-from . import models
+from . import limits, models
 from .access import current_participant, load_workshop, remember_participant
 from .db import get_db
 from .forms import (
@@ -26,7 +36,7 @@ from .forms import (
 from .i18n import LANGUAGES
 from .models import Contribution, Refused, Workshop
 from .screen import DRAFT_KIND_OF_STAGE, closed_round_to_show
-from .web import found, is_partial_request, render
+from .web import found, is_partial_request, render, too_many_requests
 
 bp = Blueprint("participant", __name__)
 
@@ -98,6 +108,9 @@ def _joining_closed(form: JoinForm, status: int = 403):
 def join():
     """Join a workshop by typing the code from the screen."""
     form = JoinForm()
+    limits.device_id()
+    if form.is_submitted() and (wait := limits.join_wait()):
+        return _too_many_joins(wait, form.code.data or "")
     if form.validate_on_submit():
         workshop = models.get_open_workshop_by_join_code(get_db(), form.code.data)
         if workshop is not None:
@@ -105,15 +118,30 @@ def join():
         form.code.errors.append(
             gettext("No open workshop has this code. Check it against the screen.")
         )
+    if form.errors:
+        limits.record_join_failure()
     status = 422 if form.errors else 200
     return render("participant/join.html", form=form, status=status)
 
 
 @bp.get("/j/<token>")
 def join_by_token(token: str):
-    """Join a workshop from its QR code."""
-    workshop = found(models.get_open_workshop_by_join_token(get_db(), token))
+    """Join a workshop from its QR code; unknown tokens count as failed joins."""
+    workshop = models.get_open_workshop_by_join_token(get_db(), token)
+    if workshop is None:  # a real token always opens, even in slow mode: it can't be guessed
+        if wait := limits.join_wait():
+            return _too_many_joins(wait, "")
+        limits.record_join_failure()
+        abort(404)
     return _enter(workshop, JoinForm(formdata=None))
+
+
+def _too_many_joins(wait: int, typed: str):
+    """Answer 429 with Retry-After, keeping the typed code in a form to send again."""
+    message = gettext("Too many attempts. Please wait a minute and try again.")
+    slow = limits.in_slow_mode()
+    form = JoinForm(formdata=None, code=typed[:20])
+    return too_many_requests(wait, message, join_form=form, slow_mode=slow)
 
 
 def _enter(workshop: Workshop, form: JoinForm):
@@ -409,6 +437,8 @@ def answer(public_id: str):
     """Post an answer to the current question."""
     workshop, participant = _participant(public_id)
     form = ContributionForm()
+    if wait := limits.answer_wait(workshop.id, participant.id):
+        return _answering_too_fast(workshop, participant, form, wait)
     db = get_db()
     stage = models.current_stage(db, workshop)
     if not form.validate_on_submit() or stage is None:
@@ -420,6 +450,19 @@ def answer(public_id: str):
     except Refused as refusal:
         return _phone_reply(workshop, participant, 409, form=form, error=REFUSALS[refusal.reason]())
     return _phone_reply(workshop, participant, 200, notice=gettext("Sent. Thank you!"))
+
+
+def _answering_too_fast(
+    workshop: Workshop, participant: models.Participant, form: ContributionForm, wait: int
+):
+    """Answer 429 with Retry-After: the message in the status box, the text still in the form."""
+    message = gettext(
+        "You are sending answers very fast. Wait a minute, then send again: "
+        "your text is still here."
+    )
+    response = make_response(_phone_reply(workshop, participant, 429, form=form, error=message))
+    response.headers["Retry-After"] = str(wait)
+    return response
 
 
 def _phone_reply(workshop: Workshop, participant: models.Participant, status: int, **overrides):

@@ -1,13 +1,15 @@
 """The facilitator's controls for running the room: voting, hiding, locks, timers,
 grouping, moderation, people without a phone, joining, and the stage list."""
 
-from flask import Blueprint, Response, redirect, request, session, url_for
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext
 from wtforms.fields.choices import SelectChoice
 
 from . import models
 from .access import facilitator_workshop, remember_facilitator
-from .db import get_db
+from .db import checkpoint, get_db
 from .facilitator import after_change
 from .forms import (
     CardThemeForm,
@@ -422,6 +424,48 @@ def clone(public_id: str):
     remember_facilitator(copy, models.start_facilitator_session(db, copy))
     session["new_admin_link"] = external_url("facilitator.claim", token=admin_token)
     destination = url_for("facilitator.control", public_id=copy.public_id)
+    if is_partial_request():
+        return Response("", 200, {"HX-Redirect": destination})
+    return redirect(destination, 303)
+
+
+# Closing and deleting the workshop ------------------------------------------------------
+
+
+@bp.app_template_global()
+def retention(workshop: Workshop) -> dict:
+    """Say how long raw answers are kept and when this workshop's go (for the stages page)."""
+    days = models.retention_days(current_app.config)
+    due = models.purge_due_at(workshop, days)
+    return {
+        "days": days,
+        "due": due.isoformat(timespec="seconds") if due else None,
+        "past": due is not None and due <= datetime.now(UTC),
+    }
+
+
+@bp.post("/w/<public_id>/close")
+def close_workshop(public_id: str):
+    """Close the workshop: joining and answering stop, and the retention clock starts."""
+    workshop = facilitator_workshop(public_id)
+    return _stages_changed(models.close_workshop(get_db(), workshop) or workshop)
+
+
+@bp.post("/w/<public_id>/delete")
+def delete_workshop(public_id: str):
+    """Delete the workshop and everything in it now, once the facilitator has confirmed."""
+    workshop = facilitator_workshop(public_id)
+    if request.form.get("confirm") != "yes":
+        return _stages_page(workshop, confirm_delete=True)
+    db = get_db()
+    files = models.delete_workshop(db, workshop)
+    models.remove_export_files(current_app.config["EXPORTS_DIR"], files)
+    checkpoint(db)  # the deleted text leaves the WAL as well as the database file
+    held = dict(session.get("facilitator", {}))
+    held.pop(public_id, None)
+    session["facilitator"] = held
+    flash(gettext("The workshop and everything in it have been deleted."))
+    destination = url_for("facilitator.index")
     if is_partial_request():
         return Response("", 200, {"HX-Redirect": destination})
     return redirect(destination, 303)

@@ -1,12 +1,16 @@
 """What every page shares: page-or-fragment rendering, headers, errors, template helpers."""
 
+import logging
+import re
 from typing import NoReturn, TypeVar
 
-from flask import Flask, Response, abort, g, render_template, request
+from flask import Flask, Response, abort, g, has_request_context, render_template, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 T = TypeVar("T")
 
@@ -55,12 +59,19 @@ def refuse(status: int, message: str) -> NoReturn:
     abort(Response(render_error(status, message), status))
 
 
-def render_error(status: int, message: str) -> str:
+def render_error(status: int, message: str, **context: object) -> str:
     """Render the error page, or just its message for htmx."""
     template = "error.html"
     if is_partial_request():
         return render_block(template, "error_message", status=status, message=message)
-    return render_template(template, status=status, message=message)
+    return render_template(template, status=status, message=message, **context)
+
+
+def too_many_requests(wait: int, message: str, **context: object) -> Response:
+    """Answer 429 with Retry-After and a readable page (``context`` can keep what was typed)."""
+    response = Response(render_error(429, message, **context), 429)
+    response.headers["Retry-After"] = str(wait)
+    return response
 
 
 def format_moment(stamp: str | None) -> str:
@@ -86,7 +97,7 @@ def format_join_code(code: str) -> str:
 def _set_headers(response: Response) -> Response:
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["Referrer-Policy"] = _referrer_policy()
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
@@ -104,6 +115,16 @@ def _set_headers(response: Response) -> Response:
 
         get_hub().poke()
     return response
+
+
+def _referrer_policy() -> str:
+    """Keep the facilitator link (and any URL we do not know) out of every Referer header.
+
+    Everywhere else "same-origin": Flask-WTF refuses an HTTPS form post without a Referer.
+    """
+    if request.endpoint in (None, "facilitator.claim"):
+        return "no-referrer"
+    return "same-origin"
 
 
 def _handle_csrf(error: CSRFError):
@@ -125,11 +146,67 @@ def _handle_http(error: HTTPException):
     }
     status = error.code or 500
     message = messages.get(status, gettext("Something went wrong on our side."))
-    return render_error(status, message), status
+    headers = {}
+    if status == 429:  # abort(429) or werkzeug's TooManyRequests(retry_after=seconds)
+        retry_after = getattr(error, "retry_after", None)
+        headers["Retry-After"] = str(retry_after if isinstance(retry_after, int) else 60)
+    return render_error(status, message), status, headers
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, marked Secure on every request that came over HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        """Mark the cookie Secure when configured to, or when this request is HTTPS."""
+        forced = bool(app.config["SESSION_COOKIE_SECURE"])
+        return forced or (has_request_context() and request.is_secure)
+
+
+SECRET_PATH = re.compile(r"/f/[^\s?#\"'/]+")
+
+
+def redact(text: str) -> str:
+    """Replace the secret in any facilitator link inside ``text``."""
+    return SECRET_PATH.sub("/f/[redacted]", text)
+
+
+class RedactSecrets(logging.Filter):
+    """Keep facilitator links out of log lines (Werkzeug's, gunicorn's access log, ours)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record's message and arguments; never drop the record."""
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+        elif isinstance(record.args, dict):
+            record.args = {
+                k: redact(v) if isinstance(v, str) else v for k, v in record.args.items()
+            }
+        return True
+
+
+REDACT_SECRETS = RedactSecrets()
+REDACTED_LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error")
+
+
+def _install_security(app: Flask) -> None:
+    """Secure cookies on HTTPS, the proxy's view of the client when trusted, clean logs."""
+    from . import limits
+
+    app.session_interface = SessionInterface()
+    hops = int(app.config.get("PROXY_FIX") or 0)
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    for logger in (app.logger, *map(logging.getLogger, REDACTED_LOGGERS)):
+        if REDACT_SECRETS not in logger.filters:
+            logger.addFilter(REDACT_SECRETS)
+    limits.init_app(app)
 
 
 def init_app(app: Flask) -> None:
-    """Install headers, error pages and template helpers."""
+    """Install headers, error pages, security settings and template helpers."""
+    _install_security(app)
     app.after_request(_set_headers)
     app.register_error_handler(CSRFError, _handle_csrf)
     app.register_error_handler(HTTPException, _handle_http)
