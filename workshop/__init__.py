@@ -34,6 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         MAX_FORM_PARTS=200,
         BABEL_DEFAULT_LOCALE="pl",
         BABEL_DEFAULT_TIMEZONE="Europe/Warsaw",
+        RETENTION_DAYS=30,
         LIVE_POLL_SECONDS=0.05,
         LIVE_HEARTBEAT_SECONDS=15.0,
         # Security (SECURITY.md). The session cookie is Secure on every HTTPS request;
