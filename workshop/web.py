@@ -215,6 +215,9 @@ def init_app(app: Flask) -> None:
     from .compare import word_diff
 
     app.add_template_global(word_diff)
+    from .record import subject_label
+
+    app.add_template_global(subject_label)
 
 
 def external_url(endpoint: str, **values: object) -> str:
