@@ -312,3 +312,33 @@ def test_unknown_workshop_is_a_readable_404(client):
     response = client.get("/s/nope")
     assert response.status_code == 404
     assert soup(response).select_one("#error-message")
+
+
+def test_an_answer_typed_for_the_previous_question_is_not_filed_under_the_next(
+    phone, facilitator, workshop, db
+):
+    first = models.current_stage(db, models.get_workshop(db, workshop.public_id))
+    page = phone.get(f"/w/{workshop.public_id}/p").get_data(as_text=True)
+    shown = BeautifulSoup(page, "html.parser").select_one("form.answer-form input[name=stage]")
+    assert shown["value"] == str(first.id)
+    facilitator.post(f"/w/{workshop.public_id}/stage/next")
+    response = phone.post(
+        f"/w/{workshop.public_id}/answers",
+        data={"body": "Dla pacjentów", "stage": str(first.id)},
+        headers=HX,
+    )
+    assert response.status_code == 409
+    soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    assert "Dla pacjentów" in soup.select_one("form.answer-form textarea[name=body]").text
+    assert "zmieniło się pytanie" in soup.select_one(".status").text
+    second = models.current_stage(db, models.get_workshop(db, workshop.public_id))
+    assert soup.select_one("form.answer-form input[name=stage]")["value"] == str(second.id)
+    assert models.list_contributions(db, first) == []
+    assert models.list_contributions(db, second) == []
+    resent = phone.post(
+        f"/w/{workshop.public_id}/answers",
+        data={"body": "Dla pacjentów", "stage": str(second.id)},
+        headers=HX,
+    )
+    assert resent.status_code == 200
+    assert [item.body for item in models.list_contributions(db, second)] == ["Dla pacjentów"]

@@ -130,6 +130,7 @@ class ContributionForm(FlaskForm):
         validators=[_length(0, ANSWER_MAX)],
     )
     nonce = HiddenField(validators=[Length(max=64)])
+    stage = HiddenField(validators=[Length(max=20)])  # the question the phone showed
 
 
 class PrincipleEntry(FlaskForm):

@@ -52,6 +52,10 @@ REFUSALS = {
         max=models.MAX_CONTRIBUTIONS_PER_PERSON,
     ),
     "too-many-stage": lambda: gettext("This question has all the answers it can take."),
+    "stage-moved": lambda: gettext(
+        "The question changed while you were writing, so this was not sent. Your text is "
+        "still here: check it fits the new question and send it again."
+    ),
 }
 
 VOTE_REFUSALS = {
@@ -443,6 +447,9 @@ def answer(public_id: str):
     stage = models.current_stage(db, workshop)
     if not form.validate_on_submit() or stage is None:
         return _phone_reply(workshop, participant, 422, form=form)
+    if form.stage.data and form.stage.data != str(stage.id):
+        error = REFUSALS["stage-moved"]()
+        return _phone_reply(workshop, participant, 409, form=form, error=error)
     try:
         models.add_contribution(
             db, workshop, stage, participant, form.body.data, form.detail.data, form.nonce.data

@@ -58,6 +58,43 @@
       sessionStorage.removeItem(source.dataset.draftKey);
     }
   });
+  // The facilitator moved on while someone was typing: carry the unsent text into the new
+  // question's form and say so, rather than leaving it behind under the old question.
+  var carried = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    if (!target || target.id !== "phone-stage") { return; }
+    var form = target.querySelector("form.answer-form[data-draft-key]");
+    carried = null;
+    if (!form || event.detail.requestConfig.elt === form) { return; }
+    var values = {};
+    var typed = false;
+    draftFields(form).forEach(function (field) {
+      values[field.name] = field.value;
+      typed = typed || field.value.trim() !== "";
+    });
+    if (typed) { carried = { key: form.dataset.draftKey, values: values }; }
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (!carried || event.detail.target.id !== "phone-stage") { return; }
+    var from = carried;
+    carried = null;
+    var stage = document.getElementById("phone-stage");  // outerHTML: the target is gone
+    var form = stage && stage.querySelector("form.answer-form[data-draft-key]");
+    if (!form || form.dataset.draftKey === from.key) { return; }
+    var fields = Array.prototype.slice.call(draftFields(form));
+    if (fields.some(function (field) { return field.value !== ""; })) { return; }
+    fields.forEach(function (field) { field.value = from.values[field.name] || ""; });
+    sessionStorage.setItem(form.dataset.draftKey, JSON.stringify(from.values));
+    sessionStorage.removeItem(from.key);
+    var box = stage.querySelector(".status");
+    if (box) {
+      var message = document.createElement("p");
+      message.className = "alert alert-info";
+      message.textContent = form.dataset.movedNotice;
+      box.replaceChildren(message);
+    }
+  });
   function reportNotSent(event) {
     var form = event.detail.elt;
     var stage = form.closest && form.closest("section");

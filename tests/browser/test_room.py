@@ -209,6 +209,26 @@ def test_typed_answer_survives_a_reload(room, new_workshop):
     room.assert_clean_console()
 
 
+def test_unsent_text_follows_the_phone_to_the_next_question(room, new_workshop):
+    """(e'') The facilitator moves on mid-sentence: the text stays in the box, with a note."""
+    workshop = new_workshop()
+    facilitator = room.open(workshop.facilitator_url, "laptop", "facilitator")
+    phone = join(room, workshop.join_url)
+    first = phone.locator(PHONE_QUESTION).inner_text()
+    phone.locator(PHONE_BODY).press_sequentially(ANSWER_ANON, delay=5)
+
+    facilitator.locator(NEXT).click()
+    expect(phone.locator(PHONE_QUESTION)).not_to_have_text(first, timeout=LIVE)
+    expect(phone.locator(PHONE_BODY)).to_have_value(ANSWER_ANON)
+    expect(phone.locator(PHONE_STATUS + " .alert-info")).to_be_visible()
+    phone.reload()
+    expect(phone.locator(PHONE_BODY)).to_have_value(ANSWER_ANON)  # the draft moved too
+    phone.locator(PHONE_SEND).click()
+    expect(phone.locator(MY_ANSWERS).filter(has_text=ANSWER_ANON)).to_have_count(1, timeout=LIVE)
+
+    room.assert_clean_console()
+
+
 def test_sent_answer_leaves_an_empty_box_and_no_draft(room, new_workshop):
     """(e') Once an answer is sent, the box is empty again, also after a reload."""
     workshop = new_workshop()

@@ -34,10 +34,14 @@ MISSION = (
 )
 
 
-def next_stage(facilitator: Page, screen: Page) -> None:
+def next_stage(facilitator: Page, screen: Page, phones: list[Page]) -> None:
+    """Move on and wait, as the staff would, until the screen and every phone show it."""
     before = screen.locator("#screen-main .screen-question").inner_text()
     facilitator.locator("form[action$='/stage/next'] button[type=submit]").click()
     expect(screen.locator("#screen-main .screen-question")).not_to_have_text(before, timeout=LIVE)
+    question = screen.locator("#screen-main .screen-question").inner_text()
+    for phone in phones:
+        expect(phone.locator("#phone-stage .question")).to_have_text(question, timeout=LIVE)
 
 
 def test_a_complete_polish_workshop(room, artifacts, tmp_path):
@@ -83,7 +87,7 @@ def test_a_complete_polish_workshop(room, artifacts, tmp_path):
             results = screen.locator("#screen-main .screen-results .result")
             expect(results.first).to_contain_text(ANSWERS[0][0], timeout=LIVE)
             shoot(screen, shots / "02-screen-results.png")
-        next_stage(facilitator, screen)
+        next_stage(facilitator, screen, phones)
 
     # Principles: phones propose, the facilitator adopts.
     for phone, (name, line) in zip(phones, PRINCIPLES, strict=False):
@@ -92,7 +96,7 @@ def test_a_complete_polish_workshop(room, artifacts, tmp_path):
         phone.locator("form.answer-form button[type=submit]").click()
         expect(phone.locator(".my-answer")).to_have_count(1, timeout=LIVE)
     shoot(screen, shots / "05-screen-principles.png")
-    next_stage(facilitator, screen)
+    next_stage(facilitator, screen, phones)
     for _ in PRINCIPLES:
         facilitator.locator("form[action*='/principles/adopt/'] button").first.click()
         facilitator.wait_for_timeout(200)
