@@ -34,7 +34,7 @@ PIP_AUDIT = @if $(BIN)/python -c "import urllib.request as r; r.urlopen('$(PIP_A
 	  $(BIN)/pip-audit --strict --no-deps --disable-pip --progress-spinner off -r $(VENV)/audit-requirements.txt; \
 	else echo "pip-audit: NOT RUN - PyPI's vulnerability data ($(PIP_AUDIT_PROBE)) is unreachable from here"; fi
 
-bench: install
+bench: install system-test-deps
 	$(BIN)/python -m bench
 
 install: system-deps $(VENV)/.installed assets translations fonts
@@ -69,11 +69,13 @@ system-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0; }
 
-# Debian packages the tests drive: Chromium (browser tests), poppler-utils (PDF checks).
+# Debian packages the tests drive: Chromium (browser tests), poppler-utils (PDF checks),
+# redis-server (the Redis fan-out tests start their own on a free port).
 system-test-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
