@@ -36,7 +36,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         BABEL_DEFAULT_TIMEZONE="Europe/Warsaw",
         RETENTION_DAYS=30,
         LIVE_POLL_SECONDS=0.05,
+        LIVE_COALESCE_SECONDS=0.05,
         LIVE_HEARTBEAT_SECONDS=15.0,
+        # redis://host:port/db: live events fan out through Redis pub/sub, for several app
+        # servers (README, "Production"). Unset: each process polls the database.
+        REDIS_URL=None,
+        LIVE_REDIS_POLL_SECONDS=1.0,  # with Redis, still read the database this often
         # Security (SECURITY.md). The session cookie is Secure on every HTTPS request;
         # SESSION_COOKIE_SECURE=true forces it even when the app cannot tell (a TLS proxy
         # without PROXY_FIX). PROXY_FIX=N trusts N proxies' X-Forwarded-For/-Proto/-Host.

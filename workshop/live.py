@@ -5,8 +5,10 @@ page then fetches its own fresh fragment. Every event has an ``id:``, so a strea
 reconnects with ``Last-Event-ID`` is sent what it missed.
 """
 
+import logging
 import os
 import threading
+import time
 from collections import deque
 from collections.abc import Iterator
 from contextlib import closing
@@ -19,8 +21,11 @@ from .db import connect, get_db
 from .web import found
 
 bp = Blueprint("live", __name__)
+log = logging.getLogger(__name__)
 
 RING_SIZE = 512
+REDIS_CHANNEL = "credo:events"
+REDIS_RETRY_SECONDS = 1.0
 
 
 class Topic:
@@ -47,24 +52,58 @@ class Topic:
                 self.condition.wait(timeout)
             if after < self.floor:
                 return None
-            return [event for event in self.events if event[0] > after]
+            newer = []
+            for event in reversed(self.events):  # a stream is usually only a few behind
+                if event[0] <= after:
+                    break
+                newer.append(event)
+            newer.reverse()
+            return newer
 
 
 class Hub:
-    """Polls the events table for one database and hands new rows to topics."""
+    """Reads new rows of the events table for one database and hands them to topics.
 
-    def __init__(self, database: str, poll_seconds: float) -> None:
+    It reads when a request in this process has changed something (``poke``), when another
+    process says so through Redis (if configured), and otherwise every ``poll_seconds``.
+    SQLite hands out event ids under its write lock, so reading ``id > high`` never skips
+    a committed row. Reads are at least ``coalesce_seconds`` apart: in a burst every open
+    stream then wakes once per batch instead of once per answer.
+    """
+
+    def __init__(
+        self,
+        database: str,
+        poll_seconds: float,
+        coalesce_seconds: float = 0.0,
+        redis_url: str | None = None,
+        redis_poll_seconds: float = 1.0,
+    ) -> None:
         self.database = database
         self.poll_seconds = poll_seconds
+        self.coalesce_seconds = coalesce_seconds
+        self.redis_url = redis_url
+        self.redis_poll_seconds = redis_poll_seconds
+        self.redis_connected = threading.Event()
         self.topics: dict[int, Topic] = {}
         self.lock = threading.Lock()
         self.wake = threading.Event()
         self.high = 0
         self.pid: int | None = None
+        self._redis = None
 
     def poke(self) -> None:
         """Look for new events now rather than at the next poll."""
         self.wake.set()
+
+    def changed(self) -> None:
+        """Something was just committed here: read it now, and tell the other servers."""
+        self.poke()
+        if self.redis_url:
+            try:
+                self._redis_client().publish(REDIS_CHANNEL, str(os.getpid()))
+            except Exception as error:  # noqa: BLE001 - Redis down: other servers still poll
+                log.warning("could not publish to Redis (%s); other servers will poll", error)
 
     def topic(self, workshop_id: int) -> Topic:
         """Return the workshop's topic, starting the poller in this process if needed."""
@@ -80,26 +119,65 @@ class Hub:
             self.high = models.latest_event_id(db)
         self.topics = {}
         self.pid = os.getpid()
+        self._redis = None
+        self.redis_connected.clear()
         threading.Thread(target=self._run, name="credo-hub", daemon=True).start()
+        if self.redis_url:
+            threading.Thread(target=self._listen, name="credo-redis", daemon=True).start()
+
+    def _redis_client(self):
+        if self._redis is None or self._redis[0] != os.getpid():  # never share across a fork
+            import redis
+
+            self._redis = (os.getpid(), redis.Redis.from_url(self.redis_url, socket_timeout=5))
+        return self._redis[1]
+
+    def _listen(self) -> None:
+        """Wake the hub on every Redis message; reconnect (and poll meanwhile) if it drops."""
+        import redis
+
+        while True:
+            try:
+                pubsub = redis.Redis.from_url(self.redis_url).pubsub(
+                    ignore_subscribe_messages=True
+                )
+                pubsub.subscribe(REDIS_CHANNEL)
+                self.redis_connected.set()
+                self.poke()  # catch up on anything published while we were away
+                for message in pubsub.listen():
+                    if message["type"] == "message":
+                        self.poke()
+            except Exception as error:  # noqa: BLE001 - any failure: poll, retry later
+                log.warning("Redis subscription lost (%s); polling the database", error)
+            self.redis_connected.clear()
+            time.sleep(REDIS_RETRY_SECONDS)
+
+    def _interval(self) -> float:
+        return self.redis_poll_seconds if self.redis_connected.is_set() else self.poll_seconds
 
     def _run(self) -> None:
         with closing(connect(self.database)) as db:
             while True:
-                self.wake.wait(self.poll_seconds)
+                self.wake.wait(self._interval())
                 self.wake.clear()
                 rows = models.events_after(db, self.high)
                 if not rows:
                     continue
                 self.high = rows[-1]["id"]
-                by_workshop: dict[int, list[tuple[int, str]]] = {}
-                for row in rows:
-                    by_workshop.setdefault(row["workshop_id"], []).append((row["id"], row["kind"]))
-                with self.lock:
-                    topics = {wid: self.topics.get(wid) for wid in by_workshop}
-                for workshop_id, events in by_workshop.items():
-                    topic = topics[workshop_id]
-                    if topic is not None:
-                        topic.publish(events)
+                self._hand_out(rows)
+                if self.coalesce_seconds:
+                    time.sleep(self.coalesce_seconds)
+
+    def _hand_out(self, rows: list[dict]) -> None:
+        by_workshop: dict[int, list[tuple[int, str]]] = {}
+        for row in rows:
+            by_workshop.setdefault(row["workshop_id"], []).append((row["id"], row["kind"]))
+        with self.lock:
+            topics = {wid: self.topics.get(wid) for wid in by_workshop}
+        for workshop_id, events in by_workshop.items():
+            topic = topics[workshop_id]
+            if topic is not None:
+                topic.publish(events)
 
 
 def get_hub(app: Flask | None = None) -> Hub:
@@ -173,4 +251,10 @@ def _resume_point(value: str | None) -> int | None:
 
 def init_app(app: Flask) -> None:
     """Give the app its hub (its poller starts on the first stream)."""
-    app.extensions["credo_hub"] = Hub(app.config["DATABASE"], app.config["LIVE_POLL_SECONDS"])
+    app.extensions["credo_hub"] = Hub(
+        app.config["DATABASE"],
+        app.config["LIVE_POLL_SECONDS"],
+        coalesce_seconds=app.config["LIVE_COALESCE_SECONDS"],
+        redis_url=app.config.get("REDIS_URL") or None,
+        redis_poll_seconds=app.config["LIVE_REDIS_POLL_SECONDS"],
+    )

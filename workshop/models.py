@@ -447,6 +447,7 @@ def remove_participant(db: Database, workshop: Workshop, participant: Participan
             [participant.id],
         )
         record_event(db, workshop, "participants-changed")
+        record_event(db, workshop, "participants-removed")
         record_event(db, workshop, "contributions-changed")
 
 
@@ -924,6 +925,7 @@ def add_theme(db: Database, workshop: Workshop, stage: Stage, name: str) -> Them
         )
         theme_id = _last_id(db)
         record_event(db, workshop, "contributions-changed")
+        record_event(db, workshop, "themes-changed")
     return get_theme(db, workshop, theme_id)
 
 
@@ -2294,7 +2296,8 @@ def close_workshop(db: Database, workshop: Workshop) -> Workshop:
                where workshop_id = ? and status = 'open'""",
             [stamp, workshop.id],
         )
-        for kind in ("stage-changed", "participants-changed", "round-changed"):
+        ended = ("stage-changed", "participants-changed", "participants-removed")
+        for kind in (*ended, "round-changed"):
             record_event(db, workshop, kind)
     return get_workshop_by_id(db, workshop.id)
 
@@ -2381,7 +2384,8 @@ def purge_workshop(db: Database, workshop: Workshop) -> list[str]:
         db.execute(f"delete from rounds where {_AGREED_NOTHING}", [workshop.id])
         for table in ("votes", "contributions", "themes", "amendments", "drafts", "participants"):
             db.execute(f"delete from {table} where workshop_id = ?", [workshop.id])
-        for kind in ("contributions-changed", "participants-changed", "mission-changed"):
+        emptied = ("contributions-changed", "participants-changed", "participants-removed")
+        for kind in (*emptied, "mission-changed"):
             record_event(db, workshop, kind)
     return files
 

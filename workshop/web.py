@@ -113,7 +113,7 @@ def _set_headers(response: Response) -> Response:
     if request.method == "POST" and response.status_code < 400:
         from .live import get_hub
 
-        get_hub().poke()
+        get_hub().changed()
     return response
 
 
