@@ -48,10 +48,10 @@ def main() -> None:
 )
 @click.option(
     "--threads",
-    default=512,
+    default=1500,
     show_default=True,
-    help="Threads per worker. Every open phone, screen and control page holds one for its "
-    "live updates, so keep this well above the number of people in the room.",
+    help="Threads per worker, started only as needed. Every open phone, screen and control "
+    "page holds one for its live updates, so keep this well above the people connected.",
 )
 @click.option(
     "--workers",
@@ -63,6 +63,8 @@ def main() -> None:
 def serve(host: str, port: int, threads: int, workers: int) -> None:
     """Serve Credo with gunicorn (a production server, not Flask's development one)."""
     from gunicorn.app.base import BaseApplication
+
+    _allow_open_files(2 * threads * workers + 100)
 
     class Server(BaseApplication):
         def load_config(self) -> None:
@@ -83,6 +85,16 @@ def serve(host: str, port: int, threads: int, workers: int) -> None:
 
     click.echo(f"Credo is serving at http://{host}:{port}  (Ctrl+C stops it)")
     Server().run()
+
+
+def _allow_open_files(wanted: int) -> None:
+    """Raise this process's open-file limit towards ``wanted`` (a stream is one socket)."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    ceiling = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < ceiling:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (ceiling, hard))
 
 
 @main.command()
