@@ -27,7 +27,7 @@ from .forms import (
 )
 from .method import template_stages
 from .models import Refused, Workshop
-from .web import external_url, found, is_partial_request, render
+from .web import external_url, found, is_partial_request, render, revalidate
 from .words import card_words
 
 bp = Blueprint("facilitator", __name__)
@@ -209,6 +209,7 @@ def control(public_id: str):
 def board(public_id: str):
     """Render the current stage's answers, for a live refresh."""
     workshop = facilitator_workshop(public_id)
+    revalidate(workshop, "facilitator")
     return render("facilitator/control.html", "control_board", **control_context(workshop))
 
 
@@ -216,6 +217,7 @@ def board(public_id: str):
 def agreement_panel(public_id: str, panel: str):
     """Render the open round's tally, or the drafts with their suggestions, for a live refresh."""
     workshop = facilitator_workshop(public_id)
+    revalidate(workshop, "facilitator")
     block = {"round": "round_panel", "drafts": "drafts_panel"}[panel]
     return render("facilitator/control.html", block, **control_context(workshop))
 
@@ -224,6 +226,7 @@ def agreement_panel(public_id: str, panel: str):
 def people(public_id: str):
     """Render how many people have joined, for a live refresh."""
     workshop = facilitator_workshop(public_id)
+    revalidate(workshop, "facilitator")
     return render("facilitator/control.html", "participant_count", **control_context(workshop))
 
 

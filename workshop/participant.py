@@ -36,7 +36,7 @@ from .forms import (
 from .i18n import LANGUAGES
 from .models import Contribution, Refused, Workshop
 from .screen import DRAFT_KIND_OF_STAGE, closed_round_to_show
-from .web import found, is_partial_request, render, too_many_requests
+from .web import found, is_partial_request, render, revalidate, too_many_requests
 
 bp = Blueprint("participant", __name__)
 
@@ -295,6 +295,7 @@ def _mission_seen(context: dict) -> str:
 def phone(public_id: str):
     """Show the current question on a participant's phone."""
     workshop, participant = _participant(public_id)
+    revalidate(workshop, f"participant:{participant.id}")
     return render("participant/phone.html", "phone_stage", **_phone_context(workshop, participant))
 
 
@@ -302,6 +303,7 @@ def phone(public_id: str):
 def board(public_id: str):
     """Render the answers to vote on, the result or the themes, for a live refresh."""
     workshop, participant = _participant(public_id)
+    revalidate(workshop, f"participant:{participant.id}")
     return render("participant/phone.html", "phone_board", **_phone_context(workshop, participant))
 
 
@@ -316,6 +318,7 @@ def presence(public_id: str):
 def mission(public_id: str):
     """Render the drafts or the agreed mission, for a live refresh (204 if nothing changed)."""
     workshop, participant = _participant(public_id)
+    revalidate(workshop, f"participant:{participant.id}")
     context = _phone_context(workshop, participant)
     if is_partial_request() and request.args.get("seen") == _mission_seen(context):
         return Response(status=204)
@@ -326,6 +329,7 @@ def mission(public_id: str):
 def round_panel(public_id: str):
     """Render the consensus round panel, for a live refresh."""
     workshop, participant = _participant(public_id)
+    revalidate(workshop, f"participant:{participant.id}")
     return render("participant/phone.html", "phone_round", **_phone_context(workshop, participant))
 
 

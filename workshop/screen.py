@@ -11,7 +11,7 @@ from .access import is_facilitator, screen_workshop
 from .db import get_db
 from .forms import LEVEL_LABELS
 from .models import Round, Stage, Workshop
-from .web import external_url, render
+from .web import external_url, render, revalidate
 from .words import card_words
 
 bp = Blueprint("screen", __name__)
@@ -95,6 +95,11 @@ def _screen_context(workshop: Workshop) -> dict:
     }
 
 
+def _screen_viewer(workshop: Workshop) -> str:
+    """Name who looks at the screen: the facilitator's own browser may also drive it."""
+    return "screen:driver" if is_facilitator(workshop) else "screen"
+
+
 @bp.get("/s/<token>")
 def show(token: str):
     """Show the current stage on the projector."""
@@ -106,6 +111,7 @@ def show(token: str):
 def main(token: str):
     """Render the stage area, for a live refresh."""
     workshop = screen_workshop(token)
+    revalidate(workshop, _screen_viewer(workshop))
     return render("screen/show.html", "screen_main", **_screen_context(workshop))
 
 
@@ -113,6 +119,7 @@ def main(token: str):
 def votes(token: str):
     """Render how many people have voted, never the count per answer before the reveal."""
     workshop = screen_workshop(token)
+    revalidate(workshop, _screen_viewer(workshop))
     return render("screen/show.html", "screen_votes", **_screen_context(workshop))
 
 
@@ -120,6 +127,7 @@ def votes(token: str):
 def join_panel(token: str):
     """Render the joining panel (code, QR, people count), for a live refresh."""
     workshop = screen_workshop(token)
+    revalidate(workshop, _screen_viewer(workshop))
     return render("screen/show.html", "screen_join", **_screen_context(workshop))
 
 
@@ -127,6 +135,7 @@ def join_panel(token: str):
 def people(token: str):
     """Render the number of people who joined, for a live refresh."""
     workshop = screen_workshop(token)
+    revalidate(workshop, _screen_viewer(workshop))
     return render("screen/show.html", "screen_people", **_screen_context(workshop))
 
 

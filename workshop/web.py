@@ -1,16 +1,35 @@
 """What every page shares: page-or-fragment rendering, headers, errors, template helpers."""
 
+import hashlib
+import json
 import logging
 import re
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
 from typing import NoReturn, TypeVar
 
-from flask import Flask, Response, abort, g, has_request_context, render_template, request
-from flask.sessions import SecureCookieSessionInterface
-from flask_babel import gettext
+from flask import (
+    Flask,
+    Response,
+    abort,
+    current_app,
+    g,
+    has_request_context,
+    render_template,
+    request,
+    session,
+)
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
+from flask_babel import get_locale, gettext, to_user_timezone
 from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import assets, models
+from .db import get_db
+from .models import Workshop
 
 T = TypeVar("T")
 
@@ -45,6 +64,67 @@ def render(template: str, block: str | None = None, status: int = 200, **context
     if block is not None and is_partial_request():
         return render_block(template, block, **context), status
     return render_template(template, **context), status
+
+
+def revalidate(workshop: Workshop, viewer: str) -> None:
+    """Answer 304 before any rendering when the browser already holds this live fragment.
+
+    Call it in a fragment view right after the access check; ``viewer`` names who is
+    looking (``participant:7``, ``facilitator``, ``screen``). The fragment then carries a
+    weak ETag and ``Cache-Control: private, no-cache``, so the browser asks again each time.
+    """
+    if request.method != "GET" or not is_partial_request():
+        return
+    tag = fragment_etag(workshop, viewer)
+    if tag is None:
+        return
+    g.fragment_etag = tag
+    if request.if_none_match.contains_weak(tag):
+        abort(Response(status=304))
+
+
+def fragment_etag(workshop: Workshop, viewer: str) -> str | None:
+    """Tag everything a live fragment depends on, or None when it must be drawn afresh.
+
+    The revision covers every change the room sees (models.record_event). Beside it: who
+    asks, in which language, the exact URL, this browser's CSRF secret (forms embed tokens
+    from it), the hour (so embedded tokens stay young and "today" in times stays true) and
+    the code that draws it, the base of its links. A running timer is drawn at render time:
+    no tag while one runs.
+    """
+    if session.get("_flashes"):  # a pending message shows (and is used up) in the next page
+        return None
+    stage = models.current_stage(get_db(), workshop)
+    seconds_left = stage.seconds_left() if stage is not None else None
+    if seconds_left:
+        return None
+    moment = datetime.now(UTC)
+    parts = [
+        workshop.id,
+        workshop.revision,
+        viewer,
+        str(get_locale()),
+        request.full_path,
+        session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), ""),
+        seconds_left,
+        moment.strftime("%Y-%m-%dT%H"),
+        to_user_timezone(moment).date().isoformat(),
+        code_version(current_app.root_path, current_app.template_folder),
+        current_app.config.get("BASE_URL"),  # the join links the screen shows
+    ]
+    digest = hashlib.blake2s(json.dumps(parts, default=str).encode(), digest_size=12)
+    return digest.hexdigest()
+
+
+@cache
+def code_version(*folders: object) -> str:
+    """Hash the code, templates and catalogues in ``folders``, once per process."""
+    digest = hashlib.blake2s(digest_size=12)
+    for folder in map(Path, map(str, folders)):
+        for path in sorted(folder.rglob("*")):
+            if path.suffix in (".py", ".html", ".mo") and path.is_file():
+                digest.update(str(path.relative_to(folder)).encode() + path.read_bytes())
+    return digest.hexdigest()
 
 
 def found(value: T | None) -> T:
@@ -105,6 +185,10 @@ def _set_headers(response: Response) -> Response:
     if request.is_secure:
         response.headers["Strict-Transport-Security"] = "max-age=31536000"
     response.vary.add("HX-Request")
+    fragment_tag = g.get("fragment_etag")
+    if fragment_tag is not None and response.status_code in (200, 304):
+        response.set_etag(fragment_tag, weak=True)
+        response.headers["Cache-Control"] = "private, no-cache"
     if request.endpoint != "static":
         response.headers.setdefault("Cache-Control", "no-store")
     workshop = g.get("workshop")
@@ -114,7 +198,7 @@ def _set_headers(response: Response) -> Response:
         from .live import get_hub
 
         get_hub().changed()
-    return response
+    return assets.compress(response)
 
 
 def _referrer_policy() -> str:
@@ -160,6 +244,12 @@ class SessionInterface(SecureCookieSessionInterface):
         """Mark the cookie Secure when configured to, or when this request is HTTPS."""
         forced = bool(app.config["SESSION_COOKIE_SECURE"])
         return forced or (has_request_context() and request.is_secure)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        """Save the session, except on static files: cached for a year, never personal."""
+        if has_request_context() and request.endpoint == "static":
+            return
+        super().save_session(app, session, response)
 
 
 SECRET_PATH = re.compile(r"/f/[^\s?#\"'/]+")
@@ -207,6 +297,7 @@ def _install_security(app: Flask) -> None:
 def init_app(app: Flask) -> None:
     """Install headers, error pages, security settings and template helpers."""
     _install_security(app)
+    assets.init_app(app)
     app.after_request(_set_headers)
     app.register_error_handler(CSRFError, _handle_csrf)
     app.register_error_handler(HTTPException, _handle_http)
