@@ -1,246 +1,136 @@
-"""`python -m bench`: how fast and how big the poster is, against issue 5's targets.
+"""`python -m bench` (`make bench`): numbers for the poster, the phone page and live updates.
 
-Warm renders clear the remembered fits first, so every one searches for its type size
-(4–6 layouts) and writes the PDF, as a new poster does. A cold process is timed from the
-outside, interpreter start to exit. Targets missed are printed, and the exit status is 1.
+Prints the date, the machine and one Markdown table (also written to bench/results.md on a
+full run). Targets are printed, not enforced; the exit status is 1 only if a poster target
+(issue 5) was missed or a scenario failed to run. `--only NAME` (repeatable) runs some.
+Progress goes to stderr. The whole run takes about 4½ minutes on a 2-core machine.
 """
 
-import dataclasses
-import io
-import json
-import statistics
-import subprocess
+from __future__ import annotations
+
+import argparse
 import sys
-import tempfile
 import time
+import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
-from importlib.metadata import version
+from pathlib import Path
 
-from workshop import create_app, poster
-from workshop.poster import (
-    FRAMES,
-    PosterOptions,
-    clear_caches,
-    prepare_logo,
-    render_poster,
-    render_preview,
-)
+from . import live, machine
+from .page import phone_page_weight
+from .posters import ROUNDS, poster_lines
+from .table import Line, markdown
 
-from .samples import LONG, TYPICAL
+RESULTS = Path(__file__).resolve().parent / "results.md"
+BUDGET = 9.5 * 60  # s: a scenario that would end past this is skipped
 
-ROUNDS = 15
-COLD_ROUNDS = 3
-WARM_TARGET = 0.3  # seconds, median, A3 and A2
-COLD_TARGET = 2.0  # seconds
-SIZE_TARGET = 150 * 1024  # bytes
-
-
-@dataclass
-class Row:
-    """One line of the table."""
-
-    what: str
-    median: float | None = None
-    p90: float | None = None
-    size: int | None = None
-    target: str = ""
-    ok: bool | None = None
-    note: str = ""
+# name → (seconds it usually takes here, what runs it); run in this order.
+SCENARIOS: dict[str, tuple[float, Callable[[], list[Line]]]] = {
+    "poster": (35, poster_lines),
+    "page": (5, phone_page_weight),
+    "fanout": (70, live.run_fanout("fan-out: 1 worker")),
+    "fanout-streams-only": (
+        45,
+        live.run_fanout("fan-out: 1 worker, streams only", 1, False, False),
+    ),
+    "fanout-w2": (70, live.run_fanout("fan-out: 2 workers", workers=2)),
+    "fanout-redis": (70, live.run_fanout("fan-out: 1 worker + Redis", redis=True)),
+    "capacity": (90, live.run_capacity),
+    "fanout-w2-redis": (70, live.run_fanout("fan-out: 2 workers + Redis", 2, redis=True)),
+}
 
 
-def timed(run: Callable[[], object], rounds: int = ROUNDS) -> tuple[float, float]:
-    """Return the median and 90th percentile of ``rounds`` runs, in seconds."""
-    times = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), statistics.quantiles(times, n=10)[-1]
-
-
-def uncached(text: poster.PosterText, options: PosterOptions) -> Callable[[], bytes]:
-    """Return a run that searches for the type size again each time."""
-
-    def run() -> bytes:
-        clear_caches()
-        return render_poster(text, options)
-
-    return run
-
-
-def count_layouts(text: poster.PosterText, options: PosterOptions) -> int:
-    """Return how many layouts one uncached render takes (fit search plus the final one)."""
-    original = poster._Renderer.poster
-    calls = []
-
-    def counting(self: poster._Renderer, *args: object, **kwargs: object) -> object:
-        calls.append(1)
-        return original(self, *args, **kwargs)
-
-    poster._Renderer.poster = counting
-    try:
-        uncached(text, options)()
-    finally:
-        poster._Renderer.poster = original
-    return len(calls)
-
-
-def warm_rows() -> list[Row]:
-    """Time renders in this (warm) process."""
-    rows = []
-    for size in ("a3", "a2", "a4"):
-        options = PosterOptions(size=size)
-        median, p90 = timed(uncached(TYPICAL, options))
-        limited = size in ("a3", "a2")
-        rows.append(
-            Row(
-                f"warm {size.upper()}: fit + PDF, typical text",
-                median,
-                p90,
-                target=f"median ≤ {WARM_TARGET} s" if limited else "",
-                ok=median <= WARM_TARGET if limited else None,
-                note=f"{count_layouts(TYPICAL, options)} layouts",
-            )
+def notes(names: list[str]) -> list[str]:
+    """What the reader needs to know to read the table."""
+    out = []
+    if "poster" in names:
+        out.append(
+            f"Poster: {ROUNDS} rounds (7 for frames, logo and preview); warm renders search "
+            "the type size each time; the cold process is timed from the outside."
         )
-    options = PosterOptions(size="a2")
-    median, p90 = timed(uncached(LONG, options))
-    rows.append(
-        Row(
-            "warm A2: fit + PDF, 120 words + 12 principles",
-            median,
-            p90,
-            target=f"median ≤ {WARM_TARGET} s",
-            ok=median <= WARM_TARGET,
-            note=f"{count_layouts(LONG, options)} layouts",
+    if any(name.startswith("fanout") for name in names):
+        out.append(
+            f"Fan-out: `workshop serve` with its default threads, a temp database, heartbeat "
+            f"{live.HEARTBEAT} s, rate limits on. {live.PHONES} phones joined by the QR link, each "
+            f"with its live stream open, plus the screen's; then {live.PHONES} × "
+            f"{live.ANSWERS_EACH} answers at random moments within {live.WINDOW:.0f} s, the "
+            f"question moving on near {live.ADVANCE_AT} answers; a phone refused with 409 (the "
+            f"question closed as its answer arrived) resends {live.RESEND_AFTER[0]:.0f}–"
+            f"{live.RESEND_AFTER[1]:.0f} s later, as a person would. "
+            "Latency: from the accepted POST being written to the arrival (selector time in "
+            "the client) of the first frame with `id:` ≥ the answer's event, per open page. "
+            "The screen re-fetches its main block on each change, as its htmx does, except in "
+            "the streams-only run (phones' "
+            "re-fetch on a question change is left out here: the burst moves on every ~4 s "
+            "only to stay under 500 answers a question; capacity times it). Lost = not seen "
+            f"within {live.SEEN_WITHIN:.0f} s of the last answer."
         )
+    if "capacity" in names:
+        out.append(
+            f"Capacity: 1 worker with `--threads {live.CAPACITY_THREADS}`, rate limits OFF "
+            "(WORKSHOP_RATE_LIMITS=false: 1,000 joins come from one address), heartbeat "
+            f"{live.HEARTBEAT} s. Each workshop in turn ({live.ROOM_STAGGER} s apart) gets "
+            f"{live.ROOM_ANSWERS} answers a second apart, then a question change, which every "
+            "phone's question block re-fetches. Memory and CPU are read from /proc for "
+            "gunicorn's master and worker; RSS counts shared pages in each process, PSS "
+            "splits them."
+        )
+    if names:
+        out.append(
+            "Server and client share this machine's cores; the client is one asyncio process "
+            "(its CPU and event-loop lag are in the notes)."
+        )
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the scenarios, print the table, write bench/results.md; see the module doc."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument(
+        "--only", action="append", choices=list(SCENARIOS), help="run only this scenario"
     )
-    render_poster(TYPICAL)
-    median, p90 = timed(lambda: render_poster(TYPICAL, PosterOptions(theme="navy")))
-    rows.append(Row("warm A3, fit remembered (theme change)", median, p90, note="1 layout"))
-    for frame in FRAMES:
-        options = PosterOptions(frame=frame)
-        median, p90 = timed(uncached(TYPICAL, options), rounds=7)
-        size = len(render_poster(TYPICAL, options))
-        rows.append(
-            Row(
-                f"frame {frame}: A3 fit + PDF, PDF size",
-                median,
-                p90,
-                size,
-                target=f"≤ {SIZE_TARGET // 1024} KB",
-                ok=size <= SIZE_TARGET,
-            )
-        )
-    for bleed, archival in ((True, False), (False, True)):
-        options = PosterOptions(bleed=bleed, archival=archival)
-        size = len(render_poster(TYPICAL, options))
-        what = "bleed + crop marks" if bleed else "archival PDF/A-2u"
-        rows.append(
-            Row(
-                f"A3 gold, {what}: PDF size",
-                size=size,
-                target=f"≤ {SIZE_TARGET // 1024} KB",
-                ok=size <= SIZE_TARGET,
-            )
-        )
-    with_logo = dataclasses.replace(TYPICAL, logo=prepare_logo(flat_logo()))
-    median, p90 = timed(uncached(with_logo, PosterOptions()), rounds=7)
-    size = len(render_poster(with_logo))
-    rows.append(
-        Row(
-            "A3 gold with a flat 1200 px logo",
-            median,
-            p90,
-            size,
-            target=f"≤ {SIZE_TARGET // 1024} KB",
-            ok=size <= SIZE_TARGET,
-        )
+    chosen = parser.parse_args(argv).only or list(SCENARIOS)
+    machine.raise_file_limit()
+    header = machine.describe()
+    began = time.monotonic()
+    lines: list[Line] = []
+    ran: list[str] = []
+    failed = False
+    for name in [name for name in SCENARIOS if name in chosen]:
+        usual, run = SCENARIOS[name]
+        elapsed = time.monotonic() - began
+        if elapsed + usual > BUDGET:
+            print(f"- {name}: skipped, the run would pass {BUDGET / 60:.1f} min", file=sys.stderr)
+            lines.append(Line(name, "skipped", f"not run: {elapsed:.0f} s gone of {BUDGET:.0f}"))
+            continue
+        print(f"- {name} ({elapsed:.0f} s so far)", file=sys.stderr, flush=True)
+        start = time.monotonic()
+        try:
+            lines += run()
+            ran.append(name)
+        except Exception as error:  # noqa: BLE001 - report it in the table, run the rest
+            traceback.print_exc()
+            lines.append(Line(name, "failed to run", f"{type(error).__name__}: {error}"[:300]))
+            failed = True
+        print(f"  {name}: {time.monotonic() - start:.0f} s", file=sys.stderr, flush=True)
+    took = time.monotonic() - began
+    text = "\n".join(
+        [
+            *header,
+            f"Run: {took // 60:.0f} min {took % 60:.0f} s for {', '.join(ran) or 'nothing'}",
+            "",
+            *[f"- {note}" for note in notes(ran)],
+            "",
+            markdown(lines),
+            "",
+        ]
     )
-    median, p90 = timed(lambda: render_preview(TYPICAL, width_px=900), rounds=7)
-    rows.append(Row("preview PNG 900 px (fit remembered)", median, p90))
-    pdf = render_poster(TYPICAL)
-    median, p90 = timed(lambda: poster.rasterise(pdf, 900), rounds=7)
-    png = poster.rasterise(pdf, 900)
-    rows.append(Row("  of which rasterising with pdfium", median, p90, len(png)))
-    return rows
-
-
-def flat_logo() -> bytes:
-    """Return a logo as organisations have them: flat colours on transparency."""
-    from PIL import Image, ImageDraw
-
-    image = Image.new("RGBA", (2400, 1200), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(image)
-    draw.ellipse((100, 100, 1100, 1100), fill=(31, 92, 64, 255))
-    draw.rectangle((1250, 450, 2300, 750), fill=(196, 120, 40, 255))
-    out = io.BytesIO()
-    image.save(out, "PNG")
-    return out.getvalue()
-
-
-def cold_row() -> Row:
-    """Time a fresh process rendering one poster, from the outside."""
-    times, stages = [], []
-    for _ in range(COLD_ROUNDS):
-        start = time.perf_counter()
-        result = subprocess.run(
-            [sys.executable, "-m", "bench.cold"], check=True, capture_output=True, text=True
-        )
-        times.append(time.perf_counter() - start)
-        stages.append(json.loads(result.stdout))
-    median = statistics.median(times)
-    start_up = statistics.median(stage["start"] for stage in stages)
-    render = statistics.median(stage["render"] for stage in stages)
-    return Row(
-        "cold process: start, import, app, 1 A3 poster",
-        median,
-        max(times),
-        target=f"≤ {COLD_TARGET} s",
-        ok=median <= COLD_TARGET,
-        note=f"imports {start_up:.2f} s + first poster {render:.2f} s",
-    )
-
-
-def show(rows: list[Row]) -> None:
-    """Print the table."""
-
-    def seconds(value: float | None) -> str:
-        return "" if value is None else f"{value:.3f} s"
-
-    header = f"{'':46} {'median':>9} {'p90/max':>9} {'size':>8}  {'target':<16} result"
-    print(header)
-    print("─" * (len(header) + 10))
-    for row in rows:
-        size = "" if row.size is None else f"{row.size / 1024:.0f} KB"
-        verdict = {True: "ok", False: "MISSED", None: ""}[row.ok]
-        note = f"  ({row.note})" if row.note else ""
-        print(
-            f"{row.what:46} {seconds(row.median):>9} {seconds(row.p90):>9} {size:>8}  "
-            f"{row.target:<16} {verdict}{note}"
-        )
-
-
-def main() -> int:
-    """Run every measurement and print the table; return 1 if a target was missed."""
-    print(
-        f"Credo poster benchmark · WeasyPrint {version('weasyprint')} · "
-        f"Python {sys.version.split()[0]} · {ROUNDS} rounds (frames: 7)\n"
-    )
-    with tempfile.TemporaryDirectory() as folder:
-        app = create_app({"DATABASE": f"{folder}/bench.db", "SECRET_KEY": "bench"})
-        with app.app_context():
-            render_poster(TYPICAL)  # first render: fonts, stylesheets, Pango caches
-            rows = warm_rows()
-    rows.append(cold_row())
-    show(rows)
-    missed = [row.what for row in rows if row.ok is False]
     print()
-    if missed:
-        print("MISSED TARGETS: " + "; ".join(missed))
-        return 1
-    print("All targets met.")
-    return 0
+    print(text)
+    if chosen == list(SCENARIOS):
+        RESULTS.write_text(f"# `make bench` results\n\n{text}")
+        print(f"(written to {RESULTS})", file=sys.stderr)
+    poster_missed = [line for line in lines if line.scenario == "poster" and line.ok is False]
+    return 1 if failed or poster_missed else 0
 
 
 if __name__ == "__main__":

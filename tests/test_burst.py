@@ -20,17 +20,10 @@ latency) are printed; run with ``-s`` to see them.
 from __future__ import annotations
 
 import http.client
-import json
-import os
 import random
-import re
-import shutil
-import signal
 import socket
 import sqlite3
 import statistics
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -39,128 +32,24 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing, suppress
 from dataclasses import dataclass, field
-from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+# One copy of the server and phone code, shared with bench/; tests/test_fanout.py imports
+# Browser, Server and join from this module.
+from bench.room import CONNECTION_ERRORS, Browser, Server, claim, join
+
 PHONES = 300
 ANSWERS_EACH = 10
 WINDOW = 30.0  # seconds in which every phone sends its answers
 FINISH_WITHIN = 45.0  # after the window, for the last retries
 ADVANCE_AT = 420  # answers on the current question before the facilitator moves on
-START_TIMEOUT = 20.0
 LOCKED = b"database is locked"
-CSRF = re.compile(r'"X-CSRFToken": "([^"]+)"|name="csrf_token"[^>]*value="([^"]+)"')
-CONNECTION_ERRORS = (ConnectionError, TimeoutError, OSError, http.client.HTTPException)
 
 
-# --- the server -----------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _workshop_command() -> str:
-    found = shutil.which("workshop", path=str(Path(sys.executable).parent))
-    if found is None:
-        pytest.fail("the `workshop` command is not installed in this venv (pip install -e .)")
-    return found
-
-
-class Server:
-    """``workshop serve`` in its own process group, so SIGKILL takes its workers too."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.port = _free_port()
-        self.env = {
-            **os.environ,
-            "WORKSHOP_DATABASE": str(root / "credo.db"),
-            "WORKSHOP_EXPORTS_DIR": str(root / "exports"),
-            "WORKSHOP_SECRET_KEY": "burst-test-secret",  # cookies outlive a restart
-            "WORKSHOP_LIVE_HEARTBEAT_SECONDS": "1.0",
-            "HOST": "127.0.0.1",
-            "PORT": str(self.port),
-            "PYTHONUNBUFFERED": "1",
-        }
-        self.logs: list[Path] = []
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def database(self) -> Path:
-        return self.root / "credo.db"
-
-    def start(self) -> None:
-        log = self.root / f"server-{len(self.logs) + 1}.log"
-        self.logs.append(log)
-        command = [_workshop_command(), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
-        with log.open("wb") as log_file:
-            self.process = subprocess.Popen(
-                command,
-                cwd=REPO,
-                env=self.env,
-                stdin=subprocess.DEVNULL,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + START_TIMEOUT
-        while not self._answers():
-            if self.process.poll() is not None:
-                pytest.fail(f"the server exited with {self.process.returncode}:\n{self.tail()}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"the server did not answer within {START_TIMEOUT}s:\n{self.tail()}")
-            time.sleep(0.05)
-
-    def _answers(self) -> bool:
-        try:
-            with closing(http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)) as conn:
-                conn.request("GET", "/")
-                return conn.getresponse().status == 200
-        except CONNECTION_ERRORS:
-            return False
-
-    def kill(self) -> None:
-        """SIGKILL the master and its workers at once: no shutdown, no cleanup."""
-        assert self.process is not None
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-
-    def log_text(self) -> str:
-        return "".join(log.read_text(errors="replace") for log in self.logs if log.exists())
-
-    def tail(self, lines: int = 40) -> str:
-        return "\n".join(self.log_text().splitlines()[-lines:])
-
-    def create_workshop(self) -> dict:
-        result = subprocess.run(
-            [_workshop_command(), "create", "--title", "Burst", "--lang", "en"]
-            + ["--template", "trust", "--json"],
-            cwd=REPO,
-            env=self.env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
-        assert result.returncode == 0, result.stderr
-        return json.loads(result.stdout)
+# --- the server and the phones: shared with bench/ (bench/room.py) --------------------------
 
 
 @pytest.fixture
@@ -171,77 +60,6 @@ def server(tmp_path: Path) -> Iterator[Server]:
         yield made
     finally:
         made.stop()
-
-
-# --- a phone: keep-alive HTTP, a cookie jar, the CSRF token from the page ---------------------
-
-
-class Browser:
-    """One device's connection and cookies; requests are sequential, as on a phone."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.conn: http.client.HTTPConnection | None = None
-        self.cookies: dict[str, str] = {}
-        self.csrf = ""
-
-    def request(
-        self, method: str, path: str, body: str | None = None, headers: dict | None = None
-    ) -> tuple[int, http.client.HTTPResponse, bytes]:
-        """Send one request on the kept-alive connection (reopened if the server closed it)."""
-        sent = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
-        sent.update(headers or {})
-        if body is not None:
-            sent["Content-Type"] = "application/x-www-form-urlencoded"
-        while True:
-            reused = self.conn is not None
-            if self.conn is None:
-                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-            try:
-                self.conn.request(method, path, body=body, headers=sent)
-                response = self.conn.getresponse()
-                data = response.read()
-                break
-            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
-                self.close()
-                if not reused:
-                    raise
-                # A kept-alive connection the server had closed while idle: like a browser,
-                # send once more on a new one.
-            except BaseException:
-                self.close()
-                raise
-        for value in response.headers.get_all("Set-Cookie") or []:
-            cookie = SimpleCookie()
-            cookie.load(value)
-            self.cookies.update({name: morsel.value for name, morsel in cookie.items()})
-        if self.conn is not None and response.will_close:
-            self.close()
-        return response.status, response, data
-
-    def read_csrf(self, page: bytes) -> None:
-        match = CSRF.search(page.decode("utf-8", "replace"))
-        assert match, "no CSRF token on the page"
-        self.csrf = next(group for group in match.groups() if group)
-
-    def close(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
-
-
-def _location(response: http.client.HTTPResponse) -> str:
-    parts = urlsplit(response.headers["Location"])
-    return parts.path + (f"?{parts.query}" if parts.query else "")
-
-
-def join(browser: Browser, join_path: str) -> None:
-    """Scan the QR code: the join link, then the name page it leads to (the CSRF token)."""
-    status, response, _ = browser.request("GET", join_path)
-    assert status == 303, status
-    status, _, page = browser.request("GET", _location(response))
-    assert status == 200, status
-    browser.read_csrf(page)
 
 
 class Listener(threading.Thread):
@@ -433,7 +251,7 @@ class Burst:
         """Move the room to the next question before the current one is full."""
         facilitator = Browser(self.server.port)
         try:
-            self._claim(facilitator)
+            claim(facilitator, self.facilitator_path)
             while not self.done.is_set():
                 current, count = self.current_count()
                 if count >= ADVANCE_AT:
@@ -445,18 +263,6 @@ class Burst:
                 self.tally.crashes.append(f"facilitator: {error!r}")
         finally:
             facilitator.close()
-
-    def _claim(self, facilitator: Browser) -> None:
-        while True:
-            try:
-                status, response, _ = facilitator.request("GET", self.facilitator_path)
-                assert status == 303, status
-                status, _, page = facilitator.request("GET", _location(response))
-                assert status == 200, status
-                facilitator.read_csrf(page)
-                return
-            except CONNECTION_ERRORS:
-                time.sleep(0.2)
 
     def _next(self, facilitator: Browser) -> None:
         body = urlencode({"csrf_token": facilitator.csrf})

@@ -1,0 +1,222 @@
+"""Live events cross process boundaries: several workers, several servers, Redis.
+
+Every test here runs the real ``workshop serve`` (gunicorn) on loopback ports against one
+SQLite file; the Redis tests start Debian's ``redis-server`` on a free port and stop it
+afterwards. A live stream is read over a raw socket, as a browser's EventSource would.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import closing, suppress
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from bench.room import Browser, RedisServer, Server, free_port, join
+
+ARRIVAL = 10.0  # s: a correctness bound, not a speed target (bench/ measures speed)
+SLOW_POLL = "30"  # s: so slow that only a poke or Redis can explain a quick arrival
+
+
+class Stream(threading.Thread):
+    """One open live-update stream, recording the event ids and kinds it is sent."""
+
+    def __init__(self, port: int, path: str) -> None:
+        super().__init__(daemon=True)
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=60)
+        self.sock.sendall(f"GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".encode())
+        self.local_port = self.sock.getsockname()[1]
+        self.events: list[tuple[int, str]] = []
+        self.arrived = threading.Condition()
+        self.start()
+
+    def run(self) -> None:
+        buffer = b""
+        with suppress(OSError):
+            while chunk := self.sock.recv(65536):
+                buffer += chunk
+                *frames, buffer = buffer.split(b"\n\n")
+                for frame in frames:
+                    found = re.search(rb"^id: (\d+)\nevent: ([\w-]+)", frame, re.M)
+                    if found:
+                        with self.arrived:
+                            self.events.append((int(found[1]), found[2].decode()))
+                            self.arrived.notify_all()
+
+    def saw(self, kind: str, at_least: int, within: float) -> bool:
+        """Wait until an event of ``kind`` with id ≥ ``at_least`` has arrived."""
+        with self.arrived:
+            return self.arrived.wait_for(
+                lambda: any(i >= at_least and k == kind for i, k in self.events), within
+            )
+
+    def close(self) -> None:
+        with suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
+        self.sock.close()
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed (make test installs Debian's package)")
+    made = RedisServer(tmp_path)
+    try:
+        yield made
+    finally:
+        made.stop()
+
+
+@pytest.fixture
+def servers(tmp_path: Path) -> Iterator[list[Server]]:
+    """Servers on one database; the test configures and starts each."""
+    made: list[Server] = []
+    yield made
+    for server in made:
+        server.stop()
+
+
+def _server(made: list[Server], root: Path, workers: int = 1, **env: str) -> Server:
+    server = Server(root, workers=workers)
+    server.env.update({f"WORKSHOP_{name}": value for name, value in env.items()})
+    made.append(server)
+    server.start()
+    return server
+
+
+def _answer_from_a_phone(server: Server, info: dict, text: str) -> int:
+    """Join on ``server`` and send one answer there; return the event id it recorded."""
+    phone = Browser(server.port)
+    join(phone, urlsplit(info["join_url"]).path)
+    status, _, _ = phone.request(
+        "POST",
+        f"/w/{info['id']}/answers",
+        body=f"body={text}&csrf_token={phone.csrf}",
+        headers={"HX-Request": "true"},
+    )
+    phone.close()
+    assert status == 200, status
+    return _latest_event(server.database, "contributions-changed")
+
+
+def _latest_event(database: Path, kind: str) -> int:
+    import sqlite3
+
+    with closing(sqlite3.connect(database)) as db:
+        return db.execute("select max(id) from events where kind = ?", [kind]).fetchone()[0]
+
+
+def _screen_path(info: dict) -> str:
+    return f"/w/{info['id']}/live?k={urlsplit(info['screen_url']).path.rsplit('/', 1)[-1]}"
+
+
+def _workers_holding(master: int, port: int) -> dict[int, int]:
+    """Map each client port connected to ``port`` to the gunicorn worker that holds it."""
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    inodes: dict[str, int] = {}
+    for pid in map(int, children):
+        with suppress(FileNotFoundError):
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                with suppress(FileNotFoundError):
+                    target = os.readlink(f"/proc/{pid}/fd/{fd}")
+                    if target.startswith("socket:["):
+                        inodes[target[8:-1]] = pid
+    held: dict[int, int] = {}
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            local, remote, inode = fields[1], fields[2], fields[9]
+            if int(local.rsplit(":", 1)[1], 16) == port and inode in inodes:
+                held[int(remote.rsplit(":", 1)[1], 16)] = inodes[inode]
+    return held
+
+
+def test_an_answer_posted_to_one_worker_reaches_streams_held_by_the_other(servers, tmp_path):
+    server = _server(servers, tmp_path, workers=2, LIVE_POLL_SECONDS="0.05")
+    info = server.create_workshop()
+    streams: list[Stream] = []
+    holders: dict[int, int] = {}
+    while len(set(holders.values())) < 2 and len(streams) < 40:
+        streams.append(Stream(server.port, _screen_path(info)))
+        time.sleep(0.05)
+        holders = _workers_holding(server.process.pid, server.port)
+    assert len(set(holders.values())) == 2, "the kernel gave every stream to one worker"
+
+    event = _answer_from_a_phone(server, info, "Pacjentom z okolicy")
+
+    late = [s.local_port for s in streams if not s.saw("contributions-changed", event, ARRIVAL)]
+    assert late == [], f"streams held by workers {[holders.get(p) for p in late]} missed it"
+    for stream in streams:
+        stream.close()
+
+
+def test_two_servers_on_one_database_share_the_room(servers, tmp_path):
+    first = _server(servers, tmp_path, LIVE_POLL_SECONDS="0.05")
+    second = _server(servers, tmp_path, LIVE_POLL_SECONDS="0.05")
+    info = first.create_workshop()
+    on_first = Stream(first.port, _screen_path(info))
+    on_second = Stream(second.port, _screen_path(info))
+
+    event = _answer_from_a_phone(first, info, "Seniorom")
+
+    assert on_second.saw("contributions-changed", event, ARRIVAL)
+    assert on_first.saw("contributions-changed", event, ARRIVAL)
+    for stream in (on_first, on_second):
+        stream.close()
+
+
+def test_redis_wakes_the_other_server_at_once(servers, tmp_path, redis_server):
+    """Both servers read the database only every 30 s: Redis is what carries the answer."""
+    env = {
+        "LIVE_POLL_SECONDS": SLOW_POLL,
+        "LIVE_REDIS_POLL_SECONDS": SLOW_POLL,
+        "REDIS_URL": redis_server.url,
+    }
+    first = _server(servers, tmp_path, **env)
+    second = _server(servers, tmp_path, **env)
+    info = first.create_workshop()
+    listener = Stream(second.port, _screen_path(info))
+    time.sleep(0.5)  # the subscriber thread starts with the server's first stream
+
+    event = _answer_from_a_phone(first, info, "Rodzinom")
+
+    assert listener.saw("contributions-changed", event, ARRIVAL)
+    listener.close()
+
+
+def test_without_redis_the_other_server_waits_for_its_next_poll(servers, tmp_path):
+    """The control for the test above: the same setup minus Redis does not arrive soon."""
+    first = _server(servers, tmp_path, LIVE_POLL_SECONDS=SLOW_POLL)
+    second = _server(servers, tmp_path, LIVE_POLL_SECONDS=SLOW_POLL)
+    info = first.create_workshop()
+    listener = Stream(second.port, _screen_path(info))
+    time.sleep(0.5)
+
+    event = _answer_from_a_phone(first, info, "Dzieciom")
+
+    assert not listener.saw("contributions-changed", event, 3.0)
+    listener.close()
+
+
+def test_answers_still_go_through_and_arrive_while_redis_is_down(servers, tmp_path):
+    """Redis unreachable: posting still works, and each server falls back to polling."""
+    nowhere = f"redis://127.0.0.1:{free_port()}/0"
+    env = {"LIVE_POLL_SECONDS": "0.05", "REDIS_URL": nowhere}
+    first = _server(servers, tmp_path, **env)
+    second = _server(servers, tmp_path, **env)
+    info = first.create_workshop()
+    listener = Stream(second.port, _screen_path(info))
+
+    event = _answer_from_a_phone(first, info, "Sobie nawzajem")
+
+    assert listener.saw("contributions-changed", event, ARRIVAL)
+    assert "Traceback" not in first.log_text()
+    listener.close()
