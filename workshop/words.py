@@ -14,6 +14,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 MIN_LETTERS = 3
 # Shorter stems stop being recognisable words, and short words are where stripping errs.
@@ -138,16 +139,26 @@ def frequent_words(texts: Iterable[str], limit: int = 30) -> list[WordCount]:
     """Return the ``limit`` most frequent words of ``texts``, most frequent first."""
     forms_by_key: defaultdict[str, Counter[str]] = defaultdict(Counter)
     for text in texts:
-        for form in typed_words(text):
-            folded = fold_diacritics(form)
-            if folded not in STOP_WORDS:
-                forms_by_key[strip_endings(folded)][form] += 1
+        for form, key in counted_words(text):
+            forms_by_key[key][form] += 1
     if not forms_by_key or limit <= 0:
         return []
     counted = [(display_form(forms), forms.total()) for forms in forms_by_key.values()]
     counted.sort(key=lambda pair: (-pair[1], fold_diacritics(pair[0]), pair[0]))
     top = counted[0][1]
     return [WordCount(word, count, count / top) for word, count in counted[:limit]]
+
+
+@lru_cache(maxsize=8192)
+def counted_words(text: str) -> tuple[tuple[str, str], ...]:
+    """Return each counted word of ``text`` as typed, with the key it is counted under."""
+    # Cached: the screen counts the same answers again on every live refresh.
+    pairs = []
+    for form in typed_words(text):
+        folded = fold_diacritics(form)
+        if folded not in STOP_WORDS:
+            pairs.append((form, strip_endings(folded)))
+    return tuple(pairs)
 
 
 def typed_words(text: str) -> list[str]:
