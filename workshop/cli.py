@@ -83,10 +83,12 @@ def serve(host: str, port: int, threads: int, workers: int) -> None:
             self.cfg.set("accesslog", None)
 
         def load(self) -> Flask:
-            # Hundreds of stream threads wake together on each change; with the default
-            # 5 ms switch interval each waits its turn behind any busy thread (a render, a
-            # POST), so a room of 300 phones would hear of an answer seconds late.
-            sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
+            if workers == 1:
+                # One process holds every stream: in a burst it is busy, and hundreds of
+                # woken stream threads would each wait the default 5 ms for the GIL behind
+                # a render (bench: 300 phones heard of an answer ~2 s late, 0.1 s with
+                # 0.5 ms). Several workers have headroom and do better with the default.
+                sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
             return _app()
 
     click.echo(f"Credo is serving at http://{host}:{port}  (Ctrl+C stops it)")
