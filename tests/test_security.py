@@ -359,6 +359,27 @@ def test_the_window_keeps_bounded_memory_under_a_flood():
     assert window.retry_after("hammered") > 0
 
 
+def test_several_workers_together_allow_no_more_than_the_limit():
+    """Each of N workers counts alone, so each takes 1/N: N workers never exceed the limit."""
+    settings = {
+        "JOIN_LIMIT_DEVICE": 10,
+        "JOIN_LIMIT_IP": 60,
+        "JOIN_SLOW_MODE_AFTER": 1000,
+        "JOIN_SLOW_MODE_ALLOWANCE": 20,
+        "ANSWER_LIMIT": 30,
+    }
+    for workers in (1, 2, 3):
+        per_worker = limits.Limits.from_config({**settings, "WORKERS": workers})
+        allowed = 0
+        while per_worker.answers.try_hit("w:1") == 0:
+            allowed += 1
+        assert allowed * workers <= settings["ANSWER_LIMIT"]
+        assert allowed == settings["ANSWER_LIMIT"] // workers
+        assert per_worker.device.limit * workers <= settings["JOIN_LIMIT_DEVICE"]
+        assert per_worker.address.limit * workers <= settings["JOIN_LIMIT_IP"]
+        assert per_worker.slow.limit * workers <= settings["JOIN_SLOW_MODE_ALLOWANCE"]
+
+
 def test_the_window_counts_exactly_under_threads():
     window = SlidingWindow(500, 60)
     accepted = []

@@ -56,6 +56,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         JOIN_SLOW_MODE_AFTER=1000,
         JOIN_SLOW_MODE_ALLOWANCE=20,
         ANSWER_LIMIT=30,
+        WORKERS=1,  # processes sharing the limits; `workshop serve` sets it
     )
     if test_config is None:
         app.config.from_prefixed_env("WORKSHOP")

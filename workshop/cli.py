@@ -17,6 +17,7 @@ from .i18n import LANGUAGES
 from .poster import FRAMES, ORIENTATIONS, SIZES, THEMES
 
 SWITCH_INTERVAL_SECONDS = 0.0005
+MAX_DEFAULT_WORKERS = 4
 
 
 def _app() -> Flask:
@@ -57,16 +58,17 @@ def main() -> None:
 )
 @click.option(
     "--workers",
-    default=1,
+    default=lambda: min(os.cpu_count() or 1, MAX_DEFAULT_WORKERS),
     type=click.IntRange(min=1),
-    show_default=True,
-    help="Worker processes; more use more CPU cores. Rate limits then count per worker.",
+    show_default="one per CPU core, at most 4",
+    help="Worker processes, to use several CPU cores. Each takes its share of the rate limits.",
 )
 def serve(host: str, port: int, threads: int, workers: int) -> None:
     """Serve Credo with gunicorn (a production server, not Flask's development one)."""
     from gunicorn.app.base import BaseApplication
 
     _allow_open_files(2 * threads * workers + 100)
+    os.environ["WORKSHOP_WORKERS"] = str(workers)  # each worker takes its share of the limits
 
     class Server(BaseApplication):
         def load_config(self) -> None:

@@ -2,9 +2,8 @@
 
 The counters are sliding windows held in this process's memory, shared by its threads under
 one lock. With several worker processes (``workshop serve --workers N``) each process counts
-on its own, so a limit can let through up to N times its number; the default, one worker with
-many threads, counts exactly. Nothing is written to disk, so restarting the server forgets
-every count (SECURITY.md).
+on its own and allows 1/N of each limit, so together they never let through more than the
+limit. Nothing is written to disk, so restarting the server forgets every count (SECURITY.md).
 """
 
 import math
@@ -109,14 +108,23 @@ class Limits:
 
     @classmethod
     def from_config(cls, config: dict, clock: Callable[[], float] = time.monotonic) -> "Limits":
-        """Build the windows from the app's ``JOIN_LIMIT_*`` and ``ANSWER_LIMIT`` settings."""
+        """Build the windows from the app's ``JOIN_LIMIT_*`` and ``ANSWER_LIMIT`` settings.
+
+        With ``WORKERS`` processes each keeps its own count, so each allows its share (at
+        least 1): all of them together never let through more than a setting of ≥ WORKERS.
+        """
+        workers = max(1, int(config.get("WORKERS", 1)))
+
+        def share(name: str) -> int:
+            return max(1, int(config[name]) // workers)
+
         return cls(
             enabled=bool(config.get("RATE_LIMITS", True)),
-            device=SlidingWindow(int(config["JOIN_LIMIT_DEVICE"]), MINUTE, clock),
-            address=SlidingWindow(int(config["JOIN_LIMIT_IP"]), MINUTE, clock),
-            failures=SlidingWindow(int(config["JOIN_SLOW_MODE_AFTER"]), HOUR, clock),
-            slow=SlidingWindow(int(config["JOIN_SLOW_MODE_ALLOWANCE"]), MINUTE, clock),
-            answers=SlidingWindow(int(config["ANSWER_LIMIT"]), MINUTE, clock),
+            device=SlidingWindow(share("JOIN_LIMIT_DEVICE"), MINUTE, clock),
+            address=SlidingWindow(share("JOIN_LIMIT_IP"), MINUTE, clock),
+            failures=SlidingWindow(share("JOIN_SLOW_MODE_AFTER"), HOUR, clock),
+            slow=SlidingWindow(share("JOIN_SLOW_MODE_ALLOWANCE"), MINUTE, clock),
+            answers=SlidingWindow(share("ANSWER_LIMIT"), MINUTE, clock),
         )
 
 
