@@ -75,6 +75,19 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
         made.stop()
 
 
+def _wait_for_a_subscriber(redis: RedisServer, within: float = 10.0) -> None:
+    """Wait until a server has subscribed to Credo's channel (asked of Redis itself)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        with socket.create_connection(("127.0.0.1", redis.port), timeout=2) as sock:
+            sock.sendall(b"PUBSUB NUMSUB credo:events\r\n")
+            reply = sock.recv(256)
+        if not reply.rstrip().endswith(b":0"):
+            return
+        time.sleep(0.05)
+    pytest.fail("no server subscribed to Redis")
+
+
 @pytest.fixture
 def servers(tmp_path: Path) -> Iterator[list[Server]]:
     """Servers on one database; the test configures and starts each."""
@@ -184,7 +197,7 @@ def test_redis_wakes_the_other_server_at_once(servers, tmp_path, redis_server):
     second = _server(servers, tmp_path, **env)
     info = first.create_workshop()
     listener = Stream(second.port, _screen_path(info))
-    time.sleep(0.5)  # the subscriber thread starts with the server's first stream
+    _wait_for_a_subscriber(redis_server)  # it starts with the server's first stream
 
     event = _answer_from_a_phone(first, info, "Rodzinom")
 
