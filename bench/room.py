@@ -2,8 +2,9 @@
 
 ``Server`` runs ``workshop serve`` (gunicorn) on a free loopback port against a database in
 a given folder; ``Browser`` is one device's keep-alive connection and cookies; ``join`` walks
-the QR link as a phone does. ``RedisServer`` is Debian's redis-server on a free port.
-tests/test_burst.py and tests/test_fanout.py use these too, so there is one copy.
+the QR link as a phone does; ``EventSource`` reads a live stream as a browser does.
+``RedisServer`` is Debian's redis-server on a free port.
+tests/test_burst.py, tests/test_fanout.py and the browser tests use these too: one copy.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-from contextlib import closing
+from contextlib import closing, suppress
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -51,9 +53,9 @@ def workshop_command() -> str:
 class Server:
     """``workshop serve`` in its own process group, so SIGKILL takes its workers too."""
 
-    def __init__(self, root: Path, workers: int = 1, threads: int | None = None) -> None:
+    def __init__(self, root: Path, workers: int | None = 1, threads: int | None = None) -> None:
         self.root = root
-        self.workers = workers
+        self.workers = workers  # None: the command's default (one per core)
         self.threads = threads  # None: the command's default
         self.port = free_port()
         self.env = {
@@ -77,7 +79,8 @@ class Server:
         log = self.root / f"server-{self.port}-{len(self.logs) + 1}.log"
         self.logs.append(log)
         command = [workshop_command(), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
-        command += ["--workers", str(self.workers)]
+        if self.workers is not None:
+            command += ["--workers", str(self.workers)]
         if self.threads is not None:
             command += ["--threads", str(self.threads)]
         with log.open("wb") as log_file:
@@ -130,10 +133,16 @@ class Server:
     def tail(self, lines: int = 40) -> str:
         return "\n".join(self.log_text().splitlines()[-lines:])
 
-    def create_workshop(self, title: str = "Burst", template: str = "trust") -> dict:
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def create_workshop(
+        self, title: str = "Burst", template: str = "trust", language: str = "en"
+    ) -> dict:
         """Create a workshop with the ``workshop create`` CLI; return its JSON."""
         result = subprocess.run(
-            [workshop_command(), "create", "--title", title, "--lang", "en"]
+            [workshop_command(), "create", "--title", title, "--lang", language]
             + ["--template", template, "--json"],
             cwd=REPO,
             env=self.env,
@@ -180,6 +189,94 @@ class RedisServer:
         if self.process.poll() is None:
             self.process.terminate()
         self.process.wait(timeout=10)
+
+
+class EventSource:
+    """A live-update stream that reconnects like a browser's, with ``Last-Event-ID``."""
+
+    def __init__(self, port: int, path: str) -> None:
+        self.port = port
+        self.path = path
+        self.last_id: str | None = None
+        self.frames: list[tuple[int, int, str]] = []  # (connection number, id, event)
+        self.sent_ids: list[str | None] = []  # the Last-Event-ID of each connection
+        self.local_port = 0  # this end's port of the current connection
+        self.retry = 2.0
+        self.stop = threading.Event()
+        self.arrived = threading.Condition()  # guards frames and sent_ids
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.conn: http.client.HTTPConnection | None = None
+
+    def start(self) -> EventSource:
+        self.thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self.stop.is_set():
+            try:
+                self._listen()
+            except CONNECTION_ERRORS:
+                pass
+            self.stop.wait(self.retry)
+
+    def _listen(self) -> None:
+        headers = {"Accept": "text/event-stream"}
+        if self.last_id is not None:
+            headers["Last-Event-ID"] = self.last_id
+        with closing(http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)) as conn:
+            conn.request("GET", self.path, headers=headers)
+            self.conn = conn
+            response = conn.getresponse()
+            if response.status != 200:
+                return
+            with self.arrived:
+                self.local_port = conn.sock.getsockname()[1]
+                self.sent_ids.append(headers.get("Last-Event-ID"))
+                number = len(self.sent_ids)
+                self.arrived.notify_all()
+            frame: dict[str, str] = {}
+            while not self.stop.is_set():
+                line = response.fp.readline()
+                if not line:
+                    return  # the server went away
+                line = line.decode().rstrip("\r\n")
+                if line:
+                    name, _, value = line.partition(":")
+                    frame[name] = value.lstrip(" ")
+                    continue
+                if "retry" in frame:
+                    self.retry = int(frame["retry"]) / 1000
+                if "id" in frame:
+                    self.last_id = frame["id"]
+                    with self.arrived:
+                        self.frames.append((number, int(frame["id"]), frame.get("event", "")))
+                        self.arrived.notify_all()
+                frame = {}
+
+    def connections(self) -> int:
+        with self.arrived:
+            return len(self.sent_ids)
+
+    def wait_open(self, within: float) -> bool:
+        """Wait until the stream is connected (its first response has arrived)."""
+        with self.arrived:
+            return self.arrived.wait_for(lambda: self.sent_ids, within)
+
+    def saw(self, kind: str, at_least: int, within: float) -> bool:
+        """Wait until an event of ``kind`` with id ≥ ``at_least`` has arrived."""
+        with self.arrived:
+            return self.arrived.wait_for(
+                lambda: any(i >= at_least and k == kind for _, i, k in self.frames), within
+            )
+
+    def close(self) -> None:
+        """Stop listening and drop the connection."""
+        self.stop.set()
+        conn = self.conn
+        if conn is not None and conn.sock is not None:
+            with suppress(OSError):
+                conn.sock.shutdown(socket.SHUT_RDWR)
+        self.thread.join(5)
 
 
 # --- a phone: keep-alive HTTP, a cookie jar, the CSRF token from the page ---------------------

@@ -39,7 +39,7 @@ import pytest
 
 # One copy of the server and phone code, shared with bench/; tests/test_fanout.py imports
 # Browser, Server and join from this module.
-from bench.room import CONNECTION_ERRORS, Browser, Server, claim, join
+from bench.room import CONNECTION_ERRORS, Browser, EventSource, Server, claim, join
 
 PHONES = 300
 ANSWERS_EACH = 10
@@ -373,63 +373,6 @@ def test_300_open_phone_pages_leave_the_server_free_to_take_answers(server: Serv
 # --- SIGKILL in the middle ------------------------------------------------------------------
 
 
-class EventSource:
-    """A live-update stream that reconnects like a browser's, with ``Last-Event-ID``."""
-
-    def __init__(self, port: int, path: str) -> None:
-        self.port = port
-        self.path = path
-        self.last_id: str | None = None
-        self.frames: list[tuple[int, int, str]] = []  # (connection number, id, event)
-        self.sent_ids: list[str | None] = []  # the Last-Event-ID of each connection
-        self.retry = 2.0
-        self.stop = threading.Event()
-        self.lock = threading.Lock()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while not self.stop.is_set():
-            try:
-                self._listen()
-            except CONNECTION_ERRORS:
-                pass
-            self.stop.wait(self.retry)
-
-    def _listen(self) -> None:
-        headers = {"Accept": "text/event-stream"}
-        if self.last_id is not None:
-            headers["Last-Event-ID"] = self.last_id
-        with closing(http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)) as conn:
-            conn.request("GET", self.path, headers=headers)
-            response = conn.getresponse()
-            if response.status != 200:
-                return
-            with self.lock:
-                self.sent_ids.append(headers.get("Last-Event-ID"))
-                number = len(self.sent_ids)
-            frame: dict[str, str] = {}
-            while not self.stop.is_set():
-                line = response.fp.readline()
-                if not line:
-                    return  # the server went away
-                line = line.decode().rstrip("\r\n")
-                if line:
-                    name, _, value = line.partition(":")
-                    frame[name] = value.lstrip(" ")
-                    continue
-                if "retry" in frame:
-                    self.retry = int(frame["retry"]) / 1000
-                if "id" in frame:
-                    self.last_id = frame["id"]
-                    with self.lock:
-                        self.frames.append((number, int(frame["id"]), frame.get("event", "")))
-                frame = {}
-
-    def connections(self) -> int:
-        with self.lock:
-            return len(self.sent_ids)
-
-
 def _events(database: Path, public_id: str) -> list[tuple[int, str]]:
     with closing(sqlite3.connect(database, timeout=10)) as db:
         return db.execute(
@@ -465,8 +408,7 @@ def test_sigkill_mid_burst_loses_no_acknowledged_answer_and_streams_catch_up(ser
     burst.join_all()
     screen_token = urlsplit(info["screen_url"]).path.rsplit("/", 1)[1]
     live_path = f"/w/{info['id']}/live?k={screen_token}"
-    stream = EventSource(server.port, live_path)
-    stream.thread.start()
+    stream = EventSource(server.port, live_path).start()
 
     threads = burst.run()
     time.sleep(0.5 + WINDOW * 0.4)

@@ -2,16 +2,15 @@
 
 Every test here runs the real ``workshop serve`` (gunicorn) on loopback ports against one
 SQLite file; the Redis tests start Debian's ``redis-server`` on a free port and stop it
-afterwards. A live stream is read over a raw socket, as a browser's EventSource would.
+afterwards. Live streams are read by ``bench.room.EventSource``, as a browser's would be.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import socket
-import threading
+import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import closing, suppress
@@ -20,48 +19,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from bench.room import Browser, RedisServer, Server, free_port, join
+from bench.room import Browser, EventSource, RedisServer, Server, free_port, join
 
 ARRIVAL = 10.0  # s: a correctness bound, not a speed target (bench/ measures speed)
 SLOW_POLL = "30"  # s: so slow that only a poke or Redis can explain a quick arrival
-
-
-class Stream(threading.Thread):
-    """One open live-update stream, recording the event ids and kinds it is sent."""
-
-    def __init__(self, port: int, path: str) -> None:
-        super().__init__(daemon=True)
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=60)
-        self.sock.sendall(f"GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".encode())
-        self.local_port = self.sock.getsockname()[1]
-        self.events: list[tuple[int, str]] = []
-        self.arrived = threading.Condition()
-        self.start()
-
-    def run(self) -> None:
-        buffer = b""
-        with suppress(OSError):
-            while chunk := self.sock.recv(65536):
-                buffer += chunk
-                *frames, buffer = buffer.split(b"\n\n")
-                for frame in frames:
-                    found = re.search(rb"^id: (\d+)\nevent: ([\w-]+)", frame, re.M)
-                    if found:
-                        with self.arrived:
-                            self.events.append((int(found[1]), found[2].decode()))
-                            self.arrived.notify_all()
-
-    def saw(self, kind: str, at_least: int, within: float) -> bool:
-        """Wait until an event of ``kind`` with id ≥ ``at_least`` has arrived."""
-        with self.arrived:
-            return self.arrived.wait_for(
-                lambda: any(i >= at_least and k == kind for i, k in self.events), within
-            )
-
-    def close(self) -> None:
-        with suppress(OSError):
-            self.sock.shutdown(socket.SHUT_RDWR)
-        self.sock.close()
 
 
 @pytest.fixture
@@ -73,6 +34,13 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
         yield made
     finally:
         made.stop()
+
+
+def _listen(port: int, path: str) -> EventSource:
+    """Open a live stream and wait until the server has answered it."""
+    stream = EventSource(port, path).start()
+    assert stream.wait_open(ARRIVAL), "the live stream did not open"
+    return stream
 
 
 def _wait_for_a_subscriber(redis: RedisServer, within: float = 10.0) -> None:
@@ -121,8 +89,6 @@ def _answer_from_a_phone(server: Server, info: dict, text: str) -> int:
 
 
 def _latest_event(database: Path, kind: str) -> int:
-    import sqlite3
-
     with closing(sqlite3.connect(database)) as db:
         return db.execute("select max(id) from events where kind = ?", [kind]).fetchone()[0]
 
@@ -155,10 +121,10 @@ def _workers_holding(master: int, port: int) -> dict[int, int]:
 def test_an_answer_posted_to_one_worker_reaches_streams_held_by_the_other(servers, tmp_path):
     server = _server(servers, tmp_path, workers=2, LIVE_POLL_SECONDS="0.05")
     info = server.create_workshop()
-    streams: list[Stream] = []
+    streams: list[EventSource] = []
     holders: dict[int, int] = {}
     while len(set(holders.values())) < 2 and len(streams) < 40:
-        streams.append(Stream(server.port, _screen_path(info)))
+        streams.append(_listen(server.port, _screen_path(info)))
         time.sleep(0.05)
         holders = _workers_holding(server.process.pid, server.port)
     assert len(set(holders.values())) == 2, "the kernel gave every stream to one worker"
@@ -175,8 +141,8 @@ def test_two_servers_on_one_database_share_the_room(servers, tmp_path):
     first = _server(servers, tmp_path, LIVE_POLL_SECONDS="0.05")
     second = _server(servers, tmp_path, LIVE_POLL_SECONDS="0.05")
     info = first.create_workshop()
-    on_first = Stream(first.port, _screen_path(info))
-    on_second = Stream(second.port, _screen_path(info))
+    on_first = _listen(first.port, _screen_path(info))
+    on_second = _listen(second.port, _screen_path(info))
 
     event = _answer_from_a_phone(first, info, "Seniorom")
 
@@ -196,7 +162,7 @@ def test_redis_wakes_the_other_server_at_once(servers, tmp_path, redis_server):
     first = _server(servers, tmp_path, **env)
     second = _server(servers, tmp_path, **env)
     info = first.create_workshop()
-    listener = Stream(second.port, _screen_path(info))
+    listener = _listen(second.port, _screen_path(info))
     _wait_for_a_subscriber(redis_server)  # it starts with the server's first stream
 
     event = _answer_from_a_phone(first, info, "Rodzinom")
@@ -210,7 +176,7 @@ def test_without_redis_the_other_server_waits_for_its_next_poll(servers, tmp_pat
     first = _server(servers, tmp_path, LIVE_POLL_SECONDS=SLOW_POLL)
     second = _server(servers, tmp_path, LIVE_POLL_SECONDS=SLOW_POLL)
     info = first.create_workshop()
-    listener = Stream(second.port, _screen_path(info))
+    listener = _listen(second.port, _screen_path(info))
     time.sleep(0.5)
 
     event = _answer_from_a_phone(first, info, "Dzieciom")
@@ -226,7 +192,7 @@ def test_answers_still_go_through_and_arrive_while_redis_is_down(servers, tmp_pa
     first = _server(servers, tmp_path, **env)
     second = _server(servers, tmp_path, **env)
     info = first.create_workshop()
-    listener = Stream(second.port, _screen_path(info))
+    listener = _listen(second.port, _screen_path(info))
 
     event = _answer_from_a_phone(first, info, "Sobie nawzajem")
 

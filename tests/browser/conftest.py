@@ -10,16 +10,7 @@ Screenshots land in tests/artifacts/ (git-ignored) for a person to look at.
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +27,8 @@ from playwright.sync_api import (
 )
 from playwright.sync_api import Error as PlaywrightError
 
+from bench.room import NotStarted, Server
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 ARTIFACTS = REPO / "tests" / "artifacts"
@@ -51,9 +44,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 
-START_TIMEOUT = 20.0  # seconds for gunicorn to answer "/"
-STOP_TIMEOUT = 10.0  # gunicorn's graceful_timeout is 5 s
-CLI_TIMEOUT = 30.0
 
 # Console errors tolerated everywhere. Chromium asks every page for /favicon.ico, which
 # the app does not serve (404): a cosmetic gap, reported, not a JS error.
@@ -89,94 +79,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 # --- the server ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Server:
-    base_url: str
-    port: int
-    env: dict[str, str]
-    log: Path
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _workshop_command() -> str:
-    found = shutil.which("workshop", path=str(Path(sys.executable).parent))
-    if found is None:
-        pytest.fail("the `workshop` command is not installed in this venv (pip install -e .)")
-    return found
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-def _tail(path: Path, lines: int = 40) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """Run ``workshop serve`` (gunicorn) on a free port with a fresh database."""
-    root = tmp_path_factory.mktemp("credo-server")
-    port = _free_port()
-    env = {
-        **os.environ,
-        "WORKSHOP_DATABASE": str(root / "credo.db"),
-        "WORKSHOP_EXPORTS_DIR": str(root / "exports"),
-        "WORKSHOP_SECRET_KEY": "browser-test-secret",
-        # Streams notice a closed browser only when they next write: ping every second so
-        # their threads end soon after each test (and the graceful shutdown is quick).
-        "WORKSHOP_LIVE_HEARTBEAT_SECONDS": "1.0",
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "PYTHONUNBUFFERED": "1",
-    }
-    log = root / "server.log"
-    command = [_workshop_command(), "serve", "--host", "127.0.0.1", "--port", str(port)]
-    with log.open("wb") as log_file:
-        process = subprocess.Popen(
-            command,
-            cwd=REPO,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
-    base_url = f"http://127.0.0.1:{port}"
+    """Run ``workshop serve`` (gunicorn, its default workers) on a free port, fresh database."""
+    running = Server(tmp_path_factory.mktemp("credo-server"), workers=None)
+    running.env["WORKSHOP_SECRET_KEY"] = "browser-test-secret"
+    # Its heartbeat is 1 s: a stream notices a closed browser only when it next writes, so
+    # stream threads end soon after each test and the shutdown is quick.
     try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while not _answers(base_url + "/"):
-            if process.poll() is not None:
-                pytest.fail(f"the server exited with {process.returncode}:\n{_tail(log)}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"the server did not answer within {START_TIMEOUT}s:\n{_tail(log)}")
-            time.sleep(0.1)
-        yield Server(base_url=base_url, port=port, env=env, log=log)
+        running.start()
+    except NotStarted as error:
+        pytest.fail(str(error))
+    try:
+        yield running
     finally:
-        _stop(process)
-
-
-def _stop(process: subprocess.Popen) -> None:
-    """Stop gunicorn: terminate (graceful, up to its 5 s graceful_timeout), then kill."""
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=STOP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=STOP_TIMEOUT)
+        running.stop()
 
 
 @dataclass(frozen=True)
@@ -192,18 +109,7 @@ def create_workshop(
     server: Server, title: str = "Przychodnia Pod Lipami", lang: str = "pl"
 ) -> Workshop:
     """Create a workshop through the CLI, its links pointing at ``server``."""
-    result = subprocess.run(
-        [_workshop_command(), "create", "--title", title, "--lang", lang, "--json"],
-        cwd=REPO,
-        env=server.env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=CLI_TIMEOUT,
-    )
-    if result.returncode != 0:
-        pytest.fail(f"`workshop create` failed ({result.returncode}):\n{result.stderr}")
-    info = json.loads(result.stdout)
+    info = server.create_workshop(title, template="mission", language=lang)
     made = Workshop(**info)
     for url in (made.join_url, made.screen_url, made.facilitator_url):
         assert url.startswith(server.base_url + "/"), f"{url} does not point at the test server"
