@@ -67,7 +67,7 @@ def serve(host: str, port: int, threads: int, workers: int) -> None:
     """Serve Credo with gunicorn (a production server, not Flask's development one)."""
     from gunicorn.app.base import BaseApplication
 
-    _allow_open_files(2 * threads * workers + 100)
+    _allow_open_files(2 * threads + 100)  # per process: each worker has its own files
     os.environ["WORKSHOP_WORKERS"] = str(workers)  # each worker takes its share of the limits
 
     class Server(BaseApplication):
