@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import live, machine
+from .libraries import library_lines
 from .page import phone_page_weight
 from .posters import ROUNDS, poster_lines
 from .table import Line, markdown
@@ -27,6 +28,7 @@ BUDGET = 9.5 * 60  # s: a scenario that would end past this is skipped
 SCENARIOS: dict[str, tuple[float, Callable[[], list[Line]]]] = {
     "poster": (35, poster_lines),
     "page": (5, phone_page_weight),
+    "libraries": (20, library_lines),
     "fanout": (70, live.run_fanout("fan-out: 1 worker")),
     "fanout-streams-only": (
         45,
@@ -73,6 +75,13 @@ def notes(names: list[str]) -> list[str]:
             "phone's question block re-fetches. Memory and CPU are read from /proc for "
             "gunicorn's master and worker; RSS counts shared pages in each process, PSS "
             "splits them."
+        )
+    if "libraries" in names:
+        out.append(
+            "Libraries: in-process through Flask's test client (bench/libraries.py): the "
+            "rate-limit checks a failed join and an answer pay (Flask-Limiter's storage, in "
+            "memory and in Redis on loopback), and the bytes and server time of the phone "
+            "page, its CSS and its script for each encoding (Flask-Compress)."
         )
     if names:
         out.append(

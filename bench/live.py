@@ -45,6 +45,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+from tests.live_room import Browser, RedisServer, Server, claim, join
+
 from . import machine
 from .clients import (
     FAILURES,
@@ -57,7 +59,6 @@ from .clients import (
     until,
     watch_lag,
 )
-from .room import Browser, RedisServer, Server, claim, join
 from .table import Line, count, ms, percentile, spread
 
 PHONES = 300

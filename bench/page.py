@@ -15,8 +15,9 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
+from tests.live_room import Browser, Server, join
+
 from .live import HEARTBEAT
-from .room import Browser, Server, join
 from .table import Line
 
 TAG = re.compile(r"<(script|link|img)\b([^>]*)>", re.I)

@@ -39,7 +39,7 @@ import pytest
 
 # One copy of the server and phone code, shared with bench/; tests/test_fanout.py imports
 # Browser, Server and join from this module.
-from bench.room import CONNECTION_ERRORS, Browser, EventSource, Server, claim, join
+from .live_room import CONNECTION_ERRORS, Browser, EventSource, Server, claim, join
 
 PHONES = 300
 ANSWERS_EACH = 10
@@ -49,7 +49,7 @@ ADVANCE_AT = 420  # answers on the current question before the facilitator moves
 LOCKED = b"database is locked"
 
 
-# --- the server and the phones: shared with bench/ (bench/room.py) --------------------------
+# --- the server and the phones: shared with bench/ (tests/live_room.py) --------------------------
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 Every test here runs the real ``workshop serve`` (gunicorn) on loopback ports against one
 SQLite file; the Redis tests start Debian's ``redis-server`` on a free port and stop it
-afterwards. Live streams are read by ``bench.room.EventSource``, as a browser's would be.
+afterwards. Live streams are read by ``tests.live_room.EventSource``, as a browser's would be.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from bench.room import Browser, EventSource, RedisServer, Server, free_port, join
+from .live_room import Browser, EventSource, RedisServer, Server, free_port, join
 
 ARRIVAL = 10.0  # s: a correctness bound, not a speed target (bench/ measures speed)
 SLOW_POLL = "30"  # s: so slow that only a poke or Redis can explain a quick arrival

@@ -1,5 +1,6 @@
 """Translations: complete, up to date with the source, and rendered in the workshop's language."""
 
+import ast
 import re
 import subprocess
 import sys
@@ -9,7 +10,7 @@ import polib
 import pytest
 from flask_babel import force_locale, ngettext
 
-from workshop import create_app, models
+from workshop import create_app, messages, models
 from workshop.method import default_stages
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -150,3 +151,63 @@ def test_english_workshop_screen_is_english(app, client, db):
     assert "Why do we exist?" in page
     assert "Join code" in page
     assert "Po co jesteśmy?" not in page
+
+
+# ── Refusals: every reason the code gives has words, for every audience ─────────────────
+
+SAYERS = {"Refused", "for_phone", "for_facilitator", "refusal"}  # calls naming a reason
+
+
+def reasons_in_the_source() -> set[str]:
+    """Every reason literal in workshop/: ``Refused("…")`` and the words asked for by name."""
+    reasons = set()
+    for path in (ROOT / "workshop").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            first = node.args[0]
+            if name in SAYERS and isinstance(first, ast.Constant):
+                reasons.add(first.value)
+    return reasons
+
+
+def test_the_source_is_read_for_every_reason():
+    reasons = reasons_in_the_source()
+    assert {"joining-locked", "mission-length", "stage-moved", "no-dot-here"} <= reasons
+    assert len(reasons) >= 35
+
+
+def test_every_reason_has_words_and_every_word_has_a_reason():
+    assert sorted(reasons_in_the_source()) == sorted(messages.REFUSALS)
+
+
+@pytest.mark.parametrize("audience", messages.AUDIENCES)
+def test_every_refusal_reason_has_words_in_polish_and_english(plain_app, audience):
+    said = {}
+    for language in ("pl", "en"):
+        with plain_app.test_request_context(), force_locale(language):
+            generic = messages.refusal("no-such-reason", audience)
+            said[language] = {r: messages.refusal(r, audience) for r in reasons_in_the_source()}
+        for reason, words in said[language].items():
+            assert words and words != generic, (language, reason)
+            assert "%(" not in words and "%%" not in words, (language, reason, words)
+    untranslated = [r for r in said["pl"] if said["pl"][r] == said["en"][r]]
+    assert untranslated == []
+
+
+def test_a_reason_without_words_gets_a_generic_sentence_not_an_error(
+    client, workshop, monkeypatch
+):
+    def refuse(*args, **kwargs):
+        raise models.Refused("a-rule-added-tomorrow")
+
+    monkeypatch.setattr(models, "add_contribution", refuse)
+    client.get(f"/j/{workshop.join_token}")
+    response = client.post(
+        f"/w/{workshop.public_id}/answers", data={"body": "Dla pacjentów", "nonce": "n1"}
+    )
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "Dla pacjentów" in page  # the text is kept
+    assert "Teraz nie jest to możliwe." in page

@@ -1,4 +1,4 @@
-"""Cheap for phones: versioned static files cached for good, gzip, and 304 for live fragments."""
+"""Cheap for phones: versioned static files cached for good, brotli or gzip, 304 for fragments."""
 
 import gzip
 import hashlib
@@ -6,6 +6,8 @@ import itertools
 import re
 from pathlib import Path
 
+import brotli
+import pytest
 from bs4 import BeautifulSoup
 from flask import Response
 
@@ -14,7 +16,9 @@ from workshop.db import connect
 
 from .conftest import HX
 
-GZIP = {"Accept-Encoding": "gzip, deflate, br"}
+GZIP = {"Accept-Encoding": "gzip"}
+BROWSER = {"Accept-Encoding": "gzip, deflate, br, zstd"}  # what Chromium offers
+UNPACK = {"gzip": gzip.decompress, "br": brotli.decompress}
 VENDOR = ("vendor/htmx.min.js", "vendor/sse.min.js", "js/app.js")
 
 
@@ -65,36 +69,60 @@ def test_static_files_carry_no_cookie(phone, workshop):
         assert "Cookie" not in response.headers.get("Vary", ""), url
 
 
-def test_html_css_and_js_are_gzipped_for_a_client_that_takes_it(phone, workshop):
+@pytest.mark.parametrize(("offered", "encoding"), [(GZIP, "gzip"), (BROWSER, "br")])
+def test_html_css_and_js_are_packed_for_a_client_that_takes_it(phone, workshop, offered, encoding):
+    """gzip for a client that takes only gzip; brotli, the smaller, for a browser offering both."""
     page_url = f"/w/{workshop.public_id}/p"
     plain_page = phone.get(page_url)
     for url in [page_url, *linked_files(plain_page)]:
         plain = phone.get(url)
-        packed = phone.get(url, headers=GZIP)
+        packed = phone.get(url, headers=offered)
         assert "Content-Encoding" not in plain.headers, url
-        assert packed.headers["Content-Encoding"] == "gzip", url
+        assert packed.headers["Content-Encoding"] == encoding, url
         assert "Accept-Encoding" in packed.headers["Vary"], url
         assert int(packed.headers["Content-Length"]) == len(packed.data) < len(plain.data)
-        unpacked = gzip.decompress(packed.data)
+        unpacked = UNPACK[encoding](packed.data)
         if url == page_url:  # each page has a fresh answer nonce: compare the shape
             assert unpacked.startswith(b"<!doctype html>") and len(unpacked) > 1000
         else:
             assert unpacked == plain.data, url
 
 
-def test_small_answers_pdfs_and_images_are_not_gzipped(app):
+def test_small_answers_pdfs_and_images_are_not_packed(app):
     body = b"\x89PNG" + b"x" * 2000
-    with app.test_request_context(headers=GZIP):
-        for mimetype in ("image/png", "application/pdf"):
-            response = assets.compress(Response(body, mimetype=mimetype))
-            assert "Content-Encoding" not in response.headers and response.data == body
-        small = assets.compress(Response("<p>ok</p>", mimetype="text/html"))
-        assert "Content-Encoding" not in small.headers
-        assert "Accept-Encoding" in small.headers["Vary"]
+    answers = {
+        "png": Response(body, mimetype="image/png"),
+        "pdf": Response(body, mimetype="application/pdf"),
+        "small": Response("<p>ok</p>", mimetype="text/html"),
+    }
+    app.add_url_rule("/test-kind/<kind>", "test_kind", lambda kind: answers[kind])
+    client = app.test_client()
+    for kind in ("png", "pdf"):
+        response = client.get(f"/test-kind/{kind}", headers=BROWSER)
+        assert "Content-Encoding" not in response.headers and response.data == body
+    small = client.get("/test-kind/small", headers=BROWSER)
+    assert "Content-Encoding" not in small.headers
+    assert "Accept-Encoding" in small.headers["Vary"]
 
 
-def test_the_event_stream_is_never_gzipped(phone, workshop):
-    response = phone.get(f"/w/{workshop.public_id}/live", headers=GZIP)
+def test_a_static_file_is_packed_once_per_version_and_answers_304_to_its_packed_tag(
+    app, client, monkeypatch
+):
+    with app.test_request_context():
+        url = assets.asset_url("credo.js")
+    first = client.get(url, headers=BROWSER)
+    packings = []
+    real = brotli.compress
+    monkeypatch.setattr(brotli, "compress", lambda *a, **k: packings.append(1) or real(*a, **k))
+    again = client.get(url, headers=BROWSER)
+    assert again.data == first.data and packings == []  # kept from the first time
+    assert first.headers["ETag"].endswith(':br"')
+    tagged = client.get(url, headers={**BROWSER, "If-None-Match": first.headers["ETag"]})
+    assert tagged.status_code == 304 and tagged.data == b""
+
+
+def test_the_event_stream_is_never_packed(phone, workshop):
+    response = phone.get(f"/w/{workshop.public_id}/live", headers=BROWSER)
     chunks = response.iter_encoded()
     first = b"".join(itertools.islice(chunks, 1))
     response.close()

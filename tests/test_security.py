@@ -4,6 +4,7 @@ import ast
 import json
 import logging
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -13,15 +14,19 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from limits import RateLimitItemPerMinute
+from limits.storage import MemoryStorage
+from limits.storage import memory as limits_memory
+from limits.strategies import MovingWindowRateLimiter
 from werkzeug.routing import IntegerConverter
 from werkzeug.serving import make_server
 
 from workshop import create_app, limits, models
 from workshop.db import connect
-from workshop.limits import SlidingWindow
 from workshop.web import REDACT_SECRETS
 
 from .conftest import HX, ROOT, make_workshop
+from .live_room import RedisServer, free_port
 
 WRONG_CODE = "k7m-2p9"  # well formed; no workshop in these tests has it (codes are random)
 
@@ -332,10 +337,31 @@ class Clock:
     def __call__(self) -> float:
         return self.now
 
+    def time(self) -> float:
+        return self.now
 
-def test_the_window_slides_and_says_how_long_to_wait():
+    def monotonic(self) -> float:
+        return self.now
+
+
+def memory_window(limit: int) -> limits.Window:
+    """One per-minute window counted in memory, as a single worker without Redis counts."""
+    counts = limits.Counts(MovingWindowRateLimiter(MemoryStorage()), shared=False)
+    item = RateLimitItemPerMinute(limit)
+    return limits.Window("test", item, item, counts)
+
+
+def stored(window: limits.Window) -> dict[str, list]:
+    """The keys a memory window holds, with their moments (Flask-Limiter's memory storage)."""
+    held = window.counts.limiter.storage.events
+    return {key: moments for key, moments in held.items() if moments}
+
+
+def test_the_window_slides_and_says_how_long_to_wait(monkeypatch):
     clock = Clock()
-    window = SlidingWindow(3, 60, clock)
+    monkeypatch.setattr(limits_memory, "time", clock)  # the storage's clock and ours
+    monkeypatch.setattr(limits, "time", clock)
+    window = memory_window(3)
     for _step in range(3):
         assert window.try_hit("phone") == 0
         clock.now += 10
@@ -348,19 +374,26 @@ def test_the_window_slides_and_says_how_long_to_wait():
     assert window.count("phone") == 0
 
 
-def test_the_window_keeps_bounded_memory_under_a_flood():
-    clock = Clock()
-    window = SlidingWindow(5, 60, clock, max_keys=100)
-    for number in range(1000):
-        window.hit(f"device-{number}")
+def test_the_window_keeps_bounded_memory_under_a_flood(tmp_path):
+    """A key is only written by a failure, and slow mode caps failures across the server."""
+    window = memory_window(5)
+    for _number in range(1000):
         window.hit("hammered")
-    assert len(window._moments) <= 100
-    assert len(window._moments["hammered"]) == 5
+    assert [len(moments) for moments in stored(window).values()] == [5]
     assert window.retry_after("hammered") > 0
+    app = limited_app(tmp_path, JOIN_SLOW_MODE_AFTER=40, JOIN_SLOW_MODE_ALLOWANCE=5)
+    for number in range(1000):  # a thousand attackers, each with its own address
+        address = f"10.{number // 250}.{number % 250}.1"
+        attacker = {"REMOTE_ADDR": address}
+        app.test_client().post("/join", data={"code": WRONG_CODE}, environ_base=attacker)
+    with app.app_context():
+        held = limits.current().limiter.storage.events
+        keys = [key for key, moments in held.items() if moments]
+    assert len(keys) <= 2 * (40 + 5) + 2  # device+IP and IP per counted failure, two overall
 
 
-def test_several_workers_together_allow_no_more_than_the_limit():
-    """Each of N workers counts alone, so each takes 1/N: N workers never exceed the limit."""
+def test_several_workers_together_allow_no_more_than_the_limit(tmp_path):
+    """Without Redis each of N workers counts alone, so each takes 1/N: never over the limit."""
     settings = {
         "JOIN_LIMIT_DEVICE": 10,
         "JOIN_LIMIT_IP": 60,
@@ -369,7 +402,9 @@ def test_several_workers_together_allow_no_more_than_the_limit():
         "ANSWER_LIMIT": 30,
     }
     for workers in (1, 2, 3):
-        per_worker = limits.Limits.from_config({**settings, "WORKERS": workers})
+        app = limited_app(tmp_path / str(workers), **settings, WORKERS=workers)
+        with app.app_context():
+            per_worker = limits.current()
         allowed = 0
         while per_worker.answers.try_hit("w:1") == 0:
             allowed += 1
@@ -381,7 +416,7 @@ def test_several_workers_together_allow_no_more_than_the_limit():
 
 
 def test_the_window_counts_exactly_under_threads():
-    window = SlidingWindow(500, 60)
+    window = memory_window(500)
     accepted = []
 
     def hammer() -> None:
@@ -402,6 +437,61 @@ def test_limits_come_from_the_app_config(tmp_path):
     assert (windows.device.limit, windows.address.limit) == (3, 60)
     assert (windows.failures.limit, windows.failures.seconds) == (1000, 3600)
     assert windows.answers.limit == 7
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed (make test installs Debian's package)")
+    made = RedisServer(tmp_path)
+    try:
+        yield made
+    finally:
+        made.stop()
+
+
+def test_with_redis_two_workers_share_one_count_of_the_whole_limit(tmp_path, redis_server):
+    """Two app instances (as two workers, or two servers) on one Redis: one count, no shares."""
+    settings = {"JOIN_LIMIT_IP": 4, "WORKERS": 2, "REDIS_URL": redis_server.url}
+    first = limited_app(tmp_path / "first", **settings)
+    second = limited_app(tmp_path / "second", **settings)
+    with first.app_context():
+        assert limits.current().address.limit == 4  # the whole setting, not 4 // 2
+    clinic = {"REMOTE_ADDR": "10.1.1.1"}
+    statuses = []
+    for app in (first, first, first, second, second):  # each time a new phone
+        reply = app.test_client().post("/join", data={"code": WRONG_CODE}, environ_base=clinic)
+        statuses.append(reply.status_code)
+    assert statuses == [422, 422, 422, 422, 429]
+    late = second.test_client().post("/join", data={"code": WRONG_CODE}, environ_base=clinic)
+    assert late.status_code == 429 and 1 <= int(late.headers["Retry-After"]) <= 60
+    elsewhere = {"REMOTE_ADDR": "10.2.2.2"}
+    other = first.test_client().post("/join", data={"code": WRONG_CODE}, environ_base=elsewhere)
+    assert other.status_code == 422
+
+
+def test_answers_counted_in_redis_are_shared_too(tmp_path, redis_server):
+    settings = {"ANSWER_LIMIT": 3, "WORKERS": 2, "REDIS_URL": redis_server.url}
+    first = limited_app(tmp_path / "first", **settings)
+    second = limited_app(tmp_path / "second", **settings)
+    waits = []
+    for number in range(4):
+        with (first, second)[number % 2].test_request_context("/"):
+            waits.append(limits.answer_wait(7, 1))
+    assert waits[:3] == [0, 0, 0] and 1 <= waits[3] <= 60
+
+
+def test_when_redis_is_down_each_process_counts_its_share_in_memory(tmp_path, caplog):
+    app = limited_app(
+        tmp_path, JOIN_LIMIT_IP=4, WORKERS=2, REDIS_URL=f"redis://127.0.0.1:{free_port()}/0"
+    )
+    clinic = {"REMOTE_ADDR": "10.1.1.1"}
+    statuses = [
+        app.test_client().post("/join", data={"code": WRONG_CODE}, environ_base=clinic).status_code
+        for _ in range(3)
+    ]
+    assert statuses == [422, 422, 429]  # 4 // 2 in this process while Redis is away
+    assert "rate-limit storage failed" in caplog.text
 
 
 # ── Answers per person per minute ────────────────────────────────────────────────────────

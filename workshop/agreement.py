@@ -5,7 +5,7 @@ from flask import Blueprint, request
 from flask_babel import force_locale, gettext
 from wtforms.fields.choices import SelectChoice
 
-from . import models
+from . import messages, models
 from .access import facilitator_workshop
 from .compare import word_diff
 from .db import get_db
@@ -20,36 +20,10 @@ from .forms import (
 )
 from .method import routine_steps
 from .models import Refused, Workshop
-from .room import refusal_message
+from .rules import ROUTINE_STEPS
 from .web import found, render
 
 bp = Blueprint("agreement", __name__)
-
-
-def agreement_refusal(reason: str) -> str:
-    """Say in the user's language why an agreement step was refused."""
-    messages = {
-        "agreed": gettext("This is agreed and locked. Reopen it to change it."),
-        "unchanged": gettext("The wording is the same as the current version."),
-        "outdated": gettext("There is a newer version of this draft: change that one."),
-        "decided": gettext("This suggestion has already been decided."),
-        "too-many-drafts": gettext("There can be at most %(max)d drafts.", max=models.MAX_DRAFTS),
-        "round-open": gettext("Close the open round first: one round at a time."),
-        "round-closed": gettext("This round is closed."),
-        "mission-length": gettext(
-            "A mission for the poster has %(min)d to %(max)d words.",
-            min=models.MISSION_WORDS[0],
-            max=models.MISSION_WORDS[1],
-        ),
-        "principle-count": gettext(
-            "Agree on %(min)d to %(max)d principles.",
-            min=models.PRINCIPLE_COUNT[0],
-            max=models.PRINCIPLE_COUNT[1],
-        ),
-        "bad-threshold": gettext("Choose between 50 and 100 %."),
-        "bad-min-answers": gettext("Choose between 1 and 20."),
-    }
-    return messages.get(reason) or refusal_message(reason)
 
 
 def _attempt(workshop: Workshop, change, **overrides):
@@ -57,7 +31,7 @@ def _attempt(workshop: Workshop, change, **overrides):
     try:
         change(get_db())
     except Refused as refusal:
-        return after_change(workshop, agree_errors=[agreement_refusal(refusal.reason)])
+        return after_change(workshop, agree_errors=[messages.for_facilitator(refusal.reason)])
     return after_change(workshop, **overrides)
 
 
@@ -279,7 +253,7 @@ def routine_form(workshop: Workshop, formdata=None) -> RoutineForm:
     else:
         with force_locale(workshop.language):
             steps = routine_steps()
-    steps = (steps + [""] * models.ROUTINE_STEPS)[: models.ROUTINE_STEPS]
+    steps = (steps + [""] * ROUTINE_STEPS)[:ROUTINE_STEPS]
     return RoutineForm(
         formdata=None, prefix="routine", **{f"step_{i + 1}": s for i, s in enumerate(steps)}
     )

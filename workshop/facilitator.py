@@ -4,12 +4,11 @@ from flask import Blueprint, flash, redirect, request, session, url_for
 from flask_babel import get_locale, gettext, ngettext
 from wtforms.fields.choices import SelectChoice
 
-from . import models
+from . import messages, models
 from .access import facilitator_session_id, facilitator_workshop, remember_facilitator
 from .db import get_db
 from .forms import (
     LEVEL_LABELS,
-    MAX_PRINCIPLES,
     ActionForm,
     BuilderForm,
     CreateWorkshopForm,
@@ -27,13 +26,11 @@ from .forms import (
 )
 from .method import template_stages
 from .models import Refused, Workshop
+from .rules import MAX_PRINCIPLES, PRINCIPLE_COUNT, PRINCIPLE_LINE_MAX, PRINCIPLE_NAME_MAX
 from .web import external_url, found, is_partial_request, render, revalidate
 from .words import card_words
 
 bp = Blueprint("facilitator", __name__)
-
-MISSION_WORDS = models.MISSION_WORDS
-PRINCIPLE_COUNT = models.PRINCIPLE_COUNT
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -192,7 +189,8 @@ def _principles_form(principles: list[models.Principle], extra: int = 2) -> Prin
     form = PrinciplesForm(formdata=None)
     for principle in principles:
         form.principles.append_entry({"name": principle.name, "line": principle.line})
-    while len(form.principles) < min(MAX_PRINCIPLES, max(3, len(principles) + extra)):
+    rows = min(MAX_PRINCIPLES, max(PRINCIPLE_COUNT[0], len(principles) + extra))
+    while len(form.principles) < rows:
         form.principles.append_entry()
     return form
 
@@ -274,7 +272,7 @@ def save_principles(public_id: str):
     try:
         models.replace_principles(get_db(), workshop, form.pairs())
     except Refused:
-        return after_change(workshop, agree_errors=[_agreed_locked()])
+        return after_change(workshop, agree_errors=[messages.for_facilitator("agreed")])
     principles = models.list_principles(get_db(), workshop)
     extra = 3 if "add_row" in request.form else 2
     return after_change(
@@ -292,48 +290,9 @@ def adopt_principle(public_id: str, contribution_id: int):
     if len(pairs) >= MAX_PRINCIPLES:
         message = gettext("There can be at most %(max)d principles.", max=MAX_PRINCIPLES)
         return after_change(workshop, agree_errors=[message])
-    pairs.append((contribution.body[:40], contribution.detail[:160]))
+    pairs.append((contribution.body[:PRINCIPLE_NAME_MAX], contribution.detail[:PRINCIPLE_LINE_MAX]))
     try:
         models.replace_principles(db, workshop, pairs)
     except Refused:
-        return after_change(workshop, agree_errors=[_agreed_locked()])
+        return after_change(workshop, agree_errors=[messages.for_facilitator("agreed")])
     return after_change(workshop, saved="principles")
-
-
-def agreement_problems(mission: str, principle_count: int) -> list[str]:
-    """List what keeps this mission and these principles from going on the poster."""
-    problems = []
-    words = len(mission.split())
-    low, high = MISSION_WORDS
-    if words < low:
-        problems.append(
-            ngettext(
-                "The mission needs at least %(min)d words; it has %(num)d word.",
-                "The mission needs at least %(min)d words; it has %(num)d words.",
-                words,
-                min=low,
-            )
-        )
-    elif words > high:
-        problems.append(
-            gettext(
-                "The mission fits the poster at up to %(max)d words; it has %(num)d.",
-                max=high,
-                num=words,
-            )
-        )
-    low, high = PRINCIPLE_COUNT
-    if not low <= principle_count <= high:
-        problems.append(
-            gettext(
-                "Agree on %(min)d to %(max)d principles; there are %(num)d.",
-                min=low,
-                max=high,
-                num=principle_count,
-            )
-        )
-    return problems
-
-
-def _agreed_locked() -> str:
-    return gettext("The mission is agreed and locked. Reopen drafting to change it.")

@@ -30,19 +30,35 @@ from wtforms.validators import (
 
 from .i18n import LANGUAGES
 from .method import TEMPLATES
-from .models import (
+from .models import normalize_join_code
+from .rules import (
+    ANSWER_MAX,
+    BUILDER_PART_MAX,
+    CITY_MAX,
+    DEFAULT_MIN_ANSWERS,
+    DEFAULT_THRESHOLD,
+    DEFAULT_TIMER_MINUTES,
+    DEFAULT_VOTE_BUDGET,
     JOIN_CODE_ALPHABET,
     JOIN_CODE_LENGTH,
-    TIMER_SECONDS_RANGE,
+    LOGO_MAX_BYTES,
+    MAX_PRINCIPLES,
+    MIN_ANSWERS_RANGE,
+    OVERRIDE_NOTE_MAX,
+    PERSON_NAME_MAX,
+    PRINCIPLE_LINE_MAX,
+    PRINCIPLE_NAME_MAX,
+    REASON_MAX,
+    ROUTINE_STEP_MAX,
+    STAGE_PROMPT_MAX,
+    STAGE_TITLE_MAX,
+    STATEMENT_MAX,
+    THEME_NAME_MAX,
+    THRESHOLD_RANGE,
+    TIMER_MINUTES_RANGE,
+    TITLE_MAX,
     VOTE_BUDGET_RANGE,
-    normalize_join_code,
 )
-
-ANSWER_MAX = 280
-MISSION_MAX = 1200
-PRINCIPLE_NAME_MAX = 40
-PRINCIPLE_LINE_MAX = 160
-MAX_PRINCIPLES = 12
 
 _INVISIBLE = re.compile(
     "[\u0000-\u0008\u000b-\u001f\u007f-\u009f"  # control characters, but not \t and \n
@@ -53,7 +69,10 @@ _INVISIBLE = re.compile(
 
 
 def clean_text(value: str | None) -> str:
-    """Normalise typed text: NFC, no invisible or reordering characters, tidy blank lines."""
+    """Normalise typed text: NFC, no invisible or reordering characters, tidy blank lines.
+
+    What people may enter. poster.clean_text is stricter and flattens lines, for typesetting.
+    """
     if value is None:
         return ""
     text = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
@@ -65,6 +84,10 @@ def clean_text(value: str | None) -> str:
 def clean_line(value: str | None) -> str:
     """Normalise text that must stay on one line."""
     return " ".join(clean_text(value).split())
+
+
+def _builder_part() -> Length:
+    return _length(0, BUILDER_PART_MAX)
 
 
 def _length(low: int, high: int) -> Length:
@@ -83,7 +106,7 @@ class CreateWorkshopForm(FlaskForm):
     title = StringField(
         _l("Your team's name"),
         filters=[clean_line],
-        validators=[DataRequired(_l("Enter your team's name.")), _length(1, 120)],
+        validators=[DataRequired(_l("Enter your team's name.")), _length(1, TITLE_MAX)],
     )
     language = SelectField(
         _l("Workshop language"),
@@ -106,7 +129,10 @@ class JoinForm(FlaskForm):
             DataRequired(_l("Enter the code shown on the screen.")),
             Regexp(
                 f"^[{JOIN_CODE_ALPHABET}]{{{JOIN_CODE_LENGTH}}}$",
-                message=_l("A join code has 6 letters and digits, like K7M-2P9."),
+                message=_l(
+                    "A join code has %(num)d letters and digits, like K7M-2P9.",
+                    num=JOIN_CODE_LENGTH,
+                ),
             ),
         ],
     )
@@ -114,7 +140,7 @@ class JoinForm(FlaskForm):
 
 class NameForm(FlaskForm):
     display_name = StringField(
-        _l("Your name (optional)"), filters=[clean_line], validators=[_length(0, 40)]
+        _l("Your name (optional)"), filters=[clean_line], validators=[_length(0, PERSON_NAME_MAX)]
     )
 
 
@@ -163,16 +189,10 @@ class PrinciplesForm(FlaskForm):
         ]
 
 
-STAGE_TITLE_MAX = 120
-STAGE_PROMPT_MAX = 280
-THEME_NAME_MAX = 60
-PERSON_NAME_MAX = 40
-
-
 class VotingForm(FlaskForm):
     budget = IntegerField(
         _l("Dots per person"),
-        default=3,
+        default=DEFAULT_VOTE_BUDGET,
         validators=[
             InputRequired(_l("Choose how many dots each person gets.")),
             NumberRange(*VOTE_BUDGET_RANGE, message=_l("Choose between %(min)d and %(max)d.")),
@@ -184,12 +204,10 @@ class VotingForm(FlaskForm):
 class TimerForm(FlaskForm):
     minutes = IntegerField(
         _l("Minutes"),
-        default=3,
+        default=DEFAULT_TIMER_MINUTES,
         validators=[
             InputRequired(_l("Choose how many minutes.")),
-            NumberRange(
-                1, TIMER_SECONDS_RANGE[1] // 60, message=_l("Choose between %(min)d and %(max)d.")
-            ),
+            NumberRange(*TIMER_MINUTES_RANGE, message=_l("Choose between %(min)d and %(max)d.")),
         ],
     )
     close_on_expiry = BooleanField(_l("Close answering when time is up"))
@@ -245,7 +263,7 @@ class CloneForm(FlaskForm):
     title = StringField(
         _l("Name of the new workshop"),
         filters=[clean_line],
-        validators=[DataRequired(_l("Enter your team's name.")), _length(1, 120)],
+        validators=[DataRequired(_l("Enter your team's name.")), _length(1, TITLE_MAX)],
     )
 
 
@@ -267,9 +285,6 @@ def form_errors(form) -> list[str]:
     return messages
 
 
-STATEMENT_MAX = MISSION_MAX
-REASON_MAX = 280
-ROUTINE_STEP_MAX = 160
 LEVEL_LABELS = {
     1: _l("Fully agree"),
     2: _l("Agree"),
@@ -292,9 +307,9 @@ class StatementForm(FlaskForm):
 class BuilderForm(FlaskForm):
     """The statement builder: three slots of the scaffold, or free text instead."""
 
-    why = StringField(_l("We exist to …"), filters=[clean_line], validators=[_length(0, 200)])
-    whom = StringField(_l("for …"), filters=[clean_line], validators=[_length(0, 200)])
-    how = StringField(_l("by …"), filters=[clean_line], validators=[_length(0, 200)])
+    why = StringField(_l("We exist to …"), filters=[clean_line], validators=[_builder_part()])
+    whom = StringField(_l("for …"), filters=[clean_line], validators=[_builder_part()])
+    how = StringField(_l("by …"), filters=[clean_line], validators=[_builder_part()])
     text = TextAreaField(
         _l("Or write it freely"),
         filters=[clean_text],
@@ -310,18 +325,18 @@ class RoundForm(FlaskForm):
     target = SelectField(_l("Decide on"), validate_choice=False)
     threshold = IntegerField(
         _l("Share needed at “can live with it” or better (%)"),
-        default=75,
+        default=DEFAULT_THRESHOLD,
         validators=[
             Optional(),
-            NumberRange(50, 100, message=_l("Choose between %(min)d and %(max)d.")),
+            NumberRange(*THRESHOLD_RANGE, message=_l("Choose between %(min)d and %(max)d.")),
         ],
     )
     min_answers = IntegerField(
         _l("Show the result once this many have answered"),
-        default=3,
+        default=DEFAULT_MIN_ANSWERS,
         validators=[
             Optional(),
-            NumberRange(1, 20, message=_l("Choose between %(min)d and %(max)d.")),
+            NumberRange(*MIN_ANSWERS_RANGE, message=_l("Choose between %(min)d and %(max)d.")),
         ],
     )
 
@@ -348,7 +363,10 @@ class OverrideForm(FlaskForm):
     note = TextAreaField(
         _l("Why the team agrees it anyway"),
         filters=[clean_text],
-        validators=[DataRequired(_l("Write a note for the record.")), _length(1, 500)],
+        validators=[
+            DataRequired(_l("Write a note for the record.")),
+            _length(1, OVERRIDE_NOTE_MAX),
+        ],
     )
 
 
@@ -384,8 +402,6 @@ class RoutineForm(FlaskForm):
 
 # The poster page ---------------------------------------------------------------------------
 
-LOGO_MAX_BYTES = 2 * 1024 * 1024
-CITY_MAX = 60
 POSTER_SIZES = {
     "a4": _l("A4 · 21 × 29.7 cm"),
     "a3": _l("A3 · 29.7 × 42 cm"),
@@ -426,4 +442,6 @@ class PosterForm(FlaskForm):
         filters=[clean_line],
         validators=[_length(0, CITY_MAX)],
     )
-    logo = FileField(_l("Logo (PNG or JPEG, up to 2 MB)"))
+    logo = FileField(
+        _l("Logo (PNG or JPEG, up to %(num)d MB)", num=LOGO_MAX_BYTES // (1024 * 1024))
+    )

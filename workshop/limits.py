@@ -1,136 +1,194 @@
 """Rate limits: failed joins per device, per IP and overall, and answers per person.
 
-The counters are sliding windows held in this process's memory, shared by its threads under
-one lock. With several worker processes (``workshop serve --workers N``) each process counts
-on its own and allows 1/N of each limit, so together they never let through more than the
-limit. Nothing is written to disk, so restarting the server forgets every count (SECURITY.md).
+Flask-Limiter keeps the counts, as moving windows (its ``moving-window`` strategy: at most
+N events in any period of that length). Where they live:
+
+- ``WORKSHOP_REDIS_URL`` set: in Redis, so every worker process and every app server shares
+  one count, and each limit is counted exactly. If Redis stops answering, each process
+  counts in its own memory (and takes its share, below) until Redis is back.
+- otherwise: in this process's memory. With several worker processes (``workshop serve
+  --workers N``) each counts on its own and allows 1/N of each limit (at least 1), so
+  together they never let through more than the limit. Restarting forgets every count.
+
+Which requests count depends on what happened (only a failed join counts; a real QR token
+always opens; slow mode starts after many failures across the server), so the views call
+the functions at the bottom rather than decorating routes with ``@limiter.limit``.
 """
 
+from __future__ import annotations
+
+import logging
 import math
 import secrets
-import threading
 import time
-from collections import OrderedDict, deque
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Flask, current_app, request, session
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from limits import RateLimitItem, RateLimitItemPerHour, RateLimitItemPerMinute
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter, RateLimiter
 
-MINUTE = 60.0
-HOUR = 3600.0
-MAX_KEYS = 50_000  # per window: the oldest quiet key is forgotten first beyond this
+log = logging.getLogger(__name__)
+
+KEY_PREFIX = "credo"  # every key in a shared Redis starts with it
+REDIS_RETRY_SECONDS = 30.0  # after Redis failed, count in memory this long before trying again
+REDIS_TIMEOUT_SECONDS = 0.5  # a request never waits longer than this for Redis
 
 
-class SlidingWindow:
-    """Count events per key over the last ``seconds``; at most ``limit`` are allowed.
+class Counts:
+    """Where the windows count: Flask-Limiter's storage, or this process's memory meanwhile.
 
-    Only the newest ``limit`` moments are kept per key, which is all a yes/no answer needs,
-    so memory stays bounded however hard a key is hammered.
+    ``shared`` is true when the storage is Redis (one count for every process). While it
+    fails, every window counts in a memory fallback of this process instead.
     """
 
-    def __init__(
-        self,
-        limit: int,
-        seconds: float,
-        clock: Callable[[], float] = time.monotonic,
-        max_keys: int = MAX_KEYS,
-    ) -> None:
-        self.limit = limit
-        self.seconds = seconds
-        self.clock = clock
-        self.max_keys = max_keys
-        self._lock = threading.Lock()
-        self._moments: OrderedDict[str, deque[float]] = OrderedDict()
+    def __init__(self, limiter: RateLimiter, shared: bool) -> None:
+        self.limiter = limiter
+        self.shared = shared
+        self.fallback: RateLimiter | None = None  # made the first time Redis fails
+        self._retry_at = 0.0
 
-    def _recent(self, key: str, now: float) -> deque[float] | None:
-        """Return the key's moments still inside the window (call under the lock)."""
-        moments = self._moments.get(key)
-        if moments is None:
-            return None
-        while moments and moments[0] <= now - self.seconds:
-            moments.popleft()
-        if not moments:
-            del self._moments[key]
-            return None
-        return moments
+    def strategy(self) -> tuple[RateLimiter, bool]:
+        """Return the strategy to count with now, and whether it is the shared one."""
+        if self.fallback is not None and time.monotonic() < self._retry_at:
+            return self.fallback, False
+        return self.limiter, self.shared
 
-    def _wait(self, moments: deque[float] | None, now: float) -> float:
-        if moments is None or len(moments) < self.limit:
-            return 0.0
-        return moments[0] + self.seconds - now
+    def failed(self, error: Exception) -> RateLimiter:
+        """Count in memory for a while (returned): the shared storage did not answer."""
+        log.warning("rate-limit storage failed (%s); counting in memory for now", error)
+        if self.fallback is None:
+            self.fallback = MovingWindowRateLimiter(MemoryStorage())
+        self._retry_at = time.monotonic() + REDIS_RETRY_SECONDS
+        return self.fallback
+
+
+@dataclass(frozen=True)
+class Window:
+    """One limit: at most ``limit`` events per key within ``seconds``.
+
+    ``item`` is the limit counted in the shared storage; ``share`` is this process's part of
+    it, counted when the counts are this process's own (no Redis, or Redis down).
+    """
+
+    name: str
+    item: RateLimitItem
+    share: RateLimitItem
+    counts: Counts
+
+    @property
+    def limit(self) -> int:
+        """The number of events the counting in use allows per window."""
+        return self._use()[1].amount
+
+    @property
+    def seconds(self) -> int:
+        """The window's length."""
+        return self.item.get_expiry()
+
+    def _use(self) -> tuple[RateLimiter, RateLimitItem]:
+        strategy, shared = self.counts.strategy()
+        return strategy, self.item if shared else self.share
+
+    def _run(self, action: str, key: str) -> Any:
+        strategy, item = self._use()
+        try:
+            return getattr(strategy, action)(item, KEY_PREFIX, self.name, key)
+        except Exception as error:  # noqa: BLE001 - a shared storage down must not stop a join
+            if strategy is self.counts.fallback or not self.counts.shared:
+                raise
+            fallback = self.counts.failed(error)
+            return getattr(fallback, action)(self.share, KEY_PREFIX, self.name, key)
 
     def retry_after(self, key: str) -> float:
         """Seconds until ``key`` may act again; 0 while it is under the limit."""
-        with self._lock:
-            now = self.clock()
-            return self._wait(self._recent(key, now), now)
+        if self._run("test", key):
+            return 0.0
+        return self._wait(key)
+
+    def _wait(self, key: str) -> float:
+        reset = self._run("get_window_stats", key).reset_time
+        return max(reset - time.time(), 0.001)
 
     def hit(self, key: str) -> None:
-        """Count one event for ``key`` now."""
-        with self._lock:
-            self._record(key, self.clock())
+        """Count one event for ``key`` now (none beyond the limit: the window is full anyway)."""
+        self._run("hit", key)
 
     def try_hit(self, key: str) -> float:
         """Count an event if the limit allows it (return 0), else return the seconds to wait."""
-        with self._lock:
-            now = self.clock()
-            wait = self._wait(self._recent(key, now), now)
-            if wait <= 0:
-                self._record(key, now)
-            return wait
+        if self._run("hit", key):
+            return 0.0
+        return self._wait(key)
 
     def count(self, key: str) -> int:
-        """Return how many events ``key`` has in the window (at most ``limit``)."""
-        with self._lock:
-            moments = self._recent(key, self.clock())
-            return len(moments) if moments else 0
-
-    def _record(self, key: str, now: float) -> None:
-        moments = self._recent(key, now)
-        if moments is None:
-            moments = self._moments[key] = deque(maxlen=max(self.limit, 1))
-            while len(self._moments) > self.max_keys:
-                self._moments.popitem(last=False)
-        self._moments.move_to_end(key)
-        moments.append(now)
+        """Return how many events ``key`` has in the window."""
+        stats = self._run("get_window_stats", key)
+        return self._use()[1].amount - stats.remaining
 
 
 @dataclass
 class Limits:
-    """Every window one process keeps."""
+    """Every window of one app, and the Flask-Limiter extension that counts them."""
 
     enabled: bool
-    device: SlidingWindow  # failed joins per device + IP
-    address: SlidingWindow  # failed joins per IP
-    failures: SlidingWindow  # failed joins overall: reaching its limit starts slow mode
-    slow: SlidingWindow  # join attempts overall while in slow mode
-    answers: SlidingWindow  # answers per participant
+    limiter: Limiter
+    device: Window  # failed joins per device + IP
+    address: Window  # failed joins per IP
+    failures: Window  # failed joins overall: reaching its limit starts slow mode
+    slow: Window  # join attempts overall while in slow mode
+    answers: Window  # answers per participant
 
     @classmethod
-    def from_config(cls, config: dict, clock: Callable[[], float] = time.monotonic) -> "Limits":
-        """Build the windows from the app's ``JOIN_LIMIT_*`` and ``ANSWER_LIMIT`` settings.
+    def from_config(cls, app: Flask) -> Limits:
+        """Build the windows from the app's ``JOIN_LIMIT_*``, ``ANSWER_LIMIT`` and ``REDIS_URL``.
 
-        With ``WORKERS`` processes each keeps its own count, so each allows its share (at
-        least 1): all of them together never let through more than a setting of ≥ WORKERS.
+        Counted in Redis, each limit is the setting. Counted in memory by ``WORKERS``
+        processes, each allows its share (at least 1): all together never let through more
+        than a setting of ≥ WORKERS.
         """
+        config = app.config
+        redis_url = config.get("REDIS_URL") or None
+        config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
+        config.setdefault("RATELIMIT_STRATEGY", "moving-window")
+        config.setdefault("RATELIMIT_KEY_PREFIX", KEY_PREFIX)
+        if redis_url:
+            config.setdefault(
+                "RATELIMIT_STORAGE_OPTIONS",
+                {
+                    "socket_timeout": REDIS_TIMEOUT_SECONDS,
+                    "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+                },
+            )
+        limiter = Limiter(get_remote_address)  # one per app: it keeps its storage on itself
+        limiter.init_app(app)
+        # No route carries a @limiter.limit (the views count, below): skip its per-request
+        # search for one, about 2/3 of the time it takes (bench/libraries.py).
+        limiter.request_filter(lambda: True)
+        counts = Counts(limiter.limiter, shared=bool(redis_url))
         workers = max(1, int(config.get("WORKERS", 1)))
 
-        def share(name: str) -> int:
-            return max(1, int(config[name]) // workers)
+        def window(name: str, setting: str, per: type[RateLimitItem]) -> Window:
+            amount = int(config[setting])
+            share = per(max(1, amount // workers))
+            return Window(name, per(amount) if redis_url else share, share, counts)
 
         return cls(
             enabled=bool(config.get("RATE_LIMITS", True)),
-            device=SlidingWindow(share("JOIN_LIMIT_DEVICE"), MINUTE, clock),
-            address=SlidingWindow(share("JOIN_LIMIT_IP"), MINUTE, clock),
-            failures=SlidingWindow(share("JOIN_SLOW_MODE_AFTER"), HOUR, clock),
-            slow=SlidingWindow(share("JOIN_SLOW_MODE_ALLOWANCE"), MINUTE, clock),
-            answers=SlidingWindow(share("ANSWER_LIMIT"), MINUTE, clock),
+            limiter=limiter,
+            device=window("join-device", "JOIN_LIMIT_DEVICE", RateLimitItemPerMinute),
+            address=window("join-address", "JOIN_LIMIT_IP", RateLimitItemPerMinute),
+            failures=window("join-failures", "JOIN_SLOW_MODE_AFTER", RateLimitItemPerHour),
+            slow=window("join-slow", "JOIN_SLOW_MODE_ALLOWANCE", RateLimitItemPerMinute),
+            answers=window("answers", "ANSWER_LIMIT", RateLimitItemPerMinute),
         )
 
 
 def init_app(app: Flask) -> None:
-    """Give the app its windows (one set per process)."""
-    app.extensions["credo_limits"] = Limits.from_config(app.config)
+    """Give the app its windows and their Flask-Limiter (one per app)."""
+    app.extensions["credo_limits"] = Limits.from_config(app)
 
 
 def current() -> Limits:

@@ -18,14 +18,11 @@ from flask import (
 )
 from flask_babel import gettext
 
-from . import limits, models
+from . import limits, messages, models
 from .access import current_participant, load_workshop, remember_participant
 from .db import get_db
 from .forms import (
     LEVEL_LABELS,
-    REASON_MAX,
-    ROUTINE_STEP_MAX,
-    STATEMENT_MAX,
     ActionForm,
     ContributionForm,
     JoinForm,
@@ -35,76 +32,21 @@ from .forms import (
 )
 from .i18n import LANGUAGES
 from .models import Contribution, Refused, Workshop
+from .rules import (
+    MAX_CONTRIBUTIONS_PER_PERSON,
+    REASON_MAX,
+    ROUTINE_STEP_MAX,
+    ROUTINE_STEPS,
+    STATEMENT_MAX,
+)
 from .screen import DRAFT_KIND_OF_STAGE, closed_round_to_show
 from .web import found, is_partial_request, render, revalidate, too_many_requests
 
 bp = Blueprint("participant", __name__)
 
-REFUSALS = {
-    "stage-closed": lambda: gettext(
-        "This question has closed. Your text is still here: copy it if you want to keep it."
-    ),
-    "time-up": lambda: gettext(
-        "Time is up for this question. Your text is still here: copy it if you want to keep it."
-    ),
-    "too-many-mine": lambda: gettext(
-        "You have sent the most answers allowed for this question (%(max)d).",
-        max=models.MAX_CONTRIBUTIONS_PER_PERSON,
-    ),
-    "too-many-stage": lambda: gettext("This question has all the answers it can take."),
-    "stage-moved": lambda: gettext(
-        "The question changed while you were writing, so this was not sent. Your text is "
-        "still here: check it fits the new question and send it again."
-    ),
-}
-
-VOTE_REFUSALS = {
-    "voting-closed": lambda: gettext("Voting has closed: this dot was not counted."),
-    "no-dots-left": lambda: gettext(
-        "You have used all your dots. To move one, take it back from another answer first."
-    ),
-    "one-per-answer": lambda: gettext("In this vote each answer can have only one of your dots."),
-    "not-found": lambda: gettext("This answer is no longer on the board."),
-    "removed": lambda: gettext("Your session in this workshop has ended."),
-    "no-dot-here": lambda: gettext("You have no dot on this answer to take back."),
-}
-
-
-ROUND_REFUSALS = {
-    "round-closed": lambda: gettext(
-        "This round has closed, so your answer was not counted. "
-        "If a new round is open, answer it here."
-    ),
-    "reason-needed": lambda: gettext("A block needs a reason: what would have to change?"),
-    "removed": lambda: gettext("Your session in this workshop has ended."),
-    "bad-level": lambda: gettext("Choose one of the five answers."),
-}
-
-DRAFT_REFUSALS = {
-    "outdated": lambda: gettext(
-        "A newer version arrived while you were writing. Your text is still here: "
-        "check it against the new version and send it again."
-    ),
-    "unchanged": lambda: gettext(
-        "This is the same as the current wording. Change something first."
-    ),
-    "agreed": lambda: gettext(
-        "This text has been agreed and is locked. Your text is still here: "
-        "copy it if you want to keep it."
-    ),
-    "proposals-closed": lambda: gettext(
-        "The facilitator is not taking drafts from phones right now. Your text is still here: "
-        "copy it if you want to keep it."
-    ),
-    "too-many-drafts": lambda: gettext(
-        "The workshop has as many drafts as it can take. Suggest a change to one of them instead."
-    ),
-}
-
-
 def _joining_closed(form: JoinForm, status: int = 403):
     """Tell a new phone that the facilitator has closed the door."""
-    message = gettext("The facilitator has closed joining for this workshop.")
+    message = messages.for_phone("joining-locked")
     return render("participant/join.html", form=form, closed=message, status=status)
 
 
@@ -212,7 +154,7 @@ def _phone_context(workshop: Workshop, participant: models.Participant, **overri
         "dots_left": dots_left,
         "form": ContributionForm(formdata=None, nonce=secrets.token_urlsafe(12)),
         "principles": models.list_principles(db, workshop),
-        "max_mine": models.MAX_CONTRIBUTIONS_PER_PERSON,
+        "max_mine": MAX_CONTRIBUTIONS_PER_PERSON,
         "notice": None,
         "error": None,
         "board_notice": None,
@@ -345,7 +287,7 @@ def answer_round(public_id: str, round_id: int):
     try:
         models.answer_round(db, workshop, round_, participant, form.level.data, form.reason.data)
     except Refused as refusal:
-        error = ROUND_REFUSALS.get(refusal.reason, ROUND_REFUSALS["round-closed"])()
+        error = messages.for_phone(refusal.reason)
         return _round_reply(workshop, participant, 409, round_form=form, round_error=error)
     if not is_partial_request():
         target = url_for("participant.phone", public_id=public_id, _anchor="phone-round")
@@ -373,7 +315,7 @@ def amend(public_id: str, version_id: int):
     try:
         models.suggest_amendment(db, workshop, version, participant, form.text.data)
     except Refused as refusal:
-        error = DRAFT_REFUSALS.get(refusal.reason, DRAFT_REFUSALS["agreed"])()
+        error = messages.for_phone(refusal.reason)
         return _drafts_reply(workshop, participant, 409, draft.id, form, drafts_error=error)
     notice = gettext("Sent to the facilitator. Thank you!")
     return _drafts_reply(workshop, participant, 200, draft.id, notice=notice)
@@ -389,7 +331,7 @@ def propose(public_id: str, kind: str):
     try:
         models.propose_draft(get_db(), workshop, form.text.data, participant, kind)
     except Refused as refusal:
-        error = DRAFT_REFUSALS.get(refusal.reason, DRAFT_REFUSALS["agreed"])()
+        error = messages.for_phone(refusal.reason)
         return _drafts_reply(workshop, participant, 409, None, form, drafts_error=error)
     notice = gettext("Sent to the facilitator. Thank you!")
     return _drafts_reply(workshop, participant, 200, None, notice=notice)
@@ -401,7 +343,7 @@ def _valid_statement(form: StatementForm, kind: str) -> bool:
         return False
     if kind == "routine":
         steps = [line for line in form.text.data.split("\n") if line]
-        if len(steps) != models.ROUTINE_STEPS or any(len(s) > ROUTINE_STEP_MAX for s in steps):
+        if len(steps) != ROUTINE_STEPS or any(len(s) > ROUTINE_STEP_MAX for s in steps):
             message = gettext(
                 "Write the five steps, one per line, each at most %(max)d characters.",
                 max=ROUTINE_STEP_MAX,
@@ -452,14 +394,15 @@ def answer(public_id: str):
     if not form.validate_on_submit() or stage is None:
         return _phone_reply(workshop, participant, 422, form=form)
     if form.stage.data and form.stage.data != str(stage.id):
-        error = REFUSALS["stage-moved"]()
+        error = messages.for_phone("stage-moved")
         return _phone_reply(workshop, participant, 409, form=form, error=error)
     try:
         models.add_contribution(
             db, workshop, stage, participant, form.body.data, form.detail.data, form.nonce.data
         )
     except Refused as refusal:
-        return _phone_reply(workshop, participant, 409, form=form, error=REFUSALS[refusal.reason]())
+        error = messages.for_phone(refusal.reason)
+        return _phone_reply(workshop, participant, 409, form=form, error=error)
     return _phone_reply(workshop, participant, 200, notice=gettext("Sent. Thank you!"))
 
 
@@ -508,7 +451,7 @@ def _change_vote(public_id: str, contribution_id: int, change: Callable[..., Non
             raise Refused("voting-closed")
         change(db, workshop, participant, contribution)
     except Refused as refusal:
-        message = VOTE_REFUSALS.get(refusal.reason, VOTE_REFUSALS["voting-closed"])()
+        message = messages.for_phone(refusal.reason)
         context = _phone_context(workshop, participant, board_error=message)
         return render("participant/phone.html", "phone_board", status=409, **context)
     if not is_partial_request():
@@ -538,7 +481,7 @@ def edit_answer(public_id: str, contribution_id: int):
             )
             return redirect(url_for("participant.phone", public_id=public_id), 303)
         except Refused as refusal:
-            error = REFUSALS[refusal.reason]()
+            error = messages.for_phone(refusal.reason)
     status = 422 if form.errors else (409 if error else 200)
     stage = models.get_stage(get_db(), workshop, contribution.stage_id)
     return render(
@@ -560,7 +503,7 @@ def delete_answer(public_id: str, contribution_id: int):
     try:
         models.delete_contribution(get_db(), workshop, contribution)
     except Refused as refusal:
-        return _phone_reply(workshop, participant, 409, error=REFUSALS[refusal.reason]())
+        return _phone_reply(workshop, participant, 409, error=messages.for_phone(refusal.reason))
     return _phone_reply(workshop, participant, 200, notice=gettext("Deleted."))
 
 

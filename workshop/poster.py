@@ -33,6 +33,14 @@ from flask_babel import force_locale, format_date, gettext
 from flask_babel import lazy_gettext as _l
 
 from . import fonts
+from .rules import (
+    CARD_MAX_STEPS,
+    LOGO_MAX_BYTES,
+    LOGO_MAX_PIXELS,
+    LOGO_MAX_PX,
+    MAX_PRINCIPLES,
+    POSTER_MAX_CHARACTERS,
+)
 
 if TYPE_CHECKING:
     from flask_babel import LazyString
@@ -98,13 +106,6 @@ MAX_LAYOUTS = 12
 CLOSE_ENOUGH = 1.02  # stop when the largest fitting and smallest failing sizes are this close
 PX_PER_MM = 96 / 25.4
 
-MAX_PRINCIPLES = 12
-MAX_STEPS = 12
-MAX_CHARACTERS = 6000  # well above the form limits; stops absurd input before any layout
-
-LOGO_MAX_BYTES = 2 * 1024 * 1024
-LOGO_MAX_PX = 1200
-LOGO_MAX_PIXELS = 40_000_000  # decoded size we agree to open (a 2 MB PNG can hold far more)
 
 ONE_LETTER_WORD = re.compile(r"(?<![^\s(\[„\"'«‘“])([aiouwz]) ", re.IGNORECASE)
 SPACE_BEFORE_DASH = re.compile(r" ([—–])")
@@ -377,7 +378,11 @@ def legible_minimum_pt(size: str) -> float:
 
 
 def clean_text(text: str) -> str:
-    """Normalise to NFC, drop control, format and private-use characters, collapse spaces."""
+    """Normalise to NFC, drop control, format and private-use characters, collapse spaces.
+
+    For typesetting, not for input: text arrives here already cleaned by forms.clean_text
+    (which keeps line breaks and what people may type); this one flattens it to one line.
+    """
     text = unicodedata.normalize("NFC", text)
     kept = "".join(" " if char.isspace() else char for char in text if _printable(char))
     return " ".join(kept.split())
@@ -682,7 +687,7 @@ def _column_count(principles: int, landscape: bool) -> int:
 def _check_characters(*texts: str) -> None:
     """Refuse text the poster fonts cannot draw, naming the characters."""
     everything = " ".join(texts)
-    if len(everything) > MAX_CHARACTERS:
+    if len(everything) > POSTER_MAX_CHARACTERS:
         raise PosterError(gettext("The text is too long for a poster."))
     missing = unsupported_characters(everything)
     if missing:
@@ -745,8 +750,8 @@ def _prepare_card(card: CardText) -> dict[str, Any]:
     steps = [step for step in steps if step]
     if not numbered or len(numbered) > MAX_PRINCIPLES:
         raise PosterError(gettext("A poster holds 1 to %(max)d principles.", max=MAX_PRINCIPLES))
-    if len(steps) > MAX_STEPS:
-        raise PosterError(gettext("A card holds at most %(max)d steps.", max=MAX_STEPS))
+    if len(steps) > CARD_MAX_STEPS:
+        raise PosterError(gettext("A card holds at most %(max)d steps.", max=CARD_MAX_STEPS))
     _check_characters(team, *steps, *(f"{n} {line}" for _, n, line in numbered))
     return {
         "team": team,

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, current_app, flash, redirect, request, se
 from flask_babel import gettext
 from wtforms.fields.choices import SelectChoice
 
-from . import models
+from . import messages, models
 from .access import facilitator_workshop, remember_facilitator
 from .db import checkpoint, get_db
 from .facilitator import after_change
@@ -34,39 +34,6 @@ bp = Blueprint("room", __name__)
 EXTRA_MINUTE = 60
 
 
-def refusal_message(reason: str) -> str:
-    """Say in the user's language why the workshop's rules refused an action."""
-    messages = {
-        "same-card": gettext("An answer cannot be merged into itself."),
-        "not-found": gettext("That answer or theme is no longer there."),
-        "too-many-themes": gettext(
-            "A question can have at most %(max)d themes.", max=models.MAX_THEMES_PER_STAGE
-        ),
-        "bad-budget": gettext("Choose between 1 and 10 dots."),
-        "voting-closed": gettext("Voting is not open on this question."),
-        "no-dots-left": gettext("No dots left: take one back first."),
-        "one-per-answer": gettext("One dot per answer in this vote."),
-        "removed": gettext("This person was removed from the workshop."),
-        "no-dot-here": gettext("There is no dot of theirs on this answer."),
-        "bad-timer": gettext("Choose between 1 and 60 minutes."),
-        "no-timer": gettext("No timer is running."),
-        "too-many-stages": gettext(
-            "A workshop can have at most %(max)d stages.", max=models.MAX_STAGES
-        ),
-        "no-neighbour": gettext("That stage cannot move further."),
-        "fixed-stage": gettext("The mission and agreement stages belong to every workshop."),
-        "current-stage": gettext("Move everyone to another stage before removing this one."),
-        "too-many-mine": gettext(
-            "This person has sent the most answers allowed for this question (%(max)d).",
-            max=models.MAX_CONTRIBUTIONS_PER_PERSON,
-        ),
-        "too-many-stage": gettext("This question has all the answers it can take."),
-        "stage-closed": gettext("This question is not taking answers."),
-        "time-up": gettext("Time is up for this question."),
-    }
-    return messages.get(reason, gettext("That is not possible right now."))
-
-
 def _stage(workshop: Workshop, stage_id: int) -> Stage:
     return found(models.get_stage(get_db(), workshop, stage_id))
 
@@ -80,7 +47,7 @@ def _apply(workshop: Workshop, change, *args, **overrides):
     try:
         change(get_db(), workshop, *args)
     except Refused as refusal:
-        return after_change(workshop, agree_errors=[refusal_message(refusal.reason)])
+        return after_change(workshop, agree_errors=[messages.for_facilitator(refusal.reason)])
     return after_change(workshop, **overrides)
 
 
@@ -163,7 +130,7 @@ def merge(public_id: str, contribution_id: int):
     form = MergeForm()
     target = models.get_contribution(get_db(), workshop, form.target.data or 0)
     if not form.validate_on_submit() or target is None:
-        return after_change(workshop, agree_errors=[refusal_message("not-found")])
+        return after_change(workshop, agree_errors=[messages.for_facilitator("not-found")])
     return _apply(workshop, models.merge_contributions, source, target)
 
 
@@ -175,7 +142,7 @@ def card_theme(public_id: str, contribution_id: int):
     form = CardThemeForm(prefix="card")
     theme = models.get_theme(get_db(), workshop, form.theme.data or 0)
     if not form.validate_on_submit() or (form.theme.data and theme is None):
-        return after_change(workshop, agree_errors=[refusal_message("not-found")])
+        return after_change(workshop, agree_errors=[messages.for_facilitator("not-found")])
     return _apply(workshop, models.set_theme, answer, theme)
 
 
@@ -305,7 +272,7 @@ def dot_on_behalf(public_id: str):
     person = _person(workshop, form.person.data)
     answer = models.get_contribution(get_db(), workshop, form.answer.data or 0)
     if not form.validate_on_submit() or person is None or answer is None:
-        return after_change(workshop, agree_errors=[refusal_message("not-found")])
+        return after_change(workshop, agree_errors=[messages.for_facilitator("not-found")])
     return _apply(
         workshop,
         lambda db, w: models.cast_vote(db, w, person, answer, entered_by="facilitator"),
@@ -370,7 +337,7 @@ def add_stage(public_id: str):
     try:
         models.add_stage(get_db(), workshop, kind, title, prompt)
     except Refused as refusal:
-        return _stages_changed(workshop, errors=[refusal_message(refusal.reason)])
+        return _stages_changed(workshop, errors=[messages.for_facilitator(refusal.reason)])
     return _stages_changed(workshop)
 
 
@@ -394,7 +361,7 @@ def move_stage(public_id: str, stage_id: int, direction: str):
     try:
         models.move_stage(get_db(), workshop, stage, -1 if direction == "up" else 1)
     except Refused as refusal:
-        return _stages_changed(workshop, errors=[refusal_message(refusal.reason)])
+        return _stages_changed(workshop, errors=[messages.for_facilitator(refusal.reason)])
     return _stages_changed(workshop)
 
 
@@ -408,7 +375,7 @@ def remove_stage(public_id: str, stage_id: int):
     try:
         models.remove_stage(get_db(), workshop, stage)
     except Refused as refusal:
-        return _stages_changed(workshop, errors=[refusal_message(refusal.reason)])
+        return _stages_changed(workshop, errors=[messages.for_facilitator(refusal.reason)])
     return _stages_changed(workshop)
 
 

@@ -27,7 +27,7 @@ from playwright.sync_api import (
 )
 from playwright.sync_api import Error as PlaywrightError
 
-from bench.room import NotStarted, Server
+from ..live_room import NotStarted, Server
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent

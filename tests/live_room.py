@@ -1,10 +1,11 @@
-"""A real server and real phones for the benchmarks and the burst tests.
+"""A real server and real phones, for the tests that need them and for the benchmarks.
 
 ``Server`` runs ``workshop serve`` (gunicorn) on a free loopback port against a database in
 a given folder; ``Browser`` is one device's keep-alive connection and cookies; ``join`` walks
 the QR link as a phone does; ``EventSource`` reads a live stream as a browser does.
 ``RedisServer`` is Debian's redis-server on a free port.
-tests/test_burst.py, tests/test_fanout.py and the browser tests use these too: one copy.
+tests/test_burst.py, tests/test_fanout.py and the browser tests use these, and bench/
+imports them from here: one copy, and tests never import from bench/.
 """
 
 from __future__ import annotations
