@@ -2,7 +2,9 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-HOST ?= 127.0.0.1
+# Every network interface: phones on the same Wi-Fi join the laptop. HOST=127.0.0.1 keeps
+# Credo to this computer (README, "Set up on a fresh machine").
+HOST ?= 0.0.0.0
 PORT ?= 5000
 export HOST PORT
 

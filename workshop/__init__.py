@@ -8,6 +8,8 @@ from flask import Flask
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
+from .rules import DEFAULT_RETENTION_DAYS
+
 ROOT = Path(__file__).resolve().parent.parent
 
 csrf = CSRFProtect()
@@ -34,12 +36,13 @@ def create_app(test_config: dict | None = None) -> Flask:
         MAX_FORM_PARTS=200,
         BABEL_DEFAULT_LOCALE="pl",
         BABEL_DEFAULT_TIMEZONE="Europe/Warsaw",
-        RETENTION_DAYS=30,
+        RETENTION_DAYS=DEFAULT_RETENTION_DAYS,
         LIVE_POLL_SECONDS=0.05,
         LIVE_COALESCE_SECONDS=0.05,
         LIVE_HEARTBEAT_SECONDS=15.0,
-        # redis://host:port/db: live events fan out through Redis pub/sub, for several app
-        # servers (README, "Production"). Unset: each process polls the database.
+        # redis://host:port/db: live events fan out through Redis pub/sub, and the rate
+        # limits are counted there, for several workers or app servers (README,
+        # "Production"). Unset: each process polls the database and counts on its own.
         REDIS_URL=None,
         LIVE_REDIS_POLL_SECONDS=1.0,  # with Redis, still read the database this often
         # Security (SECURITY.md). The session cookie is Secure on every HTTPS request;
@@ -47,16 +50,20 @@ def create_app(test_config: dict | None = None) -> Flask:
         # without PROXY_FIX). PROXY_FIX=N trusts N proxies' X-Forwarded-For/-Proto/-Host.
         SESSION_COOKIE_SECURE=False,
         PROXY_FIX=0,
-        # Rate limits, counted per process: failed joins a minute per device + IP and per
-        # IP, failed joins an hour before slow mode, join attempts a minute in slow mode,
-        # answers a minute per person.
+        # Rate limits (limits.py, Flask-Limiter): failed joins a minute per device + IP and
+        # per IP, failed joins an hour before slow mode, join attempts a minute in slow
+        # mode, answers a minute per person.
         RATE_LIMITS=True,
         JOIN_LIMIT_DEVICE=10,
         JOIN_LIMIT_IP=60,
         JOIN_SLOW_MODE_AFTER=1000,
         JOIN_SLOW_MODE_ALLOWANCE=20,
         ANSWER_LIMIT=30,
-        WORKERS=1,  # processes sharing the limits; `workshop serve` sets it
+        WORKERS=1,  # processes sharing the limits (without Redis); `workshop serve` sets it
+        # Where the server listens (`workshop serve` sets both): tells whether phones can
+        # reach a page opened through 127.0.0.1 (reach.py). None: unknown.
+        LISTEN_HOST=None,
+        LISTEN_PORT=None,
     )
     if test_config is None:
         app.config.from_prefixed_env("WORKSHOP")

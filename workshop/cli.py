@@ -11,10 +11,10 @@ from pathlib import Path
 import click
 from flask import Flask
 
-from . import create_app, models
+from . import create_app, models, reach
 from .db import connect
 from .i18n import LANGUAGES
-from .poster import FRAMES, ORIENTATIONS, SIZES, THEMES
+from .poster import CARD_SIZES, FRAMES, ORIENTATIONS, SIZES, THEMES
 
 SWITCH_INTERVAL_SECONDS = 0.0005
 MAX_DEFAULT_WORKERS = 4
@@ -24,10 +24,24 @@ def _app() -> Flask:
     return create_app()
 
 
-def _base_url(app: Flask) -> str:
-    host = os.environ.get("HOST", "127.0.0.1")
-    port = os.environ.get("PORT", "5000")
-    return app.config.get("BASE_URL") or f"http://{host}:{port}"
+def _opened_at(app: Flask) -> str:
+    """Where a page on this computer would be opened, with the app told where it listens.
+
+    `workshop create` prints its links as such a page would show them (reach.py): on
+    WORKSHOP_BASE_URL, on this computer's network address when $HOST is 0.0.0.0, and
+    never on 0.0.0.0 itself.
+    """
+    config = app.config
+    config["LISTEN_HOST"] = config.get("LISTEN_HOST") or os.environ.get("HOST", "127.0.0.1")
+    config["LISTEN_PORT"] = config.get("LISTEN_PORT") or os.environ.get("PORT", "5000")
+    try:
+        port = int(config["LISTEN_PORT"])
+    except ValueError:
+        raise click.UsageError(f"PORT must be a number, not {config['LISTEN_PORT']!r}") from None
+    host = str(config["LISTEN_HOST"]).strip("[]")
+    if host in reach.ALL_INTERFACES or reach.is_local_host(host):
+        host = "127.0.0.1"
+    return reach.base_url("http", host, port)
 
 
 @click.group()
@@ -61,18 +75,19 @@ def main() -> None:
     default=lambda: min(os.cpu_count() or 1, MAX_DEFAULT_WORKERS),
     type=click.IntRange(min=1),
     show_default="one per CPU core, at most 4",
-    help="Worker processes, to use several CPU cores. Each takes its share of the rate limits.",
+    help="Worker processes, to use several CPU cores. Without WORKSHOP_REDIS_URL each takes "
+    "its share of the rate limits; with it they share one count.",
 )
 def serve(host: str, port: int, threads: int, workers: int) -> None:
     """Serve Credo with gunicorn (a production server, not Flask's development one)."""
     from gunicorn.app.base import BaseApplication
 
     _allow_open_files(2 * threads + 100)  # per process: each worker has its own files
-    os.environ["WORKSHOP_WORKERS"] = str(workers)  # each worker takes its share of the limits
+    os.environ["WORKSHOP_WORKERS"] = str(workers)  # without Redis, each takes its share of limits
 
     class Server(BaseApplication):
         def load_config(self) -> None:
-            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("bind", f"[{host}]:{port}" if ":" in host else f"{host}:{port}")
             self.cfg.set("workers", workers)
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("threads", threads)
@@ -93,7 +108,11 @@ def serve(host: str, port: int, threads: int, workers: int) -> None:
                 sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
             return _app()
 
-    click.echo(f"Credo is serving at http://{host}:{port}  (Ctrl+C stops it)")
+    # The app's links and warnings depend on where it listens (reach.py).
+    os.environ["WORKSHOP_LISTEN_HOST"] = host
+    os.environ["WORKSHOP_LISTEN_PORT"] = str(port)
+    for line in reach.serving_lines(host, port, os.environ.get("WORKSHOP_BASE_URL")):
+        click.echo(line)
     Server().run()
 
 
@@ -133,22 +152,21 @@ def create(title: str, language: str, template: str, as_json: bool) -> None:
     title = clean_line(title)
     if not 1 <= len(title) <= 120:
         raise click.BadParameter("the title must have 1 to 120 characters", param_hint="--title")
-    with app.app_context(), app.test_request_context(base_url=_base_url(app)):
+    with app.app_context(), app.test_request_context(base_url=_opened_at(app)):
         db = connect(app.config["DATABASE"])
         workshop, admin_token = models.create_workshop(
             db, title, language, template_stages(template, language)
         )
-        from flask import url_for
+        from .web import external_url
 
         info = {
             "id": workshop.public_id,
             "join_code": workshop.join_code,
-            "join_url": url_for(
-                "participant.join_by_token", token=workshop.join_token, _external=True
-            ),
-            "screen_url": url_for("screen.show", token=workshop.screen_token, _external=True),
-            "facilitator_url": url_for("facilitator.claim", token=admin_token, _external=True),
+            "join_url": external_url("participant.join_by_token", token=workshop.join_token),
+            "screen_url": external_url("screen.show", token=workshop.screen_token),
+            "facilitator_url": external_url("facilitator.claim", token=admin_token),
         }
+        reachable = reach.current().reachable
         db.close()
     if as_json:
         click.echo(json.dumps(info))
@@ -156,6 +174,12 @@ def create(title: str, language: str, template: str, as_json: bool) -> None:
     for key, value in info.items():
         click.echo(f"{key.replace('_', ' ')}: {value}")
     click.echo("Keep the facilitator URL private: it controls the workshop.")
+    if not reachable:
+        click.echo(
+            "These links point at this computer itself: phones cannot open them. Once Credo "
+            "listens on the network (HOST=0.0.0.0 make run), the control page shows links "
+            "phones can use."
+        )
 
 
 FORMATS = {
@@ -167,7 +191,6 @@ FORMATS = {
     "json": "the whole workshop as JSON",
 }
 TEXT_FORMATS = ("csv", "md", "json")
-CARD_SIZES = ("a5", "a4")
 
 
 def _check_export_options(fmt: str, size: str | None, chosen: dict, to_stdout: bool) -> None:

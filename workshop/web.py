@@ -27,7 +27,7 @@ from jinja2_fragments.flask import render_block
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import assets, models
+from . import assets, models, reach, rules
 from .db import get_db
 from .models import Workshop
 
@@ -110,7 +110,7 @@ def fragment_etag(workshop: Workshop, viewer: str) -> str | None:
         moment.strftime("%Y-%m-%dT%H"),
         to_user_timezone(moment).date().isoformat(),
         code_version(current_app.root_path, current_app.template_folder),
-        current_app.config.get("BASE_URL"),  # the join links the screen shows
+        reach.current(),  # the base of the join links the screen shows, and its warning
     ]
     digest = hashlib.blake2s(json.dumps(parts, default=str).encode(), digest_size=12)
     return digest.hexdigest()
@@ -198,7 +198,7 @@ def _set_headers(response: Response) -> Response:
         from .live import get_hub
 
         get_hub().changed()
-    return assets.compress(response)
+    return response  # packed afterwards by Flask-Compress (assets.init_app)
 
 
 def _referrer_policy() -> str:
@@ -303,6 +303,8 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _handle_http)
     app.add_template_filter(format_join_code, "join_code")
     app.add_template_filter(format_moment, "moment")
+    app.add_template_global(rules, "rules")  # the limits, for hints: rules.ANSWER_MAX
+    app.add_template_global(reach.current, "phone_reach")
     from .compare import word_diff
 
     app.add_template_global(word_diff)
@@ -312,10 +314,11 @@ def init_app(app: Flask) -> None:
 
 
 def external_url(endpoint: str, **values: object) -> str:
-    """Return an absolute URL, on WORKSHOP_BASE_URL when the operator set one."""
-    from flask import current_app, url_for
+    """Return an absolute URL for links and QR codes, on the base phones can open.
 
-    base = current_app.config.get("BASE_URL")
-    if base:
-        return base.rstrip("/") + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
+    WORKSHOP_BASE_URL when the operator set one, else the page's own address, but never
+    127.0.0.1 when the server listens on a network address too (reach.py holds the rule).
+    """
+    from flask import url_for
+
+    return reach.current().base + url_for(endpoint, **values)
