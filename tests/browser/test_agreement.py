@@ -59,6 +59,7 @@ def test_a_blocked_draft_is_revised_and_the_new_version_is_agreed_and_printed(
     mark_loaded(screen)
 
     # The principles, then the mission stage.
+    facilitator.locator(".stage-menu > summary").click()  # the list of all stages
     facilitator.locator(".stage-list li").nth(4).locator("button").click()
     expect(facilitator.locator("#builder-form")).to_be_visible(timeout=LIVE)
     for index, (name, line) in enumerate(PRINCIPLES):

@@ -60,6 +60,7 @@ def test_a_workshop_runs_with_javascript_off(no_js, new_workshop):
     expect(phone.locator("textarea[name=body]")).to_be_visible()
 
     # Straight to the mission: a draft, a round, an answer from the phone.
+    facilitator.locator(".stage-menu > summary").click()  # the list of all stages
     facilitator.locator(".stage-list li").nth(4).locator("button").click()
     facilitator.locator("#builder-text").fill(
         "Istniejemy, aby każdy pacjent z naszej okolicy czuł się bezpiecznie."
