@@ -16,12 +16,13 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlite_utils import Database
 
-from . import csrf, models
+from . import csrf, messages, models
 from .access import facilitator_workshop
 from .db import get_db
-from .facilitator import agreement_problems
-from .forms import LOGO_MAX_BYTES, ORIENTATION_NAMES, SIZE_NAMES, PosterForm
+from .facilitator import after_change
+from .forms import ORIENTATION_NAMES, SIZE_NAMES, PosterForm
 from .models import Export, PosterSettings, Workshop
+from .rules import LOGO_MAX_BYTES
 from .web import found, is_partial_request, refuse, render
 
 if TYPE_CHECKING:
@@ -166,7 +167,8 @@ def poster_text(db: Database, workshop: Workshop, settings: PosterSettings | Non
 
 def poster_problems(db: Database, workshop: Workshop, agreed: bool = True) -> list[str]:
     """List what keeps the mission and principles from the poster (agreement too if asked)."""
-    problems = agreement_problems(workshop.mission, len(models.list_principles(db, workshop)))
+    principle_count = len(models.list_principles(db, workshop))
+    problems = messages.agreement_problems(workshop.mission, principle_count)
     if agreed and not workshop.is_agreed:
         problems.insert(
             0, gettext("The mission is not agreed yet: agree it in a consensus round first.")
@@ -200,8 +202,8 @@ _previews: OrderedDict[str, bytes] = OrderedDict()
 _previews_lock = threading.Lock()
 
 
-def preview_key(text: "PosterText", options: "PosterOptions") -> str:
-    """Return a hash of everything the preview depends on: the text and the options."""
+def preview_key(text: "PosterText", options: "PosterOptions", width: int = PREVIEW_WIDTH) -> str:
+    """Return a hash of everything the preview depends on: the text, options and width."""
     fields = {
         "team": text.team,
         "mission": text.mission,
@@ -211,24 +213,26 @@ def preview_key(text: "PosterText", options: "PosterOptions") -> str:
         "city": text.city,
         "logo": hashlib.sha256(text.logo).hexdigest() if text.logo else None,
         "options": options.as_dict(),
-        "width": PREVIEW_WIDTH,
+        "width": width,
     }
     return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:32]
 
 
-def poster_preview(text: "PosterText", options: "PosterOptions") -> tuple[str, bytes]:
+def poster_preview(
+    text: "PosterText", options: "PosterOptions", width: int = PREVIEW_WIDTH
+) -> tuple[str, bytes]:
     """Return the PNG preview and its key, from the cache when the same was shown before.
 
     Raises PosterError when the text does not fit the chosen page.
     """
     from .poster import render_preview
 
-    key = preview_key(text, options)
+    key = preview_key(text, options, width)
     with _previews_lock:
         if key in _previews:
             _previews.move_to_end(key)
             return key, _previews[key]
-    png = render_preview(text, options, width_px=PREVIEW_WIDTH)
+    png = render_preview(text, options, width_px=width)
     with _previews_lock:
         _previews[key] = png
         while len(_previews) > PREVIEW_CACHE_SIZE:
@@ -419,6 +423,58 @@ def poster(public_id: str) -> Response:
     except PosterError as error:
         refuse(422, str(error))
     return _attachment(pdf, path)
+
+
+# The poster on the projector ---------------------------------------------------------------
+
+SCREEN_POSTER_WIDTH = {"portrait": 1400, "landscape": 1920}  # sharp on a 1080p projector
+
+
+def _screen_poster_source(db: Database, workshop: Workshop):
+    options, settings = poster_settings(db, workshop)
+    return poster_text(db, workshop, settings), options, SCREEN_POSTER_WIDTH[options.orientation]
+
+
+def screen_poster_key(db: Database, workshop: Workshop) -> str | None:
+    """Return the key of the agreed poster's image for the projector (drawn now if need be,
+    then kept), or None when there is none to show: the screen then shows the text."""
+    from .poster import PosterError
+
+    if not workshop.is_agreed:
+        return None
+    try:
+        return screen_poster_png(db, workshop)[0]
+    except PosterError:
+        return None
+
+
+def screen_poster_png(db: Database, workshop: Workshop) -> tuple[str, bytes]:
+    """Return the agreed poster as the projector shows it (the saved options), and its key.
+
+    Raises PosterError when it cannot be printed as saved.
+    """
+    from .poster import PosterError
+
+    problems = poster_problems(db, workshop)
+    if problems:
+        raise PosterError(" ".join(problems))
+    return poster_preview(*_screen_poster_source(db, workshop))
+
+
+@bp.post("/w/<public_id>/poster/screen/<any(show, hide):switch>")
+def poster_on_screen(public_id: str, switch: str):
+    """Show the framed poster itself on the projector, as it will print, or take it off."""
+    from .poster import PosterError
+
+    workshop = facilitator_workshop(public_id)
+    db = get_db()
+    if switch == "show":
+        try:
+            screen_poster_png(db, workshop)  # drawn now, so the projector has it at once
+        except PosterError as error:
+            return after_change(workshop, agree_errors=[str(error)])
+    models.set_poster_on_screen(db, workshop, switch == "show")
+    return after_change(workshop)
 
 
 # The staff card --------------------------------------------------------------------------

@@ -296,3 +296,31 @@ def create_poster_settings(db: Database) -> None:
         );
         """,
     )
+
+
+@migrations(name="0010_add_poster_on_screen")
+def add_poster_on_screen(db: Database) -> None:
+    # The facilitator may put the framed poster itself on the projector once agreed.
+    _execute_all(
+        db,
+        """
+        ALTER TABLE workshops ADD COLUMN poster_on_screen INTEGER NOT NULL DEFAULT 0;
+        """,
+    )
+
+
+@migrations(name="0011_create_screen_pages")
+def create_screen_pages(db: Database) -> None:
+    # The facilitator's hold on the projector's pages: paused or turning by themselves,
+    # and a running sum of page steps (the screen turns by the difference it has not seen).
+    _execute_all(
+        db,
+        """
+        CREATE TABLE screen_pages (
+            workshop_id INTEGER PRIMARY KEY REFERENCES workshops (id) ON DELETE CASCADE,
+            paused INTEGER NOT NULL DEFAULT 0,
+            step INTEGER NOT NULL DEFAULT 0,
+            updated_at TEXT NOT NULL
+        );
+        """,
+    )

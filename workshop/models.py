@@ -12,19 +12,30 @@ from typing import TypeVar
 from sqlite_utils import Database
 
 from .db import write
+from .rules import (
+    DEFAULT_MIN_ANSWERS,
+    DEFAULT_RETENTION_DAYS,
+    DEFAULT_THRESHOLD,
+    DEFAULT_VOTE_BUDGET,
+    FACILITATOR_SESSION_HOURS,
+    JOIN_CODE_ALPHABET,
+    JOIN_CODE_LENGTH,
+    MAX_CONTRIBUTIONS_PER_PERSON,
+    MAX_CONTRIBUTIONS_PER_STAGE,
+    MAX_DRAFTS,
+    MAX_STAGES,
+    MAX_THEMES_PER_STAGE,
+    MIN_ANSWERS_RANGE,
+    MISSION_WORDS,
+    PRINCIPLE_COUNT,
+    THRESHOLD_RANGE,
+    TIMER_SECONDS_RANGE,
+    VOTE_BUDGET_RANGE,
+    word_count,
+)
 from .wordfilter import needs_review
 
-JOIN_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U
-JOIN_CODE_LENGTH = 6
-MAX_CONTRIBUTIONS_PER_PERSON = 10
-MAX_CONTRIBUTIONS_PER_STAGE = 500
-FACILITATOR_SESSION_HOURS = 12
 QUESTION_KINDS = ("question", "principles")
-DEFAULT_VOTE_BUDGET = 3
-VOTE_BUDGET_RANGE = (1, 10)
-TIMER_SECONDS_RANGE = (10, 60 * 60)
-MAX_THEMES_PER_STAGE = 12
-MAX_STAGES = 20
 
 T = TypeVar("T")
 
@@ -60,6 +71,7 @@ class Workshop:
     principles_agreed_at: str | None = None
     routine: str = ""
     routine_agreed_at: str | None = None
+    poster_on_screen: int = 0
 
     @property
     def is_agreed(self) -> bool:
@@ -1305,6 +1317,49 @@ def stop_timer(db: Database, workshop: Workshop, stage: Stage) -> None:
         record_event(db, workshop, "stage-changed")
 
 
+# The projector's pages: the facilitator may hold them or turn them ------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ScreenPages:
+    """Whether the projector's pages are held, and the running sum of page steps asked for."""
+
+    paused: bool = False
+    step: int = 0
+
+
+def get_screen_pages(db: Database, workshop: Workshop) -> ScreenPages:
+    """Return the facilitator's hold on the projector's pages (turning, no steps, if never set)."""
+    rows = list(
+        db.query("select paused, step from screen_pages where workshop_id = ?", [workshop.id])
+    )
+    return ScreenPages(bool(rows[0]["paused"]), rows[0]["step"]) if rows else ScreenPages()
+
+
+def pause_screen_pages(db: Database, workshop: Workshop, paused: bool = True) -> None:
+    """Hold the projector's pages where they are, or let them turn by themselves again."""
+    with write(db):
+        db.execute(
+            """insert into screen_pages (workshop_id, paused, updated_at) values (?, ?, ?)
+               on conflict (workshop_id) do update
+               set paused = excluded.paused, updated_at = excluded.updated_at""",
+            [workshop.id, int(paused), now()],
+        )
+        record_event(db, workshop, "screen-pages-changed")
+
+
+def step_screen_pages(db: Database, workshop: Workshop, step: int) -> None:
+    """Turn the projector's pages ``step`` pages on (negative: back)."""
+    with write(db):
+        db.execute(
+            """insert into screen_pages (workshop_id, step, updated_at) values (?, ?, ?)
+               on conflict (workshop_id) do update
+               set step = step + excluded.step, updated_at = excluded.updated_at""",
+            [workshop.id, step, now()],
+        )
+        record_event(db, workshop, "screen-pages-changed")
+
+
 # Mission and principles -------------------------------------------------------------
 
 
@@ -1359,20 +1414,21 @@ def mark_agreed(db: Database, workshop: Workshop, agreed: bool = True) -> None:
         record_event(db, workshop, "mission-changed")
 
 
+def set_poster_on_screen(db: Database, workshop: Workshop, shown: bool) -> None:
+    """Put the framed poster itself on the projector, or take it off again."""
+    with write(db):
+        db.execute(
+            "update workshops set poster_on_screen = ? where id = ?", [int(shown), workshop.id]
+        )
+        record_event(db, workshop, "mission-changed")
+
+
 # Agreement: drafts, versions, amendments, consensus rounds ----------------------------------
 
 LEVELS = (1, 2, 3, 4, 5)  # fully agree · agree · can live with it · reservations · block
 ACCEPTING_LEVELS = (1, 2, 3)
 BLOCK = 5
 RESERVATIONS = 4
-DEFAULT_THRESHOLD = 75
-THRESHOLD_RANGE = (50, 100)
-DEFAULT_MIN_ANSWERS = 3
-MIN_ANSWERS_RANGE = (1, 20)
-MAX_DRAFTS = 30
-MISSION_WORDS = (5, 120)
-PRINCIPLE_COUNT = (3, 12)
-ROUTINE_STEPS = 5
 DRAFT_KINDS = ("mission", "routine")
 ROUND_SUBJECTS = ("mission", "routine", "principles")
 
@@ -1717,10 +1773,6 @@ def decide_amendment(
     return version
 
 
-def _words(text: str) -> int:
-    return len(text.split())
-
-
 def open_round(
     db: Database,
     workshop: Workshop,
@@ -1757,7 +1809,7 @@ def open_round(
             if _is_locked(db, workshop, subject):
                 raise Refused("agreed")
             low, high = MISSION_WORDS
-            if subject == "mission" and not low <= _words(version.text) <= high:
+            if subject == "mission" and not low <= word_count(version.text) <= high:
                 raise Refused("mission-length")
             snapshot, version_id = version.text, version.id
         db.execute(
@@ -2231,7 +2283,6 @@ def end_other_facilitator_sessions(db: Database, workshop: Workshop, keep: str) 
 # (`db.checkpoint`), so the deleted text leaves the WAL too (secure_delete zeroes it in
 # the database file).
 
-DEFAULT_RETENTION_DAYS = 30
 RECORD_EXPORT_KINDS = ("report", "csv", "markdown", "json")  # files that copy raw answers
 
 

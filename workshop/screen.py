@@ -1,17 +1,20 @@
 """The projector screen: read-only, big enough to read from the back of the room."""
 
+import hashlib
 import io
 
 import segno
-from flask import Blueprint, Response
+from flask import Blueprint, Response, abort, redirect, request, url_for
 from sqlite_utils import Database
 
 from . import models
-from .access import is_facilitator, screen_workshop
+from .access import facilitator_workshop, is_facilitator, screen_workshop
 from .db import get_db
+from .exports import screen_poster_key, screen_poster_png
 from .forms import LEVEL_LABELS
+from .method import routine_steps
 from .models import Round, Stage, Workshop
-from .web import external_url, render, revalidate
+from .web import external_url, is_partial_request, render, revalidate
 from .words import card_words
 
 bp = Blueprint("screen", __name__)
@@ -67,9 +70,15 @@ def _screen_context(workshop: Workshop) -> dict:
     voting = stage is not None and stage.voting != "off"
     round_ = models.current_round(db, workshop) or closed_round_to_show(db, workshop, stage)
     kind = DRAFT_KIND_OF_STAGE.get(stage.kind) if stage else None
-    drafts = []
+    drafts, routine_start = [], []
     if kind and round_ is None and not getattr(workshop, AGREED_AT[kind]):
         drafts = models.list_drafts(db, workshop, kind, shown_only=True)[:SCREEN_DRAFTS]
+        if kind == "routine" and not models.list_drafts(db, workshop, "routine"):
+            routine_start = routine_steps()  # no version yet: the method's wording to start from
+    poster_key = None
+    if workshop.poster_on_screen and stage is not None and stage.kind in ("mission", "agreed"):
+        if round_ is None or not round_.is_open:
+            poster_key = screen_poster_key(db, workshop)
     return {
         "workshop": workshop,
         "stage": stage,
@@ -91,7 +100,10 @@ def _screen_context(workshop: Workshop) -> dict:
         "tally": models.round_tally(db, round_) if round_ else None,
         "level_labels": LEVEL_LABELS,
         "drafts": drafts,
+        "routine_start": routine_start,
+        "poster_key": poster_key,
         "can_drive": is_facilitator(workshop),
+        "pages_state": models.get_screen_pages(db, workshop),
     }
 
 
@@ -139,6 +151,59 @@ def people(token: str):
     return render("screen/show.html", "screen_people", **_screen_context(workshop))
 
 
+@bp.get("/s/<token>/pages")
+def pages(token: str):
+    """Render whether the screen's pages are held and how far the facilitator stepped them."""
+    workshop = screen_workshop(token)
+    revalidate(workshop, _screen_viewer(workshop))
+    return render("screen/show.html", "screen_pages", **_screen_context(workshop))
+
+
+@bp.app_template_global("screen_pages")
+def screen_pages(workshop: Workshop) -> models.ScreenPages:
+    """Return the hold on the projector's pages, for the facilitator's page controls."""
+    return models.get_screen_pages(get_db(), workshop)
+
+
+@bp.get("/w/<public_id>/screen-pages")
+def page_controls(public_id: str):
+    """Render the facilitator's controls for the projector's pages, for a live refresh."""
+    workshop = facilitator_workshop(public_id)
+    revalidate(workshop, "facilitator")
+    return render("facilitator/_screen_pages.html", workshop=workshop)
+
+
+@bp.post("/w/<public_id>/screen-pages/<any(pause, resume, next, previous):action>")
+def drive_pages(public_id: str, action: str):
+    """Hold the projector's pages, let them turn again, or turn them one page."""
+    workshop = facilitator_workshop(public_id)
+    if action in ("pause", "resume"):
+        models.pause_screen_pages(get_db(), workshop, action == "pause")
+    else:
+        models.step_screen_pages(get_db(), workshop, 1 if action == "next" else -1)
+    if not is_partial_request():
+        return redirect(url_for("facilitator.control", public_id=workshop.public_id), 303)
+    return render("facilitator/_screen_pages.html", workshop=workshop)
+
+
+@bp.get("/s/<token>/poster.png")
+def poster(token: str) -> Response:
+    """Return the agreed poster as it will print (the saved options), sized for the screen."""
+    from .poster import PosterError
+
+    workshop = screen_workshop(token)
+    try:
+        key, png = screen_poster_png(get_db(), workshop)
+    except PosterError:
+        abort(404)
+    response = Response(png, mimetype="image/png")
+    response.set_etag(key)
+    # The screen names the image by its key: such a URL never changes its image.
+    fixed = request.args.get("v") == key
+    response.headers["Cache-Control"] = "private, max-age=86400" if fixed else "private, no-cache"
+    return response.make_conditional(request)
+
+
 @bp.get("/s/<token>/qr.svg")
 def qr(token: str) -> Response:
     """Draw the QR code that joins this workshop, as SVG."""
@@ -146,8 +211,9 @@ def qr(token: str) -> Response:
     url = external_url("participant.join_by_token", token=workshop.join_token)
     buffer = io.BytesIO()
     segno.make(url, error="m").save(buffer, kind="svg", scale=10, border=4, xmldecl=False)
-    return Response(
-        buffer.getvalue(),
-        mimetype="image/svg+xml",
-        headers={"Cache-Control": "private, max-age=3600"},
-    )
+    response = Response(buffer.getvalue(), mimetype="image/svg+xml")
+    # Asked again on every load (304 while unchanged): the address in it follows the
+    # laptop from one network to another.
+    response.set_etag(hashlib.blake2s(url.encode(), digest_size=12).hexdigest(), weak=True)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response.make_conditional(request)

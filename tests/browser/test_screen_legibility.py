@@ -1,5 +1,6 @@
-"""The projector from the back of the room: no text under 4.5 % of the screen height, the
-join code at 12 % on the join slide, a QR code in every state, contrast at least 7:1."""
+"""The projector from the back of the room: no title, label or count under 4.5 % of the
+screen height, no answer (nor a word drawn from the answers) under 2 %, the join code at
+12 % on the join slide, a QR code in every state, contrast at least 7:1."""
 
 from __future__ import annotations
 
@@ -11,24 +12,28 @@ from .test_accessibility import AXE
 from .test_room import LIVE, join, send
 
 SMALLEST = 0.045
+SMALLEST_ANSWER = 0.02  # answers are fitted to the screen (static/js/app.js), then paged
 JOIN_CODE = 0.12
+ANSWERS = "[data-pages], .word-strip"
 
-SMALLEST_TEXT = """() => {
-  const found = [];
+SMALLEST_TEXT = """(answers) => {
+  const found = {answers: [], other: []};
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   while (walker.nextNode()) {
     const node = walker.currentNode;
     if (!node.textContent.trim()) continue;
     const element = node.parentElement;
     if (element.closest('[hidden], dialog:not([open]), .visually-hidden, .help-hint')) continue;
+    if (element.closest('.off-page')) continue;  // on another page of a paged list
     const box = element.getBoundingClientRect();
     const style = getComputedStyle(element);
     if (!box.width || !box.height || style.visibility === 'hidden') continue;
     if (parseFloat(style.opacity) === 0) continue;
-    found.push([parseFloat(style.fontSize), node.textContent.trim().slice(0, 40)]);
+    const kind = element.closest(answers) ? 'answers' : 'other';
+    found[kind].push([parseFloat(style.fontSize), node.textContent.trim().slice(0, 40)]);
   }
-  found.sort((a, b) => a[0] - b[0]);
-  return found.slice(0, 3);
+  for (const kind in found) found[kind] = found[kind].sort((a, b) => a[0] - b[0]).slice(0, 3);
+  return found;
 }"""
 
 
@@ -36,9 +41,13 @@ def check_screen(page: Page, label: str, join_slide: bool = False) -> list[str]:
     """Return what makes this state of the screen hard to read from the back of the room."""
     problems = []
     height = page.viewport_size["height"]
-    smallest = page.evaluate(SMALLEST_TEXT)
-    if smallest and smallest[0][0] < SMALLEST * height - 0.5:
-        problems.append(f"[{label}] text at {smallest[0][0]:.1f}px < 4.5 % of {height}: {smallest}")
+    smallest = page.evaluate(SMALLEST_TEXT, ANSWERS)
+    for kind, floor in (("other", SMALLEST), ("answers", SMALLEST_ANSWER)):
+        found = smallest[kind]
+        if found and found[0][0] < floor * height - 0.5:
+            problems.append(
+                f"[{label}] {kind} at {found[0][0]:.1f}px < {floor:.1%} of {height}: {found}"
+            )
     qr = page.locator(".join-qr")
     if not qr.is_visible():
         problems.append(f"[{label}] no QR code on screen")
