@@ -9,9 +9,10 @@ import threading
 
 import pytest
 
-from workshop import models
+from workshop import models, rules
 from workshop.db import connect
 from workshop.models import Refused
+from workshop.record import round_record, workshop_record
 
 from .conftest import make_workshop
 
@@ -97,7 +98,7 @@ def test_a_share_just_below_the_threshold_fails(workshop, db, threshold, accepti
 
 def test_the_default_threshold_is_75_and_can_live_with_it_counts_as_accepting(workshop, db):
     _version, round_ = mission_round(db, workshop)
-    assert round_.threshold == models.DEFAULT_THRESHOLD == 75
+    assert round_.threshold == rules.DEFAULT_THRESHOLD == 75
     answer(db, workshop, round_, [1, 2, 3, 4])
     result = tally(db, workshop, round_)
     assert result.counts == {1: 1, 2: 1, 3: 1, 4: 1, 5: 0}
@@ -168,7 +169,7 @@ def test_min_answers_outside_one_to_twenty_is_refused(workshop, db, min_answers)
 
 def test_the_tally_is_hidden_until_three_people_answered(workshop, db):
     _version, round_ = mission_round(db, workshop)
-    assert round_.min_answers == models.DEFAULT_MIN_ANSWERS == 3
+    assert round_.min_answers == rules.DEFAULT_MIN_ANSWERS == 3
     assert not tally(db, workshop, round_).visible
     answer(db, workshop, round_, [1])
     assert not tally(db, workshop, round_).visible
@@ -288,7 +289,7 @@ def test_a_reason_given_with_agreement_is_dropped(workshop, db, level):
     stored = models.answer_round(db, workshop, round_, person, level, "Ktoś mnie rozpozna")
     assert stored.reason == ""
     assert tally(db, workshop, round_).reasons == ()
-    assert "Ktoś mnie rozpozna" not in json.dumps(models.round_record(db, round_))
+    assert "Ktoś mnie rozpozna" not in json.dumps(round_record(db, round_))
 
 
 def test_reasons_for_reservations_and_blocks_are_kept_without_names(workshop, db):
@@ -302,7 +303,7 @@ def test_reasons_for_reservations_and_blocks_are_kept_without_names(workshop, db
     assert sorted(result.reasons) == [(4, "Za długie"), (5, "Nie o nas")]
     for entry in result.reasons:
         assert len(entry) == 2  # level and text only: no participant, no time
-    record = models.round_record(db, round_)
+    record = round_record(db, round_)
     assert sorted(record["reasons"], key=lambda r: r["level"]) == [
         {"level": 4, "reason": "Za długie"},
         {"level": 5, "reason": "Nie o nas"},
@@ -435,7 +436,7 @@ def test_overriding_an_open_failing_round_adopts_the_text_with_the_note(workshop
     agreed = room(db, workshop)
     assert agreed.mission == version.text
     assert agreed.mission_agreed_at is not None
-    assert models.round_record(db, closed)["note"] == "Zarząd zdecydował"
+    assert round_record(db, closed)["note"] == "Zarząd zdecydował"
 
 
 def test_overriding_an_open_round_without_any_answers_still_adopts(workshop, db):
@@ -560,7 +561,7 @@ def test_a_mission_round_on_too_short_or_too_long_a_version_is_refused(workshop,
 
 @pytest.mark.parametrize("words", [5, 60, 120])
 def test_a_mission_round_accepts_five_to_120_words(workshop, db, words):
-    assert models.MISSION_WORDS == (5, 120)
+    assert rules.MISSION_WORDS == (5, 120)
     text = "  ".join(f"słowo{n}" for n in range(words))
     version = models.propose_draft(db, workshop, text)
     assert models.open_round(db, workshop, "mission", version).snapshot == text
@@ -629,12 +630,12 @@ def test_phones_may_propose_only_when_the_facilitator_allows(workshop, db):
 
 
 def test_drafts_are_capped_across_kinds(workshop, db):
-    for n in range(models.MAX_DRAFTS - 1):
+    for n in range(rules.MAX_DRAFTS - 1):
         models.propose_draft(db, workshop, f"{MISSION} {n}")
     models.propose_draft(db, workshop, ROUTINE, kind="routine")
     refused("too-many-drafts", models.propose_draft, db, workshop, BETTER)
     refused("too-many-drafts", models.propose_draft, db, workshop, ROUTINE, kind="routine")
-    assert len(models.list_drafts(db, workshop)) == models.MAX_DRAFTS - 1
+    assert len(models.list_drafts(db, workshop)) == rules.MAX_DRAFTS - 1
     assert len(models.list_drafts(db, workshop, "routine")) == 1
 
 
@@ -779,7 +780,7 @@ def test_the_round_decides_on_the_principles_as_they_were_when_it_opened(worksho
     assert closed.outcome == "agreed"
     agreed = [(p.name, p.line) for p in models.list_principles(db, workshop)]
     assert agreed == opened_with != changed
-    assert models.round_record(db, closed)["principles"] == [list(p) for p in opened_with]
+    assert round_record(db, closed)["principles"] == [list(p) for p in opened_with]
 
 
 def test_agreed_principles_are_locked_until_reopened(workshop, db):
@@ -883,7 +884,7 @@ def test_the_record_carries_drafts_amendments_and_rounds_without_ids_or_secrets(
     models.answer_round(db, workshop, forced, blocker, 4)
     models.close_round(db, workshop, forced, override_note="Zespół się zgodził")
 
-    record = models.workshop_record(db, workshop)
+    record = workshop_record(db, workshop)
     [mission_draft, routine_draft] = record["drafts"]
     assert (mission_draft["id"], mission_draft["kind"]) == (first.draft_id, "mission")
     assert [v["number"] for v in mission_draft["versions"]] == [1, 2]

@@ -4,7 +4,7 @@ import itertools
 import threading
 
 from workshop import models
-from workshop.live import Topic, frames
+from workshop.hub import Topic, frames
 
 from .conftest import HX
 

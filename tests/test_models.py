@@ -5,8 +5,10 @@ import threading
 
 import pytest
 
-from workshop import models
-from workshop.models import JOIN_CODE_ALPHABET, Refused
+from workshop import models, rules
+from workshop.models import Refused
+from workshop.record import workshop_record
+from workshop.rules import JOIN_CODE_ALPHABET
 
 from .conftest import make_workshop
 
@@ -88,7 +90,7 @@ def test_repeated_nonce_stores_the_answer_once(workshop, db):
 def test_a_person_may_post_at_most_ten_answers_per_stage(workshop, db):
     participant, _key = models.add_participant(db, workshop)
     stage = models.current_stage(db, workshop)
-    for number in range(models.MAX_CONTRIBUTIONS_PER_PERSON):
+    for number in range(rules.MAX_CONTRIBUTIONS_PER_PERSON):
         models.add_contribution(db, workshop, stage, participant, f"answer {number}")
     with pytest.raises(Refused) as refusal:
         models.add_contribution(db, workshop, stage, participant, "one too many")
@@ -158,7 +160,7 @@ def test_workshop_record_has_stages_answers_mission_and_principles(workshop, db)
     models.add_contribution(db, workshop, stage, participant, "Dla pacjentów")
     models.save_mission(db, workshop, "Misja")
     models.replace_principles(db, workshop, [("Szacunek", "słuchamy")])
-    record = models.workshop_record(db, workshop)
+    record = workshop_record(db, workshop)
     assert record["id"] == workshop.public_id
     assert record["stages"][0]["contributions"][0]["body"] == "Dla pacjentów"
     assert record["mission"]["text"] == "Misja"
@@ -167,5 +169,6 @@ def test_workshop_record_has_stages_answers_mission_and_principles(workshop, db)
 
 def test_workshop_ids_never_look_like_command_line_options(monkeypatch, app, db):
     drawn = iter(["-7abcDEF123", "Q7abcDEF123"])
-    monkeypatch.setattr(models.secrets, "token_urlsafe", lambda n=None: next(drawn, "tok"))
-    assert models._new_public_id() == "Q7abcDEF123"
+    secrets = models.workshops.secrets
+    monkeypatch.setattr(secrets, "token_urlsafe", lambda n=None: next(drawn, "tok"))
+    assert models.workshops._new_public_id() == "Q7abcDEF123"

@@ -11,8 +11,9 @@ import pytest
 from bs4 import BeautifulSoup
 from flask import Response
 
-from workshop import assets, models, participant
+from workshop import assets, models
 from workshop.db import connect
+from workshop.views import participant
 
 from .conftest import HX
 

@@ -8,6 +8,7 @@ import pytest
 from flask_babel import force_locale
 
 from workshop import models, record
+from workshop.record import workshop_record
 
 from .test_exports import MISSION, agree, agree_routine, fill_room
 
@@ -24,7 +25,7 @@ def filled(app, db, workshop):
         models.moderate(db, workshop, answers["*Zdrowie* [a](b)"], "hidden")
         models.edit_as_facilitator(db, workshop, answers["+1"], "+1 (poprawione)", "")
         agree_routine(db, workshop)
-        return models.workshop_record(db, workshop)
+        return workshop_record(db, workshop)
 
 
 @pytest.fixture
@@ -115,7 +116,7 @@ def test_report_html_escapes_user_text(app, db, workshop, english):
     stage = models.current_stage(db, workshop)
     person, _key = models.add_participant(db, workshop)
     models.add_contribution(db, workshop, stage, person, "<img src=x onerror=alert(1)> {{7*7}}")
-    html = record.record_as_report_html(models.workshop_record(db, workshop))
+    html = record.record_as_report_html(workshop_record(db, workshop))
     assert "&lt;img src=x onerror=alert(1)&gt; {{7*7}}" in html and "<img" not in html
     assert '<html lang="pl">' in html and "<title>Workshop record: Przychodnia" in html
 
@@ -138,9 +139,9 @@ def test_report_pdf_holds_answers_votes_rounds_and_the_outcome(filled, english, 
 
 
 def test_an_empty_workshop_still_has_a_record(app, db, workshop, english):
-    data = models.workshop_record(db, workshop)
+    data = workshop_record(db, workshop)
     assert record.answers_as_csv(data).count("\n") == 1
     assert "Mission (not agreed yet)" in record.record_as_markdown(data)
     assert record.record_as_report_pdf(data).startswith(b"%PDF")
     agree(db, workshop)
-    assert "Mission (agreed" in record.record_as_markdown(models.workshop_record(db, workshop))
+    assert "Mission (agreed" in record.record_as_markdown(workshop_record(db, workshop))

@@ -7,6 +7,7 @@ from query results: every test that deletes greps the files for a unique marker.
 import re
 import uuid
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from click.testing import CliRunner
@@ -90,10 +91,17 @@ def record_exports(db, workshop, folder: Path, marker: str) -> dict[str, Path]:
     return files
 
 
+def travel_to(patch, moment: str) -> None:
+    """Make every model stamp ``moment`` as the time now (each models module imports now)."""
+    for module in vars(models).values():
+        if isinstance(module, ModuleType) and hasattr(module, "now"):
+            patch.setattr(module, "now", lambda: moment)
+
+
 def close_long_ago(db, workshop, monkeypatch):
     """Close the workshop as if it had happened on ``OLD``."""
     with monkeypatch.context() as patch:
-        patch.setattr(models, "now", lambda: OLD)
+        travel_to(patch, OLD)
         return models.close_workshop(db, workshop)
 
 
@@ -205,7 +213,7 @@ def test_purge_waits_for_the_retention_period(env, cli_db, monkeypatch):
 
 def test_open_workshops_are_never_purged(env, cli_db, monkeypatch):
     with monkeypatch.context() as patch:
-        patch.setattr(models, "now", lambda: OLD)
+        travel_to(patch, OLD)
         workshop, _token = make_workshop(cli_db)
     stage = models.current_stage(cli_db, workshop)
     person, _key = models.add_participant(cli_db, workshop)
@@ -232,7 +240,7 @@ def test_dry_run_lists_what_would_go_and_deletes_nothing(env, cli_db, monkeypatc
 
 def test_purge_closes_workshops_left_idle_for_the_retention_period(env, cli_db, monkeypatch):
     with monkeypatch.context() as patch:
-        patch.setattr(models, "now", lambda: OLD)
+        travel_to(patch, OLD)
         used, _token = make_workshop(cli_db)
         models.add_participant(cli_db, used)
         prepared, _token = make_workshop(cli_db)  # nobody has joined it yet

@@ -14,10 +14,12 @@ import polib
 import pytest
 from flask_babel import force_locale
 
-from workshop import models
+from workshop import models, rules
+from workshop.board import stage_board
 from workshop.db import connect
 from workshop.method import optional_stages, template_stages
 from workshop.models import Refused
+from workshop.record import workshop_record
 from workshop.wordfilter import flagged_words, needs_review
 
 PO_PL = Path(__file__).resolve().parent.parent / "workshop/translations/pl/LC_MESSAGES/messages.po"
@@ -59,7 +61,7 @@ def voting_on(db, workshop, bodies=("Care", "Trust", "Respect", "Time"), **optio
 
 
 def board(db, workshop, stage, **kwargs):
-    return models.stage_board(db, workshop, fresh(db, workshop, stage), **kwargs)
+    return stage_board(db, workshop, fresh(db, workshop, stage), **kwargs)
 
 
 def card_votes(db, workshop, stage, for_room=False):
@@ -88,7 +90,7 @@ def refused(reason, call, *args, **kwargs):
 def test_voting_budget_defaults_to_three_dots(workshop, db):
     stage, made, voter = voting_on(db, workshop)
     assert stage.is_voting
-    assert stage.vote_budget == models.DEFAULT_VOTE_BUDGET == 3
+    assert stage.vote_budget == rules.DEFAULT_VOTE_BUDGET == 3
     for contribution in made[:3]:
         models.cast_vote(db, workshop, voter, contribution)
     refused("no-dots-left", models.cast_vote, db, workshop, voter, made[3])
@@ -669,10 +671,10 @@ def test_renaming_a_theme_renames_its_column(workshop, db):
 
 def test_a_stage_holds_at_most_twelve_themes(workshop, db):
     stage = first_stage(db, workshop)
-    for index in range(models.MAX_THEMES_PER_STAGE):
+    for index in range(rules.MAX_THEMES_PER_STAGE):
         models.add_theme(db, workshop, stage, f"Theme {index}")
     refused("too-many-themes", models.add_theme, db, workshop, stage, "One too many")
-    assert len(models.list_themes(db, stage)) == 12 == models.MAX_THEMES_PER_STAGE
+    assert len(models.list_themes(db, stage)) == 12 == rules.MAX_THEMES_PER_STAGE
     # The cap is per stage.
     models.add_theme(db, workshop, models.list_stages(db, workshop)[1], "Elsewhere")
 
@@ -1006,7 +1008,7 @@ def test_the_facilitator_answers_and_votes_for_someone_without_a_phone(workshop,
         models.cast_vote(db, workshop, nurse, theirs, entered_by="facilitator")
     refused("no-dots-left", models.cast_vote, db, workshop, nurse, said, entered_by="facilitator")
     assert models.dots_spent(db, fresh(db, workshop, stage), nurse) == 3
-    record = models.workshop_record(db, workshop)
+    record = workshop_record(db, workshop)
     votes = record["stages"][0]["votes"]
     assert {v["entered_by"] for v in votes} == {"facilitator"}
     assert len(votes) == 3
@@ -1033,7 +1035,7 @@ def test_a_facilitator_entry_with_a_rude_word_is_still_flagged(workshop, db):
 def test_someone_without_a_phone_can_answer_only_ten_times_too(workshop, db):
     stage = first_stage(db, workshop)
     nurse = models.add_person_without_phone(db, workshop, "Pani Basia")
-    for index in range(models.MAX_CONTRIBUTIONS_PER_PERSON):
+    for index in range(rules.MAX_CONTRIBUTIONS_PER_PERSON):
         models.add_contribution(
             db, workshop, stage, nurse, f"Idea {index}", entered_by="facilitator"
         )
@@ -1150,10 +1152,10 @@ def test_an_added_question_goes_after_the_questions_before_principles_and_missio
 
 
 def test_stages_are_capped(workshop, db):
-    for index in range(models.MAX_STAGES - len(models.list_stages(db, workshop))):
+    for index in range(rules.MAX_STAGES - len(models.list_stages(db, workshop))):
         models.add_stage(db, workshop, "question", f"Q{index}", "")
     refused("too-many-stages", models.add_stage, db, workshop, "question", "One more", "")
-    assert len(models.list_stages(db, workshop)) == models.MAX_STAGES
+    assert len(models.list_stages(db, workshop)) == rules.MAX_STAGES
 
 
 def test_a_stage_can_be_reworded(workshop, db):
@@ -1302,7 +1304,7 @@ def test_the_json_record_carries_everything_the_room_did_and_no_secrets(app, wor
     models.set_joining_locked(db, workshop, True)
     models.add_stage(db, workshop, "question", "How do we rest?", "Breaks.")
 
-    record = models.workshop_record(db, workshop)
+    record = workshop_record(db, workshop)
     assert record["joining_locked"] is True
     assert record["participants"] == 3
     assert record["people"] == [
@@ -1372,7 +1374,7 @@ def test_the_json_record_carries_everything_the_room_did_and_no_secrets(app, wor
 
 
 def test_the_json_record_of_a_fresh_workshop_shows_voting_off_and_no_timer(workshop, db):
-    record = models.workshop_record(db, workshop)
+    record = workshop_record(db, workshop)
     first = record["stages"][0]
     assert first["voting"]["state"] == "off"
     assert first["voting"]["budget"] == 3

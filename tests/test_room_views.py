@@ -7,6 +7,7 @@ from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
 from workshop import models
+from workshop.board import stage_board
 from workshop.cli import main
 
 from .conftest import HX, join
@@ -136,11 +137,11 @@ def test_merge_and_undo_through_the_card_page(app, facilitator, workshop, db, st
         f"/w/{workshop.public_id}/cards/{second.id}/merge", data={"target": first.id}
     )
     assert merged.status_code == 303
-    board = models.stage_board(db, workshop, stage, for_room=False)
+    board = stage_board(db, workshop, stage, for_room=False)
     assert [card.id for card in board.cards] == [first.id]
     assert [m.id for m in board.cards[0].merged] == [second.id]
     facilitator.post(f"/w/{workshop.public_id}/cards/{second.id}/unmerge")
-    board = models.stage_board(db, workshop, stage, for_room=False)
+    board = stage_board(db, workshop, stage, for_room=False)
     assert {card.id for card in board.cards} == {first.id, second.id}
 
 

@@ -24,7 +24,7 @@ def defined_names(path: Path) -> set[str]:
 
 def test_no_module_names_a_limit_again():
     twice = {
-        path.name: sorted(defined_names(path) & LIMITS)
+        str(path.relative_to(ROOT)): sorted(defined_names(path) & LIMITS)
         for path in (ROOT / "workshop").rglob("*.py")
         if path.name != "rules.py"
     }

@@ -5,15 +5,36 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
-from flask_babel import Babel
-from flask_wtf.csrf import CSRFProtect
 
+from . import db, hub, i18n, web
+from .extensions import babel, csrf
 from .rules import DEFAULT_RETENTION_DAYS
+from .views import (
+    agreement,
+    facilitator,
+    live,
+    participant,
+    poster_page,
+    principles,
+    room,
+    screen,
+    stages,
+)
+
+__all__ = ["babel", "create_app", "csrf"]
 
 ROOT = Path(__file__).resolve().parent.parent
-
-csrf = CSRFProtect()
-babel = Babel()
+BLUEPRINTS = (
+    facilitator,
+    stages,
+    room,
+    agreement,
+    principles,
+    participant,
+    screen,
+    live,
+    poster_page,
+)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -73,15 +94,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
 
-    from . import agreement, db, exports, facilitator, i18n, live, participant, room, screen, web
-
     db.init_app(app)
     csrf.init_app(app)
     i18n.init_app(app, babel)
     web.init_app(app)
-    live.init_app(app)
+    hub.init_app(app)
 
-    for module in (facilitator, room, agreement, participant, screen, live, exports):
+    for module in BLUEPRINTS:
         app.register_blueprint(module.bp)
     return app
 

@@ -3,6 +3,7 @@ back up and restore the database, and purge raw answers past their retention."""
 
 import json
 import os
+import resource
 import sqlite3
 import sys
 from contextlib import closing
@@ -10,11 +11,26 @@ from pathlib import Path
 
 import click
 from flask import Flask
+from flask_babel import force_locale
+from gunicorn.app.base import BaseApplication
 
 from . import create_app, models, reach
-from .db import connect
+from .db import DatabaseFileError, checkpoint, connect, integrity_problems
+from .db import backup as backup_database
+from .db import restore as restore_database
+from .exports import (
+    poster_settings,
+    record_file,
+    remove_export_files,
+    write_poster,
+    write_staff_card,
+)
+from .forms import clean_line
 from .i18n import LANGUAGES
-from .poster import CARD_SIZES, FRAMES, ORIENTATIONS, SIZES, THEMES
+from .method import template_stages
+from .poster import CARD_SIZES, FRAMES, ORIENTATIONS, SIZES, THEMES, PosterError, PosterOptions
+from .rules import retention_days
+from .web import external_url
 
 SWITCH_INTERVAL_SECONDS = 0.0005
 MAX_DEFAULT_WORKERS = 4
@@ -80,8 +96,6 @@ def main() -> None:
 )
 def serve(host: str, port: int, threads: int, workers: int) -> None:
     """Serve Credo with gunicorn (a production server, not Flask's development one)."""
-    from gunicorn.app.base import BaseApplication
-
     _allow_open_files(2 * threads + 100)  # per process: each worker has its own files
     os.environ["WORKSHOP_WORKERS"] = str(workers)  # without Redis, each takes its share of limits
 
@@ -118,8 +132,6 @@ def serve(host: str, port: int, threads: int, workers: int) -> None:
 
 def _allow_open_files(wanted: int) -> None:
     """Raise this process's open-file limit towards ``wanted`` (a stream is one socket)."""
-    import resource
-
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     ceiling = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
     if soft != resource.RLIM_INFINITY and soft < ceiling:
@@ -145,9 +157,6 @@ def _allow_open_files(wanted: int) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
 def create(title: str, language: str, template: str, as_json: bool) -> None:
     """Create a workshop and print its join code and links."""
-    from .forms import clean_line
-    from .method import template_stages
-
     app = _app()
     title = clean_line(title)
     if not 1 <= len(title) <= 120:
@@ -157,8 +166,6 @@ def create(title: str, language: str, template: str, as_json: bool) -> None:
         workshop, admin_token = models.create_workshop(
             db, title, language, template_stages(template, language)
         )
-        from .web import external_url
-
         info = {
             "id": workshop.public_id,
             "join_code": workshop.join_code,
@@ -253,11 +260,6 @@ def export(
     Poster options not given on the command line are the ones last chosen on the
     workshop's poster page.
     """
-    from flask_babel import force_locale
-
-    from .exports import poster_settings, record_file, write_poster, write_staff_card
-    from .poster import PosterError, PosterOptions
-
     to_stdout = str(output) == "-"
     chosen = {"orientation": orientation, "frame": frame, "theme": theme}
     chosen |= {"bleed": bleed, "archival": archival}
@@ -307,9 +309,6 @@ def backup(file: Path) -> None:
     The copy is written beside FILE first, checked, then renamed over it, so FILE is
     always a whole backup. It holds everyone's answers: it is readable by you only.
     """
-    from .db import DatabaseFileError
-    from .db import backup as backup_database
-
     app = _app()
     try:
         backup_database(app.config["DATABASE"], file)
@@ -327,9 +326,6 @@ def restore(file: Path, yes: bool) -> None:
     FILE must pass SQLite's integrity check. A database still open in a running server is
     refused. The replaced database is kept beside it, named …-before-restore-<time>.
     """
-    from .db import DatabaseFileError, integrity_problems
-    from .db import restore as restore_database
-
     problems = integrity_problems(file)
     if problems:
         raise click.ClickException(f"{file} cannot be restored: " + "; ".join(problems))
@@ -380,10 +376,8 @@ def purge(dry_run: bool, days: int | None) -> None:
     Workshops people took part in and then left untouched that long are closed first
     (their answers go one retention period later). Run it daily, e.g. from cron.
     """
-    from .db import checkpoint
-
     app = _app()
-    days = days or models.retention_days(app.config)
+    days = days or retention_days(app.config)
     with closing(connect(app.config["DATABASE"])) as db:
         idle = models.idle_workshops(db, days)
         for workshop in idle:
@@ -396,7 +390,7 @@ def purge(dry_run: bool, days: int | None) -> None:
             click.echo(("Would purge " if dry_run else "Purging ") + _describe(found))
             if not dry_run:
                 files = models.purge_workshop(db, found.workshop)
-                models.remove_export_files(app.config["EXPORTS_DIR"], files)
+                remove_export_files(app.config["EXPORTS_DIR"], files)
         if not dry_run and not checkpoint(db):  # also finishes an earlier delete's
             click.echo("Warning: the WAL could not be truncated yet; run purge again.", err=True)
     if not due:

@@ -23,14 +23,17 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
+from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
+import pypdfium2 as pdfium
 from flask import current_app, has_app_context, has_request_context, render_template
 from flask_babel import force_locale, format_date, gettext
 from flask_babel import lazy_gettext as _l
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from . import fonts
 from .rules import (
@@ -44,7 +47,6 @@ from .rules import (
 
 if TYPE_CHECKING:
     from flask_babel import LazyString
-    from PIL import Image
     from weasyprint import CSS, Document
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import URLFetcher
@@ -423,8 +425,6 @@ def prepare_logo(data: bytes) -> bytes:
 
 def _prepare_logo(data: bytes) -> bytes:
     """Do prepare_logo's work."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
     if len(data) > LOGO_MAX_BYTES:
         raise PosterError(gettext("The logo is larger than 2 MB: please upload a smaller file."))
     refused = gettext("The logo must be a PNG or JPEG image.")
@@ -463,8 +463,6 @@ def _too_many_pixels() -> str:
 
 def _as_rgb(image: "Image.Image") -> "Image.Image":
     """Return the image as RGB, RGBA or L, converting CMYK and 16-bit images properly."""
-    from PIL import ImageCms
-
     if image.mode == "CMYK":
         profile = image.info.get("icc_profile")
         if profile:
@@ -553,8 +551,6 @@ def render_preview(
 
 def rasterise(pdf: bytes, width_px: int) -> bytes:
     """Draw the first page of a PDF (its whole media box) as a PNG ``width_px`` wide."""
-    import pypdfium2 as pdfium
-    from PIL import Image
 
     with _pdfium_lock:
         document = pdfium.PdfDocument(pdf)
@@ -618,7 +614,7 @@ def render_document(html: str, stylesheet: Path) -> bytes:
     The HTML should carry its own <title>, <html lang> and dcterms dates; the result is
     a tagged PDF/UA-1 file. Needs an app context.
     """
-    from weasyprint import HTML
+    from weasyprint import HTML  # noqa: PLC0415 - lazy: WeasyPrint takes ~1 s to load
 
     renderer = _renderer()
     with renderer.lock:
@@ -665,9 +661,7 @@ ARCHIVAL_INTENT = "credo-srgb"
 
 def _srgb_profile() -> Any:
     """Return WeasyPrint's bundled sRGB ICC profile, read and closed."""
-    from importlib.resources import files
-
-    from weasyprint.css import ColorProfile
+    from weasyprint.css import ColorProfile  # noqa: PLC0415 - lazy: WeasyPrint takes ~1 s to load
 
     data = (files("weasyprint") / "pdf" / "sRGB2014.icc").read_bytes()
     rgb = (["r"], ["g"], ["b"])
@@ -985,7 +979,7 @@ class _Renderer:
 
         ``images`` keeps decoded images (the logo) between the layouts of one render.
         """
-        from weasyprint import HTML
+        from weasyprint import HTML  # noqa: PLC0415 - lazy: WeasyPrint takes ~1 s to load
 
         document = HTML(string=html, base_url=self.base_url, url_fetcher=self.fetcher)
         return document.render(stylesheets=stylesheets, font_config=self.font_config, cache=images)
@@ -1056,7 +1050,7 @@ class _Renderer:
 
     def stylesheet(self, path: Path) -> "CSS":
         """Return a parsed stylesheet for render_document, parsed again when it changes."""
-        from weasyprint import CSS
+        from weasyprint import CSS  # noqa: PLC0415 - lazy: WeasyPrint takes ~1 s to load
 
         path = path.resolve()
         key = (path, path.stat().st_mtime)
@@ -1102,8 +1096,8 @@ def _renderer() -> _Renderer:
 
 def _new_renderer(static: Path, font_dir: Path) -> _Renderer:
     """Parse the fonts and stylesheets once, with a fetcher that only reads our own files."""
-    from weasyprint import CSS
-    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint import CSS  # noqa: PLC0415 - lazy: WeasyPrint takes ~1 s to load
+    from weasyprint.text.fonts import FontConfiguration  # noqa: PLC0415 - lazy: WeasyPrint takes ~1 s to load
 
     fetcher = _locked_fetcher((static, font_dir))
     font_config = FontConfiguration()
@@ -1130,7 +1124,7 @@ def _new_renderer(static: Path, font_dir: Path) -> _Renderer:
 
 def _locked_fetcher(roots: tuple[Path, ...]) -> "URLFetcher":
     """Build a URL fetcher that serves data: URLs and files under ``roots``, nothing else."""
-    from weasyprint.urls import URLFetcher
+    from weasyprint.urls import URLFetcher  # noqa: PLC0415 - lazy: WeasyPrint takes ~1 s to load
 
     class LockedFetcher(URLFetcher):
         """Refuse every resource that is not ours."""

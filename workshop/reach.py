@@ -27,6 +27,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from flask import current_app, g, request
+
 # The wildcard addresses a server listens on to take every interface (binds nothing here).
 ALL_INTERFACES = frozenset({"", "*", "0.0.0.0", "::"})  # nosec B104
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
@@ -129,8 +131,6 @@ def decide(
 
 def current() -> Reach:
     """How phones reach this server, for the request being served (worked out once)."""
-    from flask import current_app, g, request
-
     if "phone_reach" not in g:
         config = current_app.config
         g.phone_reach = decide(

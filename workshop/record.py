@@ -1,7 +1,8 @@
-"""The workshop's record for people: a PDF report, a spreadsheet (CSV) and Markdown.
+"""The workshop's record: the whole workshop as plain data (the JSON export), and for
+people a PDF report, a spreadsheet (CSV) and Markdown.
 
-Each function takes the plain record that ``models.workshop_record`` returns (the JSON
-export) and needs an app context for translations.
+``workshop_record`` gathers the plain record from the models; each function after it takes
+that record and needs an app context for translations.
 """
 
 import csv
@@ -13,14 +14,192 @@ from typing import Any
 
 from flask import current_app, render_template
 from flask_babel import format_datetime, gettext, ngettext, to_user_timezone
+from sqlite_utils import Database
 
 from .forms import LEVEL_LABELS
+from .models import (
+    DRAFT_KINDS,
+    Round,
+    Stage,
+    Workshop,
+    count_participants,
+    get_workshop_by_id,
+    list_amendments,
+    list_contributions,
+    list_drafts,
+    list_participants,
+    list_principles,
+    list_rounds,
+    list_stages,
+    list_themes,
+    round_tally,
+)
+from .poster import render_document
 
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
 # Characters with a meaning anywhere in a Markdown line, and at the start of one.
 MARKDOWN_ANYWHERE = re.compile(r"([\\`*_\[\]<>|~#&!])")
 MARKDOWN_LINE_START = re.compile(r"^(\s*)([-+=>]|\d+(?=[.)]))")
+
+
+# The plain record ----------------------------------------------------------------------
+
+
+def round_record(db: Database, round_: Round) -> dict:
+    """Return a round with its anonymous answers, for the JSON export."""
+    tally = round_tally(db, round_)
+    return {
+        "id": round_.id,
+        "subject": round_.subject,
+        "version": round_.version_id,
+        "text": round_.snapshot if round_.subject != "principles" else None,
+        "principles": [list(p) for p in round_.principles] or None,
+        "threshold": round_.threshold,
+        "min_answers": round_.min_answers,
+        "status": round_.status,
+        "outcome": round_.outcome,
+        "note": round_.note,
+        "opened_at": round_.opened_at,
+        "closed_at": round_.closed_at,
+        "answers": [{"level": level, "count": count} for level, count in tally.counts.items()],
+        "reasons": [{"level": level, "reason": reason} for level, reason in tally.reasons],
+    }
+
+
+def workshop_record(db: Database, workshop: Workshop) -> dict:
+    """Return the whole workshop as plain data, for the JSON export."""
+    fresh = get_workshop_by_id(db, workshop.id) or workshop
+    stages = list_stages(db, fresh)
+    people = list_participants(db, fresh)
+    number = {p.id: index + 1 for index, p in enumerate(people)}
+    return {
+        "id": fresh.public_id,
+        "title": fresh.title,
+        "language": fresh.language,
+        "status": fresh.status,
+        "created_at": fresh.created_at,
+        "cloned_from": fresh.cloned_from,
+        "joining_locked": bool(fresh.joining_locked),
+        "current_stage": next((s.position for s in stages if s.id == fresh.current_stage_id), None),
+        "participants": count_participants(db, fresh),
+        "people": [
+            {
+                "number": number[p.id],
+                "name": p.display_name,
+                "added_by_facilitator": bool(p.added_by_facilitator),
+                "removed": p.removed_at is not None,
+            }
+            for p in people
+        ],
+        "stages": [_stage_record(db, stage, number) for stage in stages],
+        "mission": {"text": fresh.mission, "agreed_at": fresh.mission_agreed_at},
+        "principles": [{"name": p.name, "line": p.line} for p in list_principles(db, fresh)],
+        "principles_agreed_at": fresh.principles_agreed_at,
+        "routine": {"text": fresh.routine, "agreed_at": fresh.routine_agreed_at},
+        "proposals_from_phones": bool(fresh.participants_may_propose),
+        "drafts": [
+            {
+                "id": line.draft.id,
+                "kind": line.draft.kind,
+                "shown": bool(line.draft.shown),
+                "created_at": line.draft.created_at,
+                "versions": [
+                    {
+                        "id": v.id,
+                        "number": v.number,
+                        "text": v.text,
+                        "origin": v.origin,
+                        "proposed_by": number.get(v.participant_id)
+                        if v.participant_id
+                        else "facilitator",
+                        "amendment": v.amendment_id,
+                        "created_at": v.created_at,
+                    }
+                    for v in line.versions
+                ],
+            }
+            for kind in DRAFT_KINDS
+            for line in list_drafts(db, fresh, kind)
+        ],
+        "amendments": [
+            {
+                "id": a.id,
+                "draft": a.draft_id,
+                "version": a.version_id,
+                "text": a.text,
+                "suggested_by": number.get(a.participant_id) if a.participant_id else "facilitator",
+                "status": a.status,
+                "created_at": a.created_at,
+                "decided_at": a.decided_at,
+                "result_version": a.result_version_id,
+            }
+            for a in list_amendments(db, fresh)
+        ],
+        "rounds": [round_record(db, r) for r in reversed(list_rounds(db, fresh))],
+    }
+
+
+def _stage_record(db: Database, stage: Stage, number: dict[int, int]) -> dict:
+    themes = list_themes(db, stage)
+    theme_names = {theme.id: theme.name for theme in themes}
+    votes = list(
+        db.query(
+            """select contribution_id, participant_id, entered_by, created_at from votes
+               where stage_id = ? order by id""",
+            [stage.id],
+        )
+    )
+    return {
+        "position": stage.position,
+        "kind": stage.kind,
+        "title": stage.title,
+        "prompt": stage.prompt,
+        "input_open": bool(stage.input_open),
+        "answers_hidden": bool(stage.answers_hidden),
+        "screen_view": stage.screen_view,
+        "voting": {
+            "state": stage.voting,
+            "budget": stage.vote_budget,
+            "one_dot_per_answer": bool(stage.one_dot_per_answer),
+            "results_revealed": bool(stage.results_revealed),
+        },
+        "timer": {
+            "seconds": stage.timer_seconds,
+            "ends_at": stage.timer_ends_at,
+            "close_on_expiry": bool(stage.close_on_expiry),
+        },
+        "themes": [{"id": t.id, "name": t.name, "position": t.position} for t in themes],
+        "contributions": [
+            {
+                "id": c.id,
+                "body": c.body,
+                "detail": c.detail,
+                "created_at": c.created_at,
+                "updated_at": c.updated_at,
+                "entered_by": c.entered_by,
+                "author": number.get(c.participant_id),
+                "moderation": c.moderation,
+                "original_body": c.original_body,
+                "original_detail": c.original_detail,
+                "merged_into": c.merged_into,
+                "theme": theme_names.get(c.theme_id),
+            }
+            for c in list_contributions(db, stage)
+        ],
+        "votes": [
+            {
+                "contribution": v["contribution_id"],
+                "voter": number.get(v["participant_id"]),
+                "entered_by": v["entered_by"],
+                "created_at": v["created_at"],
+            }
+            for v in votes
+        ],
+    }
+
+
+# For people: CSV, Markdown, PDF --------------------------------------------------------
 
 
 def neutralise_cell(value: object) -> object:
@@ -417,6 +596,4 @@ def report_stylesheet() -> Path:
 
 def record_as_report_pdf(record: dict) -> bytes:
     """Return the whole workshop as a readable, tagged PDF report."""
-    from .poster import render_document
-
     return render_document(record_as_report_html(record), report_stylesheet())

@@ -65,3 +65,12 @@ DEFAULT_RETENTION_DAYS = 30
 def word_count(text: str) -> int:
     """Count words as MISSION_WORDS counts them: runs of characters between spaces."""
     return len(text.split())
+
+
+def retention_days(config: dict) -> int:
+    """Return the configured days a closed workshop keeps its raw answers (at least 1)."""
+    try:
+        days = int(config.get("RETENTION_DAYS", DEFAULT_RETENTION_DAYS))
+    except (TypeError, ValueError):
+        days = DEFAULT_RETENTION_DAYS
+    return max(1, days)

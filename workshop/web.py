@@ -19,17 +19,21 @@ from flask import (
     render_template,
     request,
     session,
+    url_for,
 )
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
-from flask_babel import get_locale, gettext, to_user_timezone
+from flask_babel import format_datetime, format_time, get_locale, gettext, to_user_timezone
 from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import assets, models, reach, rules
+from . import assets, limits, models, reach, rules
+from .compare import word_diff
 from .db import get_db
+from .hub import get_hub
 from .models import Workshop
+from .record import subject_label
 
 T = TypeVar("T")
 
@@ -158,10 +162,6 @@ def format_moment(stamp: str | None) -> str:
     """Show a stored UTC timestamp in local time: just the time today, the date otherwise."""
     if not stamp:
         return ""
-    from datetime import datetime
-
-    from flask_babel import format_datetime, format_time, to_user_timezone
-
     moment = datetime.fromisoformat(stamp)
     today = to_user_timezone(datetime.now(moment.tzinfo)).date()
     if to_user_timezone(moment).date() == today:
@@ -195,8 +195,6 @@ def _set_headers(response: Response) -> Response:
     if workshop is not None:
         response.headers["Content-Language"] = workshop.language
     if request.method == "POST" and response.status_code < 400:
-        from .live import get_hub
-
         get_hub().changed()
     return response  # packed afterwards by Flask-Compress (assets.init_app)
 
@@ -282,8 +280,6 @@ REDACTED_LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error")
 
 def _install_security(app: Flask) -> None:
     """Secure cookies on HTTPS, the proxy's view of the client when trusted, clean logs."""
-    from . import limits
-
     app.session_interface = SessionInterface()
     hops = int(app.config.get("PROXY_FIX") or 0)
     if hops > 0:
@@ -305,11 +301,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_moment, "moment")
     app.add_template_global(rules, "rules")  # the limits, for hints: rules.ANSWER_MAX
     app.add_template_global(reach.current, "phone_reach")
-    from .compare import word_diff
-
     app.add_template_global(word_diff)
-    from .record import subject_label
-
     app.add_template_global(subject_label)
 
 
@@ -319,6 +311,4 @@ def external_url(endpoint: str, **values: object) -> str:
     WORKSHOP_BASE_URL when the operator set one, else the page's own address, but never
     127.0.0.1 when the server listens on a network address too (reach.py holds the rule).
     """
-    from flask import url_for
-
     return reach.current().base + url_for(endpoint, **values)

@@ -2,7 +2,8 @@
 
 Events say only *what changed* (``stage-changed``, ``contributions-changed`` …); each
 page then fetches its own fresh fragment. Every event has an ``id:``, so a stream that
-reconnects with ``Last-Event-ID`` is sent what it missed.
+reconnects with ``Last-Event-ID`` is sent what it missed. The stream's view is
+views/live.py; web.py pokes the hub after every change a request commits.
 """
 
 import logging
@@ -13,16 +14,12 @@ from collections import deque
 from collections.abc import Iterator
 from contextlib import closing
 
-from flask import Blueprint, Flask, Response, current_app, request
+from flask import Flask, current_app
 
 from . import models
-from .access import current_participant, is_facilitator, load_workshop
-from .db import connect, get_db
-from .web import found
+from .db import connect
 
-bp = Blueprint("live", __name__)
 log = logging.getLogger(__name__)
-
 RING_SIZE = 512
 REDIS_CHANNEL = "credo:events"
 REDIS_RETRY_SECONDS = 1.0
@@ -127,20 +124,18 @@ class Hub:
 
     def _redis_client(self):
         if self._redis is None or self._redis[0] != os.getpid():  # never share across a fork
-            import redis
+            import redis  # noqa: PLC0415 - lazy: loaded only when WORKSHOP_REDIS_URL is set
 
             self._redis = (os.getpid(), redis.Redis.from_url(self.redis_url, socket_timeout=5))
         return self._redis[1]
 
     def _listen(self) -> None:
         """Wake the hub on every Redis message; reconnect (and poll meanwhile) if it drops."""
-        import redis
+        import redis  # noqa: PLC0415 - lazy: loaded only when WORKSHOP_REDIS_URL is set
 
         while True:
             try:
-                pubsub = redis.Redis.from_url(self.redis_url).pubsub(
-                    ignore_subscribe_messages=True
-                )
+                pubsub = redis.Redis.from_url(self.redis_url).pubsub(ignore_subscribe_messages=True)
                 pubsub.subscribe(REDIS_CHANNEL)
                 self.redis_connected.set()
                 self.poke()  # catch up on anything published while we were away
@@ -215,38 +210,6 @@ def event_stream(
             yield frames(events)
         else:
             yield ": ping\n\n"
-
-
-@bp.get("/w/<public_id>/live")
-def stream(public_id: str) -> Response:
-    """Stream what changes in a workshop to its screen, phones and facilitator."""
-    workshop = load_workshop(public_id)
-    screen_token = request.args.get("k", "")
-    allowed = (
-        (screen_token and screen_token == workshop.screen_token)
-        or is_facilitator(workshop)
-        or current_participant(workshop) is not None
-    )
-    found(workshop if allowed else None)
-    after = _resume_point(request.headers.get("Last-Event-ID") or request.args.get("after"))
-    if after is None:
-        after = models.latest_event_id(get_db(), workshop)
-    generator = event_stream(
-        current_app.config["DATABASE"],
-        get_hub(),
-        workshop.id,
-        after,
-        current_app.config["LIVE_HEARTBEAT_SECONDS"],
-    )
-    return Response(
-        generator,
-        mimetype="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
-
-
-def _resume_point(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
 
 
 def init_app(app: Flask) -> None:

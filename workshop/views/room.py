@@ -1,35 +1,35 @@
-"""The facilitator's controls for running the room: voting, hiding, locks, timers,
-grouping, moderation, people without a phone, joining, and the stage list."""
+"""Running the room from the control page: one-click stage switches (input, hidden
+answers, voting, results, timers, the screen's view), answers as cards (moderation,
+merges, themes), answers and dots for people without a phone, and what the projector
+shows: its pages held or turned, the framed poster on it."""
 
-from datetime import UTC, datetime
-
-from flask import Blueprint, Response, current_app, flash, redirect, request, session, url_for
+from flask import Blueprint, redirect, url_for
 from flask_babel import gettext
 from wtforms.fields.choices import SelectChoice
 
-from . import messages, models
-from .access import facilitator_workshop, remember_facilitator
-from .db import checkpoint, get_db
-from .facilitator import after_change
-from .forms import (
+from .. import messages, models
+from ..access import facilitator_workshop
+from ..board import stage_board
+from ..control import after_change
+from ..db import get_db
+from ..exports import screen_poster_png
+from ..forms import (
     CardThemeForm,
-    CloneForm,
     ContributionForm,
     MergeForm,
     OnBehalfAnswerForm,
     OnBehalfDotForm,
-    PersonForm,
-    StageForm,
     ThemeForm,
     TimerForm,
     VotingForm,
     form_errors,
 )
-from .method import optional_stages
-from .models import Contribution, Refused, Stage, Workshop
-from .web import external_url, found, is_partial_request, render
+from ..models import Contribution, Refused, Stage, Workshop
+from ..poster import PosterError
+from ..web import found, is_partial_request, render, revalidate
 
 bp = Blueprint("room", __name__)
+
 
 EXTRA_MINUTE = 60
 
@@ -56,7 +56,8 @@ def _any(names) -> str:
     return "any(" + ", ".join(f'"{name}"' for name in names) + ")"
 
 
-# Stage switches: one route for every one-click setting ----------------------------------
+# Stage switches: one route for every one-click setting ---------------------------------------
+
 
 STAGE_SWITCHES = {
     "lock-input": lambda db, w, s: models.set_stage_input(db, w, s, False),
@@ -105,7 +106,8 @@ def start_timer(public_id: str, stage_id: int):
     )
 
 
-# Cards: moderation, merges, themes --------------------------------------------------------
+# Cards: moderation, merges, themes -----------------------------------------------------------
+
 
 CARD_SWITCHES = {
     "hide": lambda db, w, c: models.moderate(db, w, c, "hidden"),
@@ -157,7 +159,7 @@ def card(public_id: str, contribution_id: int):
         models.edit_as_facilitator(db, workshop, answer, form.body.data, form.detail.data)
         return redirect(url_for("facilitator.control", public_id=public_id), 303)
     stage = found(models.get_stage(db, workshop, answer.stage_id))
-    board = models.stage_board(db, workshop, stage, for_room=False)
+    board = stage_board(db, workshop, stage, for_room=False)
     merge_form = MergeForm(formdata=None)
     merge_form.target.choices = [
         SelectChoice(c.id, c.body[:80]) for c in board.cards if c.id != answer.id
@@ -210,35 +212,7 @@ def delete_theme(public_id: str, theme_id: int):
     return _apply(workshop, models.delete_theme, theme)
 
 
-# People: without a phone, removed, joining ------------------------------------------------
-
-
-@bp.post("/w/<public_id>/people")
-def add_person(public_id: str):
-    """Add someone without a phone, to answer and vote on their behalf."""
-    workshop = facilitator_workshop(public_id)
-    form = PersonForm(prefix="person")
-    if not form.validate_on_submit():
-        return after_change(workshop, person_form=form, agree_errors=form_errors(form))
-    models.add_person_without_phone(get_db(), workshop, form.name.data)
-    return after_change(workshop, saved="person")
-
-
-@bp.post("/w/<public_id>/people/<int:participant_id>/remove")
-def remove_person(public_id: str, participant_id: int):
-    """Remove a participant: their session ends and their answers leave the room."""
-    workshop = facilitator_workshop(public_id)
-    person = found(models.get_participant_by_id(get_db(), workshop, participant_id))
-    models.remove_participant(get_db(), workshop, person)
-    return after_change(workshop)
-
-
-@bp.post("/w/<public_id>/joining/<any(lock, unlock):switch>")
-def joining(public_id: str, switch: str):
-    """Close the door once everyone is in, or open it again."""
-    workshop = facilitator_workshop(public_id)
-    models.set_joining_locked(get_db(), workshop, switch == "lock")
-    return after_change(workshop)
+# Answers and dots for people without a phone -------------------------------------------------
 
 
 def _person(workshop: Workshop, participant_id: int | None) -> models.Participant | None:
@@ -280,159 +254,45 @@ def dot_on_behalf(public_id: str):
     )
 
 
-# The stage list: add, edit, reorder, remove; clone the workshop ----------------------------
+# The projector: its pages, and the poster on it ----------------------------------------------
 
 
-def _stages_page(workshop: Workshop, status: int = 200, **overrides: object):
-    db = get_db()
-    stages = models.list_stages(db, workshop)
-    present = {(stage.title, stage.prompt) for stage in stages}
-    context = {
-        "workshop": workshop,
-        "stages": stages,
-        "answer_counts": {stage.id: models.count_answers(db, stage) for stage in stages},
-        "library": {
-            key: stage
-            for key, stage in optional_stages().items()
-            if (stage[1], stage[2]) not in present
-        },
-        "new_stage_form": StageForm(formdata=None, prefix="new"),
-        "clone_form": CloneForm(formdata=None, prefix="clone", title=workshop.title),
-        "edit_forms": {},
-        "confirm_remove": None,
-        "errors": [],
-        "fixed_kinds": models.FIXED_STAGE_KINDS,
-    }
-    context.update(overrides)
-    return render("facilitator/stages.html", "stage_editor", status=status, **context)
+@bp.app_template_global("screen_pages")
+def screen_pages(workshop: Workshop) -> models.ScreenPages:
+    """Return the hold on the projector's pages, for the facilitator's page controls."""
+    return models.get_screen_pages(get_db(), workshop)
 
 
-def _stages_changed(workshop: Workshop, **overrides: object):
-    if overrides.get("errors"):
-        return _stages_page(workshop, 422, **overrides)
-    if is_partial_request():
-        return _stages_page(workshop, **overrides)
-    return redirect(url_for("room.stages", public_id=workshop.public_id), 303)
-
-
-@bp.get("/w/<public_id>/stages")
-def stages(public_id: str):
-    """Show the stage list for editing, with the optional questions of the method."""
-    return _stages_page(facilitator_workshop(public_id))
-
-
-@bp.post("/w/<public_id>/stages/add")
-def add_stage(public_id: str):
-    """Add a question: one from the method's library, or the facilitator's own."""
+@bp.get("/w/<public_id>/screen-pages")
+def page_controls(public_id: str):
+    """Render the facilitator's controls for the projector's pages, for a live refresh."""
     workshop = facilitator_workshop(public_id)
-    library = optional_stages()
-    key = request.form.get("library", "")
-    if key:
-        kind, title, prompt = found(library.get(key))
+    revalidate(workshop, "facilitator")
+    return render("facilitator/_screen_pages.html", workshop=workshop)
+
+
+@bp.post("/w/<public_id>/screen-pages/<any(pause, resume, next, previous):action>")
+def drive_pages(public_id: str, action: str):
+    """Hold the projector's pages, let them turn again, or turn them one page."""
+    workshop = facilitator_workshop(public_id)
+    if action in ("pause", "resume"):
+        models.pause_screen_pages(get_db(), workshop, action == "pause")
     else:
-        form = StageForm(prefix="new")
-        if not form.validate_on_submit():
-            return _stages_changed(workshop, new_stage_form=form, errors=form_errors(form))
-        kind, title, prompt = "question", form.title.data, form.prompt.data
-    try:
-        models.add_stage(get_db(), workshop, kind, title, prompt)
-    except Refused as refusal:
-        return _stages_changed(workshop, errors=[messages.for_facilitator(refusal.reason)])
-    return _stages_changed(workshop)
+        models.step_screen_pages(get_db(), workshop, 1 if action == "next" else -1)
+    if not is_partial_request():
+        return redirect(url_for("facilitator.control", public_id=workshop.public_id), 303)
+    return render("facilitator/_screen_pages.html", workshop=workshop)
 
 
-@bp.post("/w/<public_id>/stages/<int:stage_id>/edit")
-def edit_stage(public_id: str, stage_id: int):
-    """Reword a stage's question and help text."""
+@bp.post("/w/<public_id>/poster/screen/<any(show, hide):switch>")
+def poster_on_screen(public_id: str, switch: str):
+    """Show the framed poster itself on the projector, as it will print, or take it off."""
     workshop = facilitator_workshop(public_id)
-    stage = _stage(workshop, stage_id)
-    form = StageForm()
-    if not form.validate_on_submit():
-        return _stages_changed(workshop, edit_forms={stage.id: form}, errors=form_errors(form))
-    models.update_stage(get_db(), workshop, stage, form.title.data, form.prompt.data)
-    return _stages_changed(workshop)
-
-
-@bp.post("/w/<public_id>/stages/<int:stage_id>/<any(up, down):direction>")
-def move_stage(public_id: str, stage_id: int, direction: str):
-    """Move a stage one place earlier or later."""
-    workshop = facilitator_workshop(public_id)
-    stage = _stage(workshop, stage_id)
-    try:
-        models.move_stage(get_db(), workshop, stage, -1 if direction == "up" else 1)
-    except Refused as refusal:
-        return _stages_changed(workshop, errors=[messages.for_facilitator(refusal.reason)])
-    return _stages_changed(workshop)
-
-
-@bp.post("/w/<public_id>/stages/<int:stage_id>/remove")
-def remove_stage(public_id: str, stage_id: int):
-    """Remove a stage; one holding answers asks for confirmation first."""
-    workshop = facilitator_workshop(public_id)
-    stage = _stage(workshop, stage_id)
-    if models.count_answers(get_db(), stage) and request.form.get("confirm") != "yes":
-        return _stages_changed(workshop, confirm_remove=stage.id)
-    try:
-        models.remove_stage(get_db(), workshop, stage)
-    except Refused as refusal:
-        return _stages_changed(workshop, errors=[messages.for_facilitator(refusal.reason)])
-    return _stages_changed(workshop)
-
-
-@bp.post("/w/<public_id>/clone")
-def clone(public_id: str):
-    """Start a new workshop from this one (next year's), and open its control page."""
-    workshop = facilitator_workshop(public_id)
-    form = CloneForm(prefix="clone")
-    if not form.validate_on_submit():
-        return _stages_changed(workshop, clone_form=form, errors=form_errors(form))
     db = get_db()
-    copy, admin_token = models.clone_workshop(db, workshop, form.title.data)
-    remember_facilitator(copy, models.start_facilitator_session(db, copy))
-    session["new_admin_link"] = external_url("facilitator.claim", token=admin_token)
-    destination = url_for("facilitator.control", public_id=copy.public_id)
-    if is_partial_request():
-        return Response("", 200, {"HX-Redirect": destination})
-    return redirect(destination, 303)
-
-
-# Closing and deleting the workshop ------------------------------------------------------
-
-
-@bp.app_template_global()
-def retention(workshop: Workshop) -> dict:
-    """Say how long raw answers are kept and when this workshop's go (for the stages page)."""
-    days = models.retention_days(current_app.config)
-    due = models.purge_due_at(workshop, days)
-    return {
-        "days": days,
-        "due": due.isoformat(timespec="seconds") if due else None,
-        "past": due is not None and due <= datetime.now(UTC),
-    }
-
-
-@bp.post("/w/<public_id>/close")
-def close_workshop(public_id: str):
-    """Close the workshop: joining and answering stop, and the retention clock starts."""
-    workshop = facilitator_workshop(public_id)
-    return _stages_changed(models.close_workshop(get_db(), workshop) or workshop)
-
-
-@bp.post("/w/<public_id>/delete")
-def delete_workshop(public_id: str):
-    """Delete the workshop and everything in it now, once the facilitator has confirmed."""
-    workshop = facilitator_workshop(public_id)
-    if request.form.get("confirm") != "yes":
-        return _stages_page(workshop, confirm_delete=True)
-    db = get_db()
-    files = models.delete_workshop(db, workshop)
-    models.remove_export_files(current_app.config["EXPORTS_DIR"], files)
-    checkpoint(db)  # the deleted text leaves the WAL as well as the database file
-    held = dict(session.get("facilitator", {}))
-    held.pop(public_id, None)
-    session["facilitator"] = held
-    flash(gettext("The workshop and everything in it have been deleted."))
-    destination = url_for("facilitator.index")
-    if is_partial_request():
-        return Response("", 200, {"HX-Redirect": destination})
-    return redirect(destination, 303)
+    if switch == "show":
+        try:
+            screen_poster_png(db, workshop)  # drawn now, so the projector has it at once
+        except PosterError as error:
+            return after_change(workshop, agree_errors=[str(error)])
+    models.set_poster_on_screen(db, workshop, switch == "show")
+    return after_change(workshop)

@@ -4,59 +4,50 @@ import hashlib
 import io
 
 import segno
-from flask import Blueprint, Response, abort, redirect, request, url_for
-from sqlite_utils import Database
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    request,
+)
 
-from . import models
-from .access import facilitator_workshop, is_facilitator, screen_workshop
-from .db import get_db
-from .exports import screen_poster_key, screen_poster_png
-from .forms import LEVEL_LABELS
-from .method import routine_steps
-from .models import Round, Stage, Workshop
-from .web import external_url, is_partial_request, render, revalidate
-from .words import card_words
+from .. import models
+from ..access import (
+    is_facilitator,
+    screen_workshop,
+)
+from ..board import AGREED_AT, DRAFT_KIND_OF_STAGE, closed_round_to_show, stage_board
+from ..db import get_db
+from ..exports import (
+    screen_poster_key,
+    screen_poster_png,
+)
+from ..forms import (
+    LEVEL_LABELS,
+)
+from ..method import routine_steps
+from ..models import Workshop
+from ..poster import PosterError
+from ..web import (
+    external_url,
+    render,
+    revalidate,
+)
+from ..words import card_words
 
 bp = Blueprint("screen", __name__)
 
+
 WORD_STRIP_FROM = 5  # visible answers before the strip of frequent words appears
+
+
 WORD_STRIP_SIZE = 8
+
+
 WORD_CLOUD_SIZE = 30
+
+
 SCREEN_DRAFTS = 3  # drafts side by side
-DRAFT_KIND_OF_STAGE = {"mission": "mission", "routine": "routine"}
-AGREED_AT = {
-    "mission": "mission_agreed_at",
-    "principles": "principles_agreed_at",
-    "routine": "routine_agreed_at",
-}
-RESULT_STAGES = {  # where the result of a closed round stays in view
-    "mission": ("mission",),
-    "routine": ("routine",),
-    "principles": ("principles", "mission"),
-}
-
-
-def closed_round_to_show(db: Database, workshop: Workshop, stage: Stage | None) -> Round | None:
-    """Return the last closed round while its result is still the room's business.
-
-    It stays until another round opens, the room moves to a stage about something else,
-    what it agreed is reopened, or (after "not agreed") a newer version is written.
-    """
-    if stage is None or not any(stage.kind in kinds for kinds in RESULT_STAGES.values()):
-        return None
-    rounds = models.list_rounds(db, workshop)
-    last = rounds[0] if rounds else None
-    if last is None or last.is_open or last.outcome == "withdrawn":
-        return None
-    if stage.kind not in RESULT_STAGES.get(last.subject, ()):
-        return None
-    if last.outcome != "not-agreed":
-        return last if getattr(workshop, AGREED_AT[last.subject]) else None
-    if last.subject in DRAFT_KIND_OF_STAGE:
-        lines = models.list_drafts(db, workshop, last.subject)
-        if any(v.created_at > (last.closed_at or "") for line in lines for v in line.versions):
-            return None
-    return last
 
 
 def _screen_context(workshop: Workshop) -> dict:
@@ -66,7 +57,7 @@ def _screen_context(workshop: Workshop) -> dict:
     stages = models.list_stages(db, workshop)
     board = None
     if stage is not None and stage.takes_answers:
-        board = models.stage_board(db, workshop, stage, for_room=True)
+        board = stage_board(db, workshop, stage, for_room=True)
     voting = stage is not None and stage.voting != "off"
     round_ = models.current_round(db, workshop) or closed_round_to_show(db, workshop, stage)
     kind = DRAFT_KIND_OF_STAGE.get(stage.kind) if stage else None
@@ -159,38 +150,9 @@ def pages(token: str):
     return render("screen/show.html", "screen_pages", **_screen_context(workshop))
 
 
-@bp.app_template_global("screen_pages")
-def screen_pages(workshop: Workshop) -> models.ScreenPages:
-    """Return the hold on the projector's pages, for the facilitator's page controls."""
-    return models.get_screen_pages(get_db(), workshop)
-
-
-@bp.get("/w/<public_id>/screen-pages")
-def page_controls(public_id: str):
-    """Render the facilitator's controls for the projector's pages, for a live refresh."""
-    workshop = facilitator_workshop(public_id)
-    revalidate(workshop, "facilitator")
-    return render("facilitator/_screen_pages.html", workshop=workshop)
-
-
-@bp.post("/w/<public_id>/screen-pages/<any(pause, resume, next, previous):action>")
-def drive_pages(public_id: str, action: str):
-    """Hold the projector's pages, let them turn again, or turn them one page."""
-    workshop = facilitator_workshop(public_id)
-    if action in ("pause", "resume"):
-        models.pause_screen_pages(get_db(), workshop, action == "pause")
-    else:
-        models.step_screen_pages(get_db(), workshop, 1 if action == "next" else -1)
-    if not is_partial_request():
-        return redirect(url_for("facilitator.control", public_id=workshop.public_id), 303)
-    return render("facilitator/_screen_pages.html", workshop=workshop)
-
-
 @bp.get("/s/<token>/poster.png")
 def poster(token: str) -> Response:
     """Return the agreed poster as it will print (the saved options), sized for the screen."""
-    from .poster import PosterError
-
     workshop = screen_workshop(token)
     try:
         key, png = screen_poster_png(get_db(), workshop)

@@ -3,25 +3,15 @@ word-by-word comparison, consensus rounds, and the trust-recovery routine."""
 
 from flask import Blueprint, request
 from flask_babel import force_locale, gettext
-from wtforms.fields.choices import SelectChoice
 
-from . import messages, models
-from .access import facilitator_workshop
-from .compare import word_diff
-from .db import get_db
-from .facilitator import after_change
-from .forms import (
-    BuilderForm,
-    OverrideForm,
-    RoundForm,
-    RoutineForm,
-    StatementForm,
-    form_errors,
-)
-from .method import routine_steps
-from .models import Refused, Workshop
-from .rules import ROUTINE_STEPS
-from .web import found, render
+from .. import messages, models
+from ..access import facilitator_workshop
+from ..compare import word_diff
+from ..control import after_change, routine_form
+from ..db import get_db
+from ..forms import BuilderForm, OverrideForm, RoundForm, StatementForm, form_errors
+from ..models import Refused, Workshop
+from ..web import found, render
 
 bp = Blueprint("agreement", __name__)
 
@@ -139,34 +129,7 @@ def compare(public_id: str):
     )
 
 
-# Consensus rounds ------------------------------------------------------------------------
-
-
-def round_targets(workshop: Workshop, kind: str) -> list[SelectChoice]:
-    """List what a round can decide on: each draft's newest version, and the principles."""
-    db = get_db()
-    lines = models.list_drafts(db, workshop, kind)
-    choices = [
-        SelectChoice(
-            f"v{line.latest.id}",
-            gettext(
-                "Draft %(draft)d, version %(version)d: %(start)s",
-                draft=line.number,
-                version=line.latest.number,
-                start=_start(line.latest.text),
-            ),
-        )
-        for index, line in enumerate(lines)
-    ]
-    if kind == "mission":
-        count = len(models.list_principles(db, workshop))
-        choices.append(SelectChoice("principles", gettext("The principles (%(num)d)", num=count)))
-    return choices
-
-
-def _start(text: str, words: int = 8) -> str:
-    parts = text.split()
-    return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
+# Consensus rounds ----------------------------------------------------------------------------
 
 
 @bp.post("/w/<public_id>/rounds")
@@ -240,23 +203,7 @@ def reopen(public_id: str, subject: str):
     return _attempt(workshop, lambda db: models.reopen_agreement(db, workshop, subject))
 
 
-# The trust-recovery routine ----------------------------------------------------------------
-
-
-def routine_form(workshop: Workshop, formdata=None) -> RoutineForm:
-    """Offer the routine's newest wording, or the method's five steps to start from."""
-    if formdata is not None:
-        return RoutineForm(prefix="routine")
-    lines = models.list_drafts(get_db(), workshop, "routine")
-    if lines:
-        steps = lines[0].latest.text.split("\n")
-    else:
-        with force_locale(workshop.language):
-            steps = routine_steps()
-    steps = (steps + [""] * ROUTINE_STEPS)[:ROUTINE_STEPS]
-    return RoutineForm(
-        formdata=None, prefix="routine", **{f"step_{i + 1}": s for i, s in enumerate(steps)}
-    )
+# The trust-recovery routine ------------------------------------------------------------------
 
 
 @bp.post("/w/<public_id>/routine")

@@ -18,10 +18,15 @@ from flask import (
 )
 from flask_babel import gettext
 
-from . import limits, messages, models
-from .access import current_participant, load_workshop, remember_participant
-from .db import get_db
-from .forms import (
+from .. import limits, messages, models
+from ..access import (
+    current_participant,
+    load_workshop,
+    remember_participant,
+)
+from ..board import DRAFT_KIND_OF_STAGE, closed_round_to_show, stage_board
+from ..db import get_db
+from ..forms import (
     LEVEL_LABELS,
     ActionForm,
     ContributionForm,
@@ -30,19 +35,25 @@ from .forms import (
     RoundAnswerForm,
     StatementForm,
 )
-from .i18n import LANGUAGES
-from .models import Contribution, Refused, Workshop
-from .rules import (
+from ..i18n import LANGUAGES
+from ..models import Contribution, Refused, Workshop
+from ..rules import (
     MAX_CONTRIBUTIONS_PER_PERSON,
     REASON_MAX,
     ROUTINE_STEP_MAX,
     ROUTINE_STEPS,
     STATEMENT_MAX,
 )
-from .screen import DRAFT_KIND_OF_STAGE, closed_round_to_show
-from .web import found, is_partial_request, render, revalidate, too_many_requests
+from ..web import (
+    found,
+    is_partial_request,
+    render,
+    revalidate,
+    too_many_requests,
+)
 
 bp = Blueprint("participant", __name__)
+
 
 def _joining_closed(form: JoinForm, status: int = 403):
     """Tell a new phone that the facilitator has closed the door."""
@@ -143,7 +154,7 @@ def _phone_context(workshop: Workshop, participant: models.Participant, **overri
     if stage is not None and stage.takes_answers:
         mine = models.list_participant_contributions(db, stage, participant)
         if stage.voting != "off" or models.list_themes(db, stage):
-            board = models.stage_board(db, workshop, stage, for_room=True, viewer=participant)
+            board = stage_board(db, workshop, stage, for_room=True, viewer=participant)
             dots_left = max(0, stage.vote_budget - models.dots_spent(db, stage, participant))
     context = {
         "workshop": workshop,

@@ -1,0 +1,195 @@
+"""The facilitator's control page: everything it shows (``control_context``), the answer
+every control-page form gets (``after_change``: the refreshed controls for htmx, a
+redirect otherwise) and the forms the page fills. The facilitator's views share it, so
+none of them imports another."""
+
+from flask import redirect, url_for
+from flask_babel import force_locale, gettext
+from wtforms.fields.choices import SelectChoice
+
+from . import models
+from .board import answers_by_stage, stage_board
+from .db import get_db
+from .forms import (
+    LEVEL_LABELS,
+    ActionForm,
+    BuilderForm,
+    OnBehalfAnswerForm,
+    OnBehalfDotForm,
+    OverrideForm,
+    PersonForm,
+    PrinciplesForm,
+    RoundForm,
+    RoutineForm,
+    ThemeForm,
+    TimerForm,
+    VotingForm,
+)
+from .method import routine_steps
+from .models import Workshop
+from .rules import MAX_PRINCIPLES, PRINCIPLE_COUNT, ROUTINE_STEPS
+from .web import external_url, is_partial_request, render
+from .words import card_words
+
+
+def control_context(workshop: Workshop, **overrides: object) -> dict:
+    """Gather everything the control page shows; ``overrides`` carry forms with errors."""
+    db = get_db()
+    principles = models.list_principles(db, workshop)
+    stage = models.current_stage(db, workshop)
+    people = models.list_participants(db, workshop)
+    present = [p for p in people if p.removed_at is None]
+    context = {
+        "workshop": workshop,
+        "stages": models.list_stages(db, workshop),
+        "stage": stage,
+        "board": None,
+        "voters": (0, 0),
+        "words": [],
+        "answers": answers_by_stage(db, workshop),
+        "people": len(present),
+        "people_list": people,
+        "phoneless": [p for p in present if p.added_by_facilitator],
+        "principles": principles,
+        "builder_form": BuilderForm(formdata=None, prefix="builder"),
+        "drafts": models.list_drafts(db, workshop, "mission"),
+        "routine_drafts": models.list_drafts(db, workshop, "routine"),
+        "round_form": RoundForm(formdata=None, prefix="round"),
+        "override_form": OverrideForm(formdata=None, prefix="override"),
+        "routine_form": None,
+        "names": {p.id: p.display_name for p in people},
+        "level_labels": LEVEL_LABELS,
+        "principles_form": principles_form(principles),
+        "action_form": ActionForm(),
+        "voting_form": VotingForm(
+            formdata=None, prefix="voting", budget=stage.vote_budget if stage else 3
+        ),
+        "timer_form": TimerForm(formdata=None, prefix="timer"),
+        "theme_form": ThemeForm(formdata=None, prefix="theme"),
+        "person_form": PersonForm(formdata=None, prefix="person"),
+        "behalf_answer_form": OnBehalfAnswerForm(formdata=None, prefix="behalf"),
+        "agree_errors": [],
+        "saved": None,
+        "exports": models.list_exports(db, workshop),
+        "join_url": external_url("participant.join_by_token", token=workshop.join_token),
+        "screen_url": external_url("screen.show", token=workshop.screen_token),
+    }
+    if stage is not None and stage.takes_answers:
+        board = stage_board(db, workshop, stage, for_room=False)
+        context["board"] = board
+        context["voters"] = models.count_voters(db, stage)
+        context["words"] = card_words(board.cards)
+    context.update(round_context(workshop))
+    context.update(overrides)
+    _fill_behalf_pickers(context)
+    _fill_agreement_pickers(context)
+    return context
+
+
+def _fill_agreement_pickers(context: dict) -> None:
+    """Offer the drafts' newest versions (and the principles) to the round form."""
+    stage, workshop = context["stage"], context["workshop"]
+    if stage is None or stage.kind not in ("mission", "agreed", "routine"):
+        return
+    kind = "routine" if stage.kind == "routine" else "mission"
+    context["round_form"].target.choices = round_targets(workshop, kind)
+    if kind == "routine" and context["routine_form"] is None:
+        context["routine_form"] = routine_form(workshop)
+
+
+def round_context(workshop: Workshop) -> dict:
+    """The open round (or the last one) with its tally, and the history of rounds."""
+    db = get_db()
+    rounds = models.list_rounds(db, workshop)
+    shown = rounds[0] if rounds and rounds[0].outcome != "withdrawn" else None
+    return {
+        "rounds": rounds,
+        "round": shown,
+        "tally": models.round_tally(db, shown) if shown else None,
+        "round_version": models.get_version(db, workshop, shown.version_id)
+        if shown and shown.version_id
+        else None,
+    }
+
+
+def _fill_behalf_pickers(context: dict) -> None:
+    """Offer the people without a phone, and the answers, in the on-behalf forms."""
+    people = [SelectChoice(p.id, p.display_name) for p in context["phoneless"]]
+    answer = context["behalf_answer_form"]
+    answer.person.choices = [SelectChoice(0, gettext("No one in particular")), *people]
+    dot = OnBehalfDotForm(formdata=None, prefix="dot")
+    dot.person.choices = people
+    board = context["board"]
+    dot.answer.choices = [SelectChoice(c.id, c.body[:60]) for c in board.cards] if board else []
+    context["behalf_dot_form"] = dot
+
+
+def principles_form(principles: list[models.Principle], extra: int = 2) -> PrinciplesForm:
+    form = PrinciplesForm(formdata=None)
+    for principle in principles:
+        form.principles.append_entry({"name": principle.name, "line": principle.line})
+    rows = min(MAX_PRINCIPLES, max(PRINCIPLE_COUNT[0], len(principles) + extra))
+    while len(form.principles) < rows:
+        form.principles.append_entry()
+    return form
+
+
+def after_change(workshop: Workshop, **overrides: object):
+    """Answer a facilitator's change: the refreshed controls for htmx, a redirect otherwise."""
+    if not is_partial_request():
+        return redirect(url_for("facilitator.control", public_id=workshop.public_id), 303)
+    fresh = models.get_workshop_by_id(get_db(), workshop.id)
+    status = 422 if overrides.get("agree_errors") else 200
+    return render(
+        "facilitator/control.html",
+        "control_main",
+        status=status,
+        admin_link=None,
+        **control_context(fresh, **overrides),
+    )
+
+
+# What a round can decide on, and the routine's form ------------------------------------------
+
+
+def round_targets(workshop: Workshop, kind: str) -> list[SelectChoice]:
+    """List what a round can decide on: each draft's newest version, and the principles."""
+    db = get_db()
+    lines = models.list_drafts(db, workshop, kind)
+    choices = [
+        SelectChoice(
+            f"v{line.latest.id}",
+            gettext(
+                "Draft %(draft)d, version %(version)d: %(start)s",
+                draft=line.number,
+                version=line.latest.number,
+                start=_start(line.latest.text),
+            ),
+        )
+        for index, line in enumerate(lines)
+    ]
+    if kind == "mission":
+        count = len(models.list_principles(db, workshop))
+        choices.append(SelectChoice("principles", gettext("The principles (%(num)d)", num=count)))
+    return choices
+
+
+def _start(text: str, words: int = 8) -> str:
+    parts = text.split()
+    return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
+
+
+def routine_form(workshop: Workshop, formdata=None) -> RoutineForm:
+    """Offer the routine's newest wording, or the method's five steps to start from."""
+    if formdata is not None:
+        return RoutineForm(prefix="routine")
+    lines = models.list_drafts(get_db(), workshop, "routine")
+    if lines:
+        steps = lines[0].latest.text.split("\n")
+    else:
+        with force_locale(workshop.language):
+            steps = routine_steps()
+    steps = (steps + [""] * ROUTINE_STEPS)[:ROUTINE_STEPS]
+    return RoutineForm(
+        formdata=None, prefix="routine", **{f"step_{i + 1}": s for i, s in enumerate(steps)}
+    )

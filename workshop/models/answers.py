@@ -1,0 +1,277 @@
+"""Answers (the ``contributions`` table): posting and editing them, moderation, and
+merging them into cards."""
+
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from ..db import write
+from ..rules import MAX_CONTRIBUTIONS_PER_PERSON, MAX_CONTRIBUTIONS_PER_STAGE
+from ..wordfilter import needs_review
+from ._base import Refused, _all, _count, _last_id, _one, _owned, now
+from .events import record_event
+from .people import Participant
+from .stages import Stage, get_stage
+from .workshops import Workshop, get_workshop_by_id
+
+
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    id: int
+    workshop_id: int
+    stage_id: int
+    participant_id: int | None
+    body: str
+    detail: str
+    client_nonce: str | None
+    created_at: str
+    updated_at: str
+    merged_into: int | None = None
+    theme_id: int | None = None
+    moderation: str = "visible"
+    original_body: str | None = None
+    original_detail: str | None = None
+    entered_by: str = "participant"
+
+    @property
+    def is_visible(self) -> bool:
+        return self.moderation == "visible"
+
+
+def add_contribution(
+    db: Database,
+    workshop: Workshop,
+    stage: Stage,
+    participant: Participant | None,
+    body: str,
+    detail: str = "",
+    client_nonce: str | None = None,
+    entered_by: str = "participant",
+) -> Contribution:
+    """Store an answer to the current stage; a repeated nonce returns the first copy.
+
+    Answers the facilitator enters (``entered_by="facilitator"``) may go to any
+    answer-taking stage, open or not; the word filter flags rather than refuses.
+    """
+    with write(db):
+        if participant is not None and client_nonce:
+            earlier = _one(
+                db,
+                Contribution,
+                "select * from contributions where participant_id = ? and client_nonce = ?",
+                [participant.id, client_nonce],
+            )
+            if earlier is not None:
+                return earlier
+        fresh_stage = get_stage(db, workshop, stage.id)
+        if fresh_stage is None or not fresh_stage.takes_answers:
+            raise Refused("stage-closed")
+        if entered_by == "participant":
+            _check_open_for_answers(db, workshop, fresh_stage)
+        if participant is not None:
+            mine = _count(
+                db,
+                "select count(*) as n from contributions where stage_id = ? and participant_id = ?",
+                [stage.id, participant.id],
+            )
+            if mine >= MAX_CONTRIBUTIONS_PER_PERSON:
+                raise Refused("too-many-mine")
+        if (
+            _count(
+                db,
+                "select count(*) as n from contributions where stage_id = ?",
+                [stage.id],
+            )
+            >= MAX_CONTRIBUTIONS_PER_STAGE
+        ):
+            raise Refused("too-many-stage")
+        stamp = now()
+        db.execute(
+            """insert into contributions (workshop_id, stage_id, participant_id, body,
+                   detail, client_nonce, created_at, updated_at, moderation, entered_by)
+               values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [
+                workshop.id,
+                stage.id,
+                participant.id if participant else None,
+                body,
+                detail,
+                client_nonce or None,
+                stamp,
+                stamp,
+                _screening(body, detail),
+                entered_by,
+            ],
+        )
+        contribution_id = _last_id(db)
+        record_event(db, workshop, "contributions-changed")
+    return get_contribution(db, workshop, contribution_id)
+
+
+def _screening(body: str, detail: str) -> str:
+    """Return the moderation mark a new or edited answer starts with."""
+    return "flagged" if needs_review(f"{body}\n{detail}") else "visible"
+
+
+def _check_open_for_answers(db: Database, workshop: Workshop, stage: Stage) -> None:
+    fresh = get_workshop_by_id(db, workshop.id)
+    if fresh is None or fresh.current_stage_id != stage.id:
+        raise Refused("stage-closed")
+    if stage.close_on_expiry and stage.time_is_up():
+        raise Refused("time-up")
+    if not stage.accepts_answers():
+        raise Refused("stage-closed")
+
+
+def get_contribution(db: Database, workshop: Workshop, contribution_id: int) -> Contribution | None:
+    """Return one of this workshop's contributions."""
+    return _owned(db, Contribution, "contributions", contribution_id, workshop)
+
+
+def _check_editable(db: Database, workshop: Workshop, contribution: Contribution) -> None:
+    stage = get_stage(db, workshop, contribution.stage_id)
+    if stage is None:
+        raise Refused("stage-closed")
+    _check_open_for_answers(db, workshop, stage)
+
+
+def update_contribution(
+    db: Database,
+    workshop: Workshop,
+    contribution: Contribution,
+    body: str,
+    detail: str = "",
+) -> Contribution:
+    """Change the wording of your own answer while its stage takes answers."""
+    with write(db):
+        _check_editable(db, workshop, contribution)
+        moderation = contribution.moderation
+        if moderation != "hidden":
+            moderation = _screening(body, detail)
+        db.execute(
+            """update contributions set body = ?, detail = ?, moderation = ?, updated_at = ?
+               where id = ?""",
+            [body, detail, moderation, now(), contribution.id],
+        )
+        record_event(db, workshop, "contributions-changed")
+    return get_contribution(db, workshop, contribution.id)
+
+
+def delete_contribution(db: Database, workshop: Workshop, contribution: Contribution) -> None:
+    """Remove your own answer while its stage takes answers."""
+    with write(db):
+        _check_editable(db, workshop, contribution)
+        _delete(db, workshop, contribution)
+
+
+def _delete(db: Database, workshop: Workshop, contribution: Contribution) -> None:
+    db.execute("delete from contributions where id = ?", [contribution.id])
+    record_event(db, workshop, "contributions-changed")
+
+
+def list_contributions(db: Database, stage: Stage) -> list[Contribution]:
+    """Return every answer to a stage, hidden and merged ones included, oldest first."""
+    return _all(
+        db,
+        Contribution,
+        "select * from contributions where stage_id = ? order by id",
+        [stage.id],
+    )
+
+
+def list_participant_contributions(
+    db: Database, stage: Stage, participant: Participant
+) -> list[Contribution]:
+    """Return one person's answers to a stage, newest first."""
+    return _all(
+        db,
+        Contribution,
+        "select * from contributions where stage_id = ? and participant_id = ? order by id desc",
+        [stage.id, participant.id],
+    )
+
+
+def moderate(db: Database, workshop: Workshop, contribution: Contribution, mark: str) -> None:
+    """Set an answer's moderation mark: ``visible`` (approved), ``hidden`` or ``flagged``."""
+    if mark not in ("visible", "hidden", "flagged"):
+        raise ValueError(mark)
+    with write(db):
+        db.execute("update contributions set moderation = ? where id = ?", [mark, contribution.id])
+        record_event(db, workshop, "contributions-changed")
+
+
+def edit_as_facilitator(
+    db: Database, workshop: Workshop, contribution: Contribution, body: str, detail: str = ""
+) -> Contribution:
+    """Reword an answer for the room, keeping the author's first wording."""
+    with write(db):
+        db.execute(
+            """update contributions set
+                   original_body = coalesce(original_body, body),
+                   original_detail = coalesce(original_detail, detail),
+                   body = ?, detail = ?, updated_at = ?
+               where id = ?""",
+            [body, detail, now(), contribution.id],
+        )
+        record_event(db, workshop, "contributions-changed")
+    return get_contribution(db, workshop, contribution.id)
+
+
+def delete_as_facilitator(db: Database, workshop: Workshop, contribution: Contribution) -> None:
+    """Delete an answer at any time, with its dots; cards merged into it come back."""
+    with write(db):
+        _delete(db, workshop, contribution)
+
+
+def _root_of(by_id: dict[int, Contribution], contribution: Contribution) -> Contribution:
+    seen = set()
+    while contribution.merged_into in by_id and contribution.id not in seen:
+        seen.add(contribution.id)
+        contribution = by_id[contribution.merged_into]
+    return contribution
+
+
+def card_heads(by_id: dict[int, Contribution], for_room: bool) -> dict[int, int | None]:
+    """Map each answer to the answer heading its card (None: not on the room's board).
+
+    A card is headed by the answer everything was merged into. When the room may not
+    see that answer (hidden, flagged, its author removed), the oldest visible answer
+    merged into it heads the card instead, so nobody else's words vanish with it.
+    """
+    roots = {cid: _root_of(by_id, c).id for cid, c in by_id.items()}
+    if not for_room:
+        return dict(roots)
+    first_visible: dict[int, int] = {}
+    for cid in sorted(by_id):
+        if by_id[cid].is_visible:
+            first_visible.setdefault(roots[cid], cid)
+    return {
+        cid: root if by_id[root].is_visible else first_visible.get(root)
+        for cid, root in roots.items()
+    }
+
+
+def merge_contributions(
+    db: Database, workshop: Workshop, source: Contribution, target: Contribution
+) -> None:
+    """Fold ``source`` (and whatever was merged into it) into ``target``'s card."""
+    with write(db):
+        stage = get_stage(db, workshop, source.stage_id)
+        by_id = {c.id: c for c in list_contributions(db, stage)} if stage else {}
+        if source.id not in by_id or target.id not in by_id:
+            raise Refused("not-found")
+        root = _root_of(by_id, by_id[target.id])
+        if root.id == source.id or _root_of(by_id, by_id[source.id]).id == root.id:
+            raise Refused("same-card")
+        db.execute(
+            "update contributions set merged_into = ?, theme_id = null where id = ?",
+            [root.id, source.id],
+        )
+        record_event(db, workshop, "contributions-changed")
+
+
+def unmerge_contribution(db: Database, workshop: Workshop, contribution: Contribution) -> None:
+    """Undo a merge: the answer is its own card again, with its own dots."""
+    with write(db):
+        db.execute("update contributions set merged_into = null where id = ?", [contribution.id])
+        record_event(db, workshop, "contributions-changed")

@@ -1,0 +1,158 @@
+"""The facilitator's own pages: start a workshop, claim it with the private link, the
+control page and its live parts, moving everyone through the stages, the private
+link's replacement, and the people in the room (added without a phone, removed,
+the door)."""
+
+from flask import Blueprint, flash, redirect, request, session, url_for
+from flask_babel import get_locale, ngettext
+
+from .. import models
+from ..access import facilitator_session_id, facilitator_workshop, remember_facilitator
+from ..control import after_change, control_context
+from ..db import get_db
+from ..forms import CreateWorkshopForm, JoinForm, PersonForm, form_errors
+from ..method import template_stages
+from ..web import external_url, found, render, revalidate
+
+bp = Blueprint("facilitator", __name__)
+
+
+@bp.route("/", methods=["GET", "POST"])
+def index():
+    """Offer to start a workshop, or to join one with a code."""
+    form = CreateWorkshopForm()
+    if request.method == "GET":
+        form.language.data = _browser_language()
+    if form.validate_on_submit():
+        workshop, admin_token = models.create_workshop(
+            get_db(),
+            form.title.data,
+            form.language.data,
+            template_stages(form.template.data, form.language.data),
+        )
+        remember_facilitator(workshop, models.start_facilitator_session(get_db(), workshop))
+        session["new_admin_link"] = external_url("facilitator.claim", token=admin_token)
+        return redirect(url_for("facilitator.control", public_id=workshop.public_id), 303)
+    status = 422 if form.errors else 200
+    return render("facilitator/index.html", form=form, join_form=JoinForm(), status=status)
+
+
+def _browser_language() -> str:
+    return str(get_locale())
+
+
+@bp.get("/f/<token>")
+def claim(token: str):
+    """Exchange the private facilitator link for a cookie, then drop the secret from the URL.
+
+    The answer (303 or 404) carries ``Referrer-Policy: no-referrer`` (web.py), and log lines
+    show the path as ``/f/[redacted]``.
+    """
+    workshop = found(models.get_workshop_by_admin_token(get_db(), token))
+    remember_facilitator(workshop, models.start_facilitator_session(get_db(), workshop))
+    return redirect(url_for("facilitator.control", public_id=workshop.public_id), 303)
+
+
+@bp.post("/w/<public_id>/access/<any('new-link', 'end-others'):action>")
+def access(public_id: str, action: str):
+    """Replace the private link (shown once), or sign out every other facilitator browser."""
+    workshop = facilitator_workshop(public_id)
+    db = get_db()
+    if action == "new-link":
+        token = models.rotate_admin_token(db, workshop)
+        session["new_admin_link"] = external_url("facilitator.claim", token=token)
+    if action == "end-others" or request.form.get("end_others"):
+        keep = facilitator_session_id(workshop) or ""
+        ended = models.end_other_facilitator_sessions(db, workshop, keep)
+        flash(
+            ngettext(
+                "%(num)d other browser was signed out of this workshop.",
+                "%(num)d other browsers were signed out of this workshop.",
+                ended,
+            ),
+            "access",
+        )
+    return redirect(url_for("facilitator.control", public_id=public_id), 303)
+
+
+@bp.get("/w/<public_id>/control")
+def control(public_id: str):
+    """Show the facilitator's control page."""
+    workshop = facilitator_workshop(public_id)
+    admin_link = session.pop("new_admin_link", None)
+    return render("facilitator/control.html", admin_link=admin_link, **control_context(workshop))
+
+
+@bp.get("/w/<public_id>/control/board")
+def board(public_id: str):
+    """Render the current stage's answers, for a live refresh."""
+    workshop = facilitator_workshop(public_id)
+    revalidate(workshop, "facilitator")
+    return render("facilitator/control.html", "control_board", **control_context(workshop))
+
+
+@bp.get("/w/<public_id>/control/<any(round, drafts):panel>")
+def agreement_panel(public_id: str, panel: str):
+    """Render the open round's tally, or the drafts with their suggestions, for a live refresh."""
+    workshop = facilitator_workshop(public_id)
+    revalidate(workshop, "facilitator")
+    block = {"round": "round_panel", "drafts": "drafts_panel"}[panel]
+    return render("facilitator/control.html", block, **control_context(workshop))
+
+
+@bp.get("/w/<public_id>/control/people")
+def people(public_id: str):
+    """Render how many people have joined, for a live refresh."""
+    workshop = facilitator_workshop(public_id)
+    revalidate(workshop, "facilitator")
+    return render("facilitator/control.html", "participant_count", **control_context(workshop))
+
+
+@bp.post("/w/<public_id>/stage/<int:stage_id>")
+def go_to_stage(public_id: str, stage_id: int):
+    """Move everyone to the chosen stage."""
+    workshop = facilitator_workshop(public_id)
+    stage = found(models.get_stage(get_db(), workshop, stage_id))
+    models.move_to_stage(get_db(), workshop, stage)
+    return after_change(workshop)
+
+
+@bp.post("/w/<public_id>/stage/<any(next, previous):direction>")
+def step_stage(public_id: str, direction: str):
+    """Move everyone one stage forward or back."""
+    workshop = facilitator_workshop(public_id)
+    stage = models.neighbour_stage(get_db(), workshop, 1 if direction == "next" else -1)
+    if stage is not None:
+        models.move_to_stage(get_db(), workshop, stage)
+    return after_change(workshop)
+
+
+# People: without a phone, removed, joining ---------------------------------------------------
+
+
+@bp.post("/w/<public_id>/people")
+def add_person(public_id: str):
+    """Add someone without a phone, to answer and vote on their behalf."""
+    workshop = facilitator_workshop(public_id)
+    form = PersonForm(prefix="person")
+    if not form.validate_on_submit():
+        return after_change(workshop, person_form=form, agree_errors=form_errors(form))
+    models.add_person_without_phone(get_db(), workshop, form.name.data)
+    return after_change(workshop, saved="person")
+
+
+@bp.post("/w/<public_id>/people/<int:participant_id>/remove")
+def remove_person(public_id: str, participant_id: int):
+    """Remove a participant: their session ends and their answers leave the room."""
+    workshop = facilitator_workshop(public_id)
+    person = found(models.get_participant_by_id(get_db(), workshop, participant_id))
+    models.remove_participant(get_db(), workshop, person)
+    return after_change(workshop)
+
+
+@bp.post("/w/<public_id>/joining/<any(lock, unlock):switch>")
+def joining(public_id: str, switch: str):
+    """Close the door once everyone is in, or open it again."""
+    workshop = facilitator_workshop(public_id)
+    models.set_joining_locked(get_db(), workshop, switch == "lock")
+    return after_change(workshop)

@@ -1,0 +1,277 @@
+"""The poster page: the poster's options and live preview, the logo, the downloads
+(poster, staff card, the workshop's record) and the history of every file kept in
+exports/."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
+from sqlite_utils import Database
+
+from .. import models
+from ..access import facilitator_workshop
+from ..db import get_db
+from ..exports import (
+    EXPORT_KINDS,
+    describe_export,
+    export_path,
+    poster_preview,
+    poster_problems,
+    poster_settings,
+    poster_text,
+    record_file,
+    write_poster,
+    write_staff_card,
+)
+from ..extensions import csrf
+from ..forms import PosterForm
+from ..models import PosterSettings, Workshop
+from ..poster import CARD_SIZES, FRAMES, THEMES, PosterError, PosterOptions, prepare_logo
+from ..rules import LOGO_MAX_BYTES
+from ..web import found, is_partial_request, refuse, render
+
+bp = Blueprint("poster_page", __name__)
+
+
+MIMETYPES = {
+    ".pdf": "application/pdf",
+    ".csv": "text/csv; charset=utf-8",
+    ".md": "text/markdown; charset=utf-8",
+    ".json": "application/json",
+}
+
+
+# A logo over 2 MB must still reach the form, to be refused with a clear message rather
+# than the app-wide 64 KB limit's bare 413.
+UPLOAD_MAX_BYTES = 4 * LOGO_MAX_BYTES
+
+
+# The poster's form and preview ---------------------------------------------------------------
+
+
+def _choose_frames_and_themes(form: PosterForm) -> PosterForm:
+    form.frame.choices = [(key, str(label)) for key, label in FRAMES.items()]
+    form.theme.choices = [(key, str(label)) for key, label in THEMES.items()]
+    return form
+
+
+def _poster_form(options: "PosterOptions", settings: PosterSettings) -> PosterForm:
+    """Return the form showing the saved choices."""
+    form = PosterForm(formdata=None, data={**options.as_dict(), "city": settings.city})
+    return _choose_frames_and_themes(form)
+
+
+def _options_from(form: PosterForm) -> "PosterOptions":
+    return PosterOptions.from_dict(
+        {
+            "size": form.size.data,
+            "orientation": form.orientation.data,
+            "frame": form.frame.data,
+            "theme": form.theme.data,
+            "bleed": bool(form.bleed.data),
+            "archival": bool(form.archival.data),
+        }
+    )
+
+
+def _options_from_query(saved: "PosterOptions") -> "PosterOptions":
+    """Return the options named in the query string, the saved ones where none is named."""
+    data: dict[str, Any] = saved.as_dict()
+    for name in ("size", "orientation", "frame", "theme"):
+        if name in request.args:
+            data[name] = request.args[name]
+    for name in ("bleed", "archival"):
+        if name in request.args:
+            data[name] = request.args[name] in ("1", "true", "on", "yes")
+    try:
+        return PosterOptions.from_dict(data)
+    except (ValueError, TypeError):
+        abort(404)
+
+
+def option_query(options: "PosterOptions") -> dict[str, str]:
+    """Return the options as query-string values (the form of _options_from_query)."""
+    data = options.as_dict()
+    return {
+        **{name: str(data[name]) for name in ("size", "orientation", "frame", "theme")},
+        "bleed": "1" if data["bleed"] else "0",
+        "archival": "1" if data["archival"] else "0",
+    }
+
+
+def _studio(
+    workshop: Workshop, form: PosterForm, options: "PosterOptions", status: int = 200
+) -> Any:
+    """Render the poster page, or its form-and-preview block for htmx."""
+    db = get_db()
+    _saved, settings = poster_settings(db, workshop)
+    problems = poster_problems(db, workshop, agreed=False)
+    key, warning = None, None
+    if not problems:
+        try:
+            key, _png = poster_preview(poster_text(db, workshop, settings), options)
+        except PosterError as error:
+            warning = str(error)
+            status = 422 if request.method == "POST" else status
+    return render(
+        "facilitator/poster.html",
+        "poster_studio",
+        status=status,
+        form=form,
+        options=options,
+        query=option_query(options),
+        has_logo=settings.logo is not None,
+        problems=problems,
+        agreed=workshop.is_agreed,
+        preview_key=key,
+        warning=warning,
+        has_routine=bool(workshop.routine_agreed_at and workshop.routine.strip()),
+        **_history(db, workshop),
+    )
+
+
+def _history(db: Database, workshop: Workshop) -> dict[str, Any]:
+    exports = models.list_exports(db, workshop)
+    return {
+        "workshop": workshop,
+        "exports": [(export, describe_export(export), export_path(export)) for export in exports],
+        "export_kinds": EXPORT_KINDS,
+    }
+
+
+@bp.get("/w/<public_id>/poster")
+def poster_page(public_id: str):
+    """Show the poster's options, its preview, the other downloads and the history."""
+    workshop = facilitator_workshop(public_id)
+    options, settings = poster_settings(get_db(), workshop)
+    return _studio(workshop, _poster_form(options, settings), options)
+
+
+@bp.post("/w/<public_id>/poster")
+@csrf.exempt  # checked below, once the larger upload limit applies
+def save_poster(public_id: str):
+    """Remember the chosen options, city and logo; answer with the new preview."""
+    request.max_content_length = UPLOAD_MAX_BYTES
+    if current_app.config.get("WTF_CSRF_ENABLED", True):
+        csrf.protect()
+    workshop = facilitator_workshop(public_id)
+    db = get_db()
+    form = _choose_frames_and_themes(PosterForm())
+    saved, _settings = poster_settings(db, workshop)
+    if not form.validate_on_submit():
+        return _studio(workshop, form, saved, status=422)
+    options = _options_from(form)
+    models.save_poster_settings(db, workshop, json.dumps(options.as_dict()), form.city.data)
+    if not _save_logo(db, workshop, form):
+        return _studio(workshop, form, options, status=422)
+    if not is_partial_request():
+        return redirect(url_for("poster_page.poster_page", public_id=public_id), 303)
+    return _studio(
+        workshop, _poster_form(options, models.get_poster_settings(db, workshop)), options
+    )
+
+
+def _save_logo(db: Database, workshop: Workshop, form: PosterForm) -> bool:
+    """Store an uploaded logo (checked and scaled down), or remove it; False if refused."""
+    upload = form.logo.data
+    if "remove_logo" in request.form:
+        models.set_poster_logo(db, workshop, None)
+    elif upload is not None and upload.filename:
+        try:
+            models.set_poster_logo(db, workshop, prepare_logo(upload.read()))
+        except PosterError as error:
+            form.logo.errors = [str(error)]
+            return False
+    return True
+
+
+@bp.get("/w/<public_id>/poster/preview.png")
+def poster_preview_png(public_id: str) -> Response:
+    """Return the preview image of the poster with the options in the query string."""
+    workshop = facilitator_workshop(public_id)
+    db = get_db()
+    saved, settings = poster_settings(db, workshop)
+    options = _options_from_query(saved)
+    problems = poster_problems(db, workshop, agreed=False)
+    if problems:
+        refuse(422, " ".join(problems))
+    try:
+        key, png = poster_preview(poster_text(db, workshop, settings), options)
+    except PosterError as error:
+        refuse(422, str(error))
+    response = Response(png, mimetype="image/png")
+    response.set_etag(key)
+    # The page names each preview by its key: such a URL never changes its image.
+    fixed = request.args.get("v") == key
+    response.headers["Cache-Control"] = "private, max-age=86400" if fixed else "private, no-cache"
+    return response.make_conditional(request)
+
+
+@bp.get("/w/<public_id>/poster.pdf")
+def poster(public_id: str) -> Response:
+    """Download the framed poster of the agreed mission, with the chosen options."""
+    workshop = facilitator_workshop(public_id)
+    db = get_db()
+    options = _options_from_query(poster_settings(db, workshop)[0])
+    try:
+        pdf, path = write_poster(db, workshop, options)
+    except PosterError as error:
+        refuse(422, str(error))
+    return _attachment(pdf, path)
+
+
+# The staff card and the workshop's record ----------------------------------------------------
+
+
+@bp.get("/w/<public_id>/card.pdf")
+def staff_card(public_id: str) -> Response:
+    """Download the staff card: the trust-recovery routine and the principles."""
+    workshop = facilitator_workshop(public_id)
+    size = request.args.get("size", "a5")
+    if size not in CARD_SIZES:
+        abort(404)
+    try:
+        pdf, path = write_staff_card(get_db(), workshop, size)
+    except PosterError as error:
+        refuse(422, str(error))
+    return _attachment(pdf, path)
+
+
+@bp.get("/w/<public_id>/record.<any(pdf, csv, md, json):fmt>")
+def workshop_record(public_id: str, fmt: str) -> Response:
+    """Download the whole workshop as a PDF report, a spreadsheet, Markdown or JSON."""
+    workshop = facilitator_workshop(public_id)
+    content, path = record_file(get_db(), workshop, fmt)
+    return _attachment(content, path)
+
+
+# History -------------------------------------------------------------------------------------
+
+
+def _attachment(content: bytes, path: Path) -> Response:
+    return Response(
+        content,
+        mimetype=MIMETYPES.get(path.suffix, "application/octet-stream"),
+        headers={"Content-Disposition": f'attachment; filename="{path.name}"'},
+    )
+
+
+@bp.get("/w/<public_id>/exports")
+def export_history(public_id: str):
+    """Render the list of earlier exports, for a refresh after a download."""
+    workshop = facilitator_workshop(public_id)
+    if not is_partial_request():
+        return redirect(
+            url_for("poster_page.poster_page", public_id=public_id, _anchor="export-history")
+        )
+    return render("facilitator/poster.html", "export_history", **_history(get_db(), workshop))
+
+
+@bp.get("/w/<public_id>/exports/<int:export_id>")
+def download_export(public_id: str, export_id: int) -> Response:
+    """Download a file kept in exports/ again."""
+    workshop = facilitator_workshop(public_id)
+    export = found(models.get_export(get_db(), workshop, export_id))
+    path = found(export_path(export))
+    return _attachment(path.read_bytes(), path)
