@@ -15,13 +15,19 @@ run: install
 
 test: install system-test-deps
 	$(BIN)/ruff check .
+	$(LINT_IMPORTS)
 	$(BANDIT)
 	$(PIP_AUDIT)
 	$(BIN)/python -m pytest
 
 lint: install
 	$(BIN)/ruff check .
+	$(LINT_IMPORTS)
 	$(BANDIT)
+
+# The layers of workshop/ (pyproject.toml, [tool.importlinter]): views -> services -> models
+# -> db, no view imports another, the CLI imports no view, no import cycles.
+LINT_IMPORTS = $(BIN)/lint-imports --no-cache --no-logo
 
 # Bandit at medium severity and up. B608 (SQL built from a string) is skipped because each
 # such f-string only names a fixed table or column; tests/test_security.py checks that instead.
