@@ -873,16 +873,18 @@ def test_security_md_names_only_tests_that_exist():
         assert re.search(rf"^def {test}\(", (ROOT / file).read_text(), re.M), (file, test)
 
 
-def test_make_test_runs_ruff_bandit_and_pip_audit_before_pytest():
+def test_make_test_runs_ruff_import_linter_bandit_and_pip_audit_before_pytest():
     makefile = (ROOT / "Makefile").read_text()
     recipe = makefile.split("\ntest:", 1)[1].split("\n\n", 1)[0].splitlines()[1:]
     steps = [line.strip() for line in recipe]
     assert steps == [
         "$(BIN)/ruff check .",
+        "$(LINT_IMPORTS)",
         "$(BANDIT)",
         "$(PIP_AUDIT)",
         "$(BIN)/python -m pytest",
     ]
+    assert "$(BIN)/lint-imports --no-cache" in makefile
     assert "$(BIN)/bandit -q -r workshop -ll" in makefile
     assert "$(BIN)/pip-audit --strict" in makefile
 
@@ -894,7 +896,7 @@ def test_pinned_security_tools_are_in_the_test_extras():
         "optional-dependencies"
     ]["test"]
     pins = dict(line.split("==") for line in extras)
-    assert {"hypothesis", "bandit", "pip-audit"} <= set(pins)
+    assert {"hypothesis", "bandit", "pip-audit", "import-linter"} <= set(pins)
 
 
 def test_bandit_finds_nothing_at_medium_severity_or_above():

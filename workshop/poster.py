@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
-import pypdfium2 as pdfium
 from flask import current_app, has_app_context, has_request_context, render_template
 from flask_babel import force_locale, format_date, gettext
 from flask_babel import lazy_gettext as _l
@@ -551,6 +550,7 @@ def render_preview(
 
 def rasterise(pdf: bytes, width_px: int) -> bytes:
     """Draw the first page of a PDF (its whole media box) as a PNG ``width_px`` wide."""
+    import pypdfium2 as pdfium  # noqa: PLC0415 - lazy: a native library, ~0.1 s to load
 
     with _pdfium_lock:
         document = pdfium.PdfDocument(pdf)
