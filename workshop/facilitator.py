@@ -174,22 +174,36 @@ def round_context(workshop: Workshop) -> dict:
 
 
 def _fill_behalf_pickers(context: dict) -> None:
-    """Offer the people without a phone, and the answers, in the on-behalf forms."""
+    """Offer the people without a phone, and the answers that can take dots, in the
+    on-behalf forms; the person chosen last (``behalf_person``) stays chosen."""
     people = [SelectChoice(p.id, p.display_name) for p in context["phoneless"]]
+    chosen = context.get("behalf_person")
     answer = context["behalf_answer_form"]
     answer.person.choices = [SelectChoice(0, gettext("No one in particular")), *people]
-    dot = OnBehalfDotForm(formdata=None, prefix="dot")
+    if chosen and answer.person.data is None:
+        answer.person.data = chosen
+    dot = OnBehalfDotForm(formdata=None, prefix="dot", person=chosen)
     dot.person.choices = people
     board = context["board"]
-    dot.answer.choices = [SelectChoice(c.id, c.body[:60]) for c in board.cards] if board else []
+    # The room's cards: a hidden or flagged answer takes dots only through a visible one
+    # merged into it (which then heads the room's card).
+    cards = [
+        card
+        for card in (board.cards if board else [])
+        if card.contribution.is_visible or any(m.is_visible for m in card.merged)
+    ]
+    dot.answer.choices = [SelectChoice(c.id, c.body[:60]) for c in cards]
     context["behalf_dot_form"] = dot
 
 
-def _principles_form(principles: list[models.Principle], extra: int = 2) -> PrinciplesForm:
+def _principles_form(
+    principles: list[models.Principle], extra: int = 2, rows: int = 0
+) -> PrinciplesForm:
+    """The editor: the saved principles, then blank rows (``extra`` more, or ``rows`` in all)."""
     form = PrinciplesForm(formdata=None)
     for principle in principles:
         form.principles.append_entry({"name": principle.name, "line": principle.line})
-    rows = min(MAX_PRINCIPLES, max(PRINCIPLE_COUNT[0], len(principles) + extra))
+    rows = min(MAX_PRINCIPLES, max(PRINCIPLE_COUNT[0], len(principles) + extra, rows))
     while len(form.principles) < rows:
         form.principles.append_entry()
     return form
@@ -230,10 +244,10 @@ def people(public_id: str):
 
 def after_change(workshop: Workshop, **overrides: object):
     """Answer a facilitator's change: the refreshed controls for htmx, a redirect otherwise."""
-    if not is_partial_request():
+    status = 422 if overrides.get("agree_errors") else 200
+    if not is_partial_request() and status == 200:
         return redirect(url_for("facilitator.control", public_id=workshop.public_id), 303)
     fresh = models.get_workshop_by_id(get_db(), workshop.id)
-    status = 422 if overrides.get("agree_errors") else 200
     return render(
         "facilitator/control.html",
         "control_main",
@@ -264,19 +278,23 @@ def step_stage(public_id: str, direction: str):
 
 @bp.post("/w/<public_id>/principles")
 def save_principles(public_id: str):
-    """Save the list of principles; "add a row" saves and offers one more."""
+    """Save the list of principles (blank rows left out); "add a row" saves and always
+    offers one row more than the editor showed."""
     workshop = facilitator_workshop(public_id)
     form = PrinciplesForm()
+    add_row = "add_row" in request.form
     if not form.validate_on_submit():
+        if add_row and len(form.principles) < MAX_PRINCIPLES:
+            form.principles.append_entry()
         return after_change(workshop, principles_form=form, agree_errors=form_errors(form))
     try:
         models.replace_principles(get_db(), workshop, form.pairs())
     except Refused:
         return after_change(workshop, agree_errors=[messages.for_facilitator("agreed")])
     principles = models.list_principles(get_db(), workshop)
-    extra = 3 if "add_row" in request.form else 2
+    rows = len(form.principles) + 1 if add_row else 0
     return after_change(
-        workshop, principles_form=_principles_form(principles, extra), saved="principles"
+        workshop, principles_form=_principles_form(principles, rows=rows), saved="principles"
     )
 
 
