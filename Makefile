@@ -33,14 +33,16 @@ LINT_IMPORTS = $(BIN)/lint-imports --no-cache --no-logo
 # such f-string only names a fixed table or column; tests/test_security.py checks that instead.
 BANDIT = $(BIN)/bandit -q -r workshop -ll -s B608
 # pip-audit fails on any installed package (all but Credo itself) with a known vulnerability,
-# or that it cannot look up. It reads PyPI's per-release JSON; where that is unreachable
-# (this workplace's PyPI mirror serves none), it could audit nothing, so it says so loudly
-# instead of failing every build (SECURITY.md).
+# or that it cannot look up. Its vulnerability data is PyPI's per-release JSON. When that
+# cannot be reached (offline, or behind a package index or proxy that does not serve it),
+# nothing can be audited: `make test` then says plainly that the audit did NOT run and why,
+# and goes on with the tests instead of failing. Audit from a network that reaches pypi.org
+# before a release (SECURITY.md).
 PIP_AUDIT_PROBE = https://pypi.org/pypi/pip-audit/2.10.1/json
 PIP_AUDIT = @if $(BIN)/python -c "import urllib.request as r; r.urlopen('$(PIP_AUDIT_PROBE)', timeout=20)" 2>/dev/null; then \
 	  $(BIN)/pip freeze --exclude-editable > $(VENV)/audit-requirements.txt && \
 	  $(BIN)/pip-audit --strict --no-deps --disable-pip --progress-spinner off -r $(VENV)/audit-requirements.txt; \
-	else echo "pip-audit: NOT RUN - PyPI's vulnerability data ($(PIP_AUDIT_PROBE)) is unreachable from here"; fi
+	else echo "pip-audit: NOT RUN - the vulnerability data ($(PIP_AUDIT_PROBE)) cannot be reached (offline, or a package index or proxy that does not serve it), so no package was audited; audit from a network that reaches pypi.org before a release"; fi
 
 bench: install system-test-deps
 	$(BIN)/python -m bench

@@ -152,8 +152,9 @@ def test_poster_page_has_the_options_the_preview_and_the_history(facilitator, wo
     image = preview.find("img")
     assert image["src"].startswith(f"/w/{workshop.public_id}/poster/preview.png?")
     assert facilitator.get(image["src"]).mimetype == "image/png"
-    download = preview.find("a", attrs={"download": True})
-    assert download["href"].startswith(f"/w/{workshop.public_id}/poster.pdf?")
+    download = preview.find("button", attrs={"data-download": True})
+    assert download["type"] == "submit" and download["form"] == form["id"] == "poster-form"
+    assert download["name"] == "download" and not preview.find("a", attrs={"download": True})
     rows = page.find(id="export-history").find("tbody").find_all("tr")
     assert len(rows) == 1
     assert "A3" in rows[0].get_text() and rows[0].find("a")["href"].endswith(
@@ -242,6 +243,23 @@ def test_without_javascript_saving_redirects_to_the_page(facilitator, workshop, 
     assert response.headers["Location"].endswith(f"/w/{workshop.public_id}/poster")
     settings = models.get_poster_settings(db, workshop)
     assert settings.city == "Kraków" and json.loads(settings.options)["bleed"] is True
+
+
+def test_download_pdf_prints_the_form_as_sent_and_keeps_it(facilitator, workshop, db, tmp_path):
+    """The "Download PDF" button submits the form: the file has what it showed."""
+    agree(db, workshop)
+    save_options(facilitator, workshop, city="Kraków")
+    response = save_options(
+        facilitator, workshop, headers={}, size="a4", city="Zamość", download="pdf"
+    )
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert "attachment" in response.headers["Content-Disposition"]
+    pdf = tmp_path / "poster.pdf"
+    pdf.write_bytes(response.data)
+    assert page_size(pdf) == A4
+    assert "Zamość" in pdf_text(pdf) and "Kraków" not in pdf_text(pdf)
+    assert models.get_poster_settings(db, workshop).city == "Zamość"
+    assert json.loads(models.list_exports(db, workshop)[0].options)["city"] == "Zamość"
 
 
 def test_an_invalid_option_keeps_what_was_typed(facilitator, workshop, db):

@@ -2,15 +2,19 @@
 
 import csv
 import io
+import re
 import subprocess
 
 import pytest
+from bs4 import BeautifulSoup
 from flask_babel import force_locale
 
 from workshop import models, record
 from workshop.record import workshop_record
 
+from .browser import volume
 from .test_exports import MISSION, agree, agree_routine, fill_room
+from .test_retention import travel_to
 
 
 @pytest.fixture
@@ -145,3 +149,67 @@ def test_an_empty_workshop_still_has_a_record(app, db, workshop, english):
     assert record.record_as_report_pdf(data).startswith(b"%PDF")
     agree(db, workshop)
     assert "Mission (agreed" in record.record_as_markdown(workshop_record(db, workshop))
+
+
+# What introduces the text after it: headings, a stage's question and counts, a version's
+# number and author, a section's note.
+LABELS = "h1, h2, h3, h4, .version-head, .facts, .prompt, .hint"
+
+
+def big_record(db, workshop) -> dict:
+    """A room of 30: 37 answers on each question, two mission drafts of five versions each
+    (suggested changes and the facilitator's), a round on each with long blocks, the routine."""
+    people = volume.add_people(db, workshop, 30)
+    for stage in [s for s in models.list_stages(db, workshop) if s.kind == "question"][:3]:
+        volume.fill_question(db, workshop, stage, people, count=37)
+    for words in (100, 40):
+        version = volume.long_draft(
+            db, workshop, " ".join(volume.MISSION_120.split()[:words]).rstrip(",") + "."
+        )
+        draft = models.get_draft(db, workshop, version.draft_id)
+        for n in range(4):
+            if n % 2 == 0:
+                change = version.text.replace("Istniejemy", f"Istniejemy ({n})", 1)
+                amendment = models.suggest_amendment(
+                    db, workshop, version, people[n], change if n else version.text + " Zawsze."
+                )
+                version = models.decide_amendment(db, workshop, amendment, True)
+            else:
+                text = f"{version.text[:-10]} wersja {n}."
+                version = models.revise_draft(db, workshop, draft, text)
+        round_ = models.open_round(db, workshop, "mission", version)
+        volume.answer_round(db, workshop, round_, people, blocks=3)
+        models.close_round(db, workshop, round_)
+    volume.routine_round(db, workshop, people)
+    return workshop_record(db, workshop)
+
+
+def test_no_page_of_a_big_report_ends_with_a_heading(app, db, workshop, tmp_path, monkeypatch):
+    """Headings and labels keep with what follows ("Wersja 2 · propozycja zmiany…", the
+    rounds' note were left at the foot of pages 7 and 9 of this room's report)."""
+    travel_to(monkeypatch, "2026-12-05T23:42:00+00:00")  # same layout every run
+    pdf = tmp_path / "report.pdf"
+    with app.test_request_context():
+        data = big_record(db, workshop)
+        html = record.record_as_report_html(data)
+        pdf.write_bytes(record.record_as_report_pdf(data))
+    labels = {
+        " ".join(label.get_text(" ").split())
+        for label in BeautifulSoup(html, "html.parser").select(LABELS)
+    }
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    pages = int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
+    assert pages >= 10
+    stranded = []
+    for page in range(1, pages + 1):
+        text = subprocess.run(
+            ["pdftotext", "-layout", "-f", str(page), "-l", str(page), str(pdf), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        assert lines[-1] == f"{page} / {pages}"  # the footer
+        end = " ".join(" ".join(lines[-7:-1]).split())
+        stranded += [(page, label) for label in labels if end.endswith(label)]
+    assert not stranded, stranded

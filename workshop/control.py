@@ -113,22 +113,36 @@ def round_context(workshop: Workshop) -> dict:
 
 
 def _fill_behalf_pickers(context: dict) -> None:
-    """Offer the people without a phone, and the answers, in the on-behalf forms."""
+    """Offer the people without a phone, and the answers that can take dots, in the
+    on-behalf forms; the person chosen last (``behalf_person``) stays chosen."""
     people = [SelectChoice(p.id, p.display_name) for p in context["phoneless"]]
+    chosen = context.get("behalf_person")
     answer = context["behalf_answer_form"]
     answer.person.choices = [SelectChoice(0, gettext("No one in particular")), *people]
-    dot = OnBehalfDotForm(formdata=None, prefix="dot")
+    if chosen and answer.person.data is None:
+        answer.person.data = chosen
+    dot = OnBehalfDotForm(formdata=None, prefix="dot", person=chosen)
     dot.person.choices = people
     board = context["board"]
-    dot.answer.choices = [SelectChoice(c.id, c.body[:60]) for c in board.cards] if board else []
+    # The room's cards: a hidden or flagged answer takes dots only through a visible one
+    # merged into it (which then heads the room's card).
+    cards = [
+        card
+        for card in (board.cards if board else [])
+        if card.contribution.is_visible or any(m.is_visible for m in card.merged)
+    ]
+    dot.answer.choices = [SelectChoice(c.id, c.body[:60]) for c in cards]
     context["behalf_dot_form"] = dot
 
 
-def principles_form(principles: list[models.Principle], extra: int = 2) -> PrinciplesForm:
+def principles_form(
+    principles: list[models.Principle], extra: int = 2, rows: int = 0
+) -> PrinciplesForm:
+    """The editor: the saved principles, then blank rows (``extra`` more, or ``rows`` in all)."""
     form = PrinciplesForm(formdata=None)
     for principle in principles:
         form.principles.append_entry({"name": principle.name, "line": principle.line})
-    rows = min(MAX_PRINCIPLES, max(PRINCIPLE_COUNT[0], len(principles) + extra))
+    rows = min(MAX_PRINCIPLES, max(PRINCIPLE_COUNT[0], len(principles) + extra, rows))
     while len(form.principles) < rows:
         form.principles.append_entry()
     return form
@@ -136,10 +150,10 @@ def principles_form(principles: list[models.Principle], extra: int = 2) -> Princ
 
 def after_change(workshop: Workshop, **overrides: object):
     """Answer a facilitator's change: the refreshed controls for htmx, a redirect otherwise."""
-    if not is_partial_request():
+    status = 422 if overrides.get("agree_errors") else 200
+    if not is_partial_request() and status == 200:
         return redirect(url_for("facilitator.control", public_id=workshop.public_id), 303)
     fresh = models.get_workshop_by_id(get_db(), workshop.id)
-    status = 422 if overrides.get("agree_errors") else 200
     return render(
         "facilitator/control.html",
         "control_main",

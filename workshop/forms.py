@@ -24,7 +24,6 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
-    Regexp,
     ValidationError,
 )
 
@@ -125,17 +124,27 @@ class JoinForm(FlaskForm):
     code = StringField(
         _l("Join code"),
         filters=[lambda value: normalize_join_code(value or "")],
-        validators=[
-            DataRequired(_l("Enter the code shown on the screen.")),
-            Regexp(
-                f"^[{JOIN_CODE_ALPHABET}]{{{JOIN_CODE_LENGTH}}}$",
-                message=_l(
+        validators=[DataRequired(_l("Enter the code shown on the screen."))],
+    )
+
+    def validate_code(self, field: StringField) -> None:
+        """Name a character no code contains (O for 0, I or L for 1…) before the length."""
+        odd = [ch for ch in field.data if ch not in JOIN_CODE_ALPHABET]
+        if odd:
+            raise ValidationError(
+                _l(
+                    "A join code never contains “%(char)s”: check that character "
+                    "against the code on the screen.",
+                    char=odd[0],
+                )
+            )
+        if len(field.data) != JOIN_CODE_LENGTH:
+            raise ValidationError(
+                _l(
                     "A join code has %(num)d letters and digits, like K7M-2P9.",
                     num=JOIN_CODE_LENGTH,
-                ),
-            ),
-        ],
-    )
+                )
+            )
 
 
 class NameForm(FlaskForm):
@@ -237,7 +246,17 @@ class PersonForm(FlaskForm):
     )
 
 
-class OnBehalfAnswerForm(ContributionForm):
+class FacilitatorAnswerForm(ContributionForm):
+    """An answer as the facilitator words it: rewording one, or entering it for someone."""
+
+    body = TextAreaField(
+        _l("The answer's wording"),
+        filters=[clean_text],
+        validators=[DataRequired(_l("Write the answer first.")), _length(1, ANSWER_MAX)],
+    )
+
+
+class OnBehalfAnswerForm(FacilitatorAnswerForm):
     person = SelectField(_l("On behalf of"), coerce=int, validate_choice=False)
 
 

@@ -224,6 +224,16 @@ def for_facilitator(reason: str) -> str:
     return refusal(reason, FACILITATOR)
 
 
+def mission_too_long(text: str) -> str | None:
+    """Say why a mission draft is refused when it is saved: too many words for the poster."""
+    words, high = word_count(text), MISSION_WORDS[1]
+    if words <= high:
+        return None
+    return gettext(
+        "The mission fits the poster at up to %(max)d words; it has %(num)d.", max=high, num=words
+    )
+
+
 def agreement_problems(mission: str, principle_count: int) -> list[str]:
     """List what keeps this mission and these principles from going on the poster."""
     problems = []

@@ -20,6 +20,42 @@
     }
   });
 
+  // A live block (hx-get, refetched on the stream's "sse:…" events) that hears of a change
+  // while its own refresh is on its way fetches once more when the answer is in. htmx queues
+  // that second request on the old element, which the answer replaces (outerHTML), and then
+  // drops it, so the newest state would wait for the next change. hx-sync cannot help: its
+  // queue belongs to the replaced element too. (htmx-config's "defaultSettleDelay": 0 makes
+  // the new element live in the same task as the swap, so no event falls in between.)
+  var refreshing = {};  // block id → the element whose refresh is on its way
+  var again = {};       // block id → a change came meanwhile
+  function liveBlock(elt) {
+    var trigger = elt && elt.id && elt.getAttribute && elt.getAttribute("hx-trigger");
+    return trigger && /sse:|live-refresh/.test(trigger) && elt.hasAttribute("hx-get") ? elt : null;
+  }
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var block = liveBlock(event.detail.elt);
+    if (block) { refreshing[block.id] = block; }
+  });
+  document.addEventListener("htmx:confirm", function (event) {
+    var block = liveBlock(event.detail.elt);
+    if (block && refreshing[block.id] === block) { again[block.id] = true; }
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var block = event.detail.elt;
+    if (!block || !block.id || refreshing[block.id] !== block) { return; }
+    delete refreshing[block.id];
+    delete again[block.id];  // still in place (no swap): htmx sends its queued request itself
+  });
+  document.addEventListener("htmx:load", function (event) {
+    var root = event.detail.elt;
+    Object.keys(again).forEach(function (id) {
+      var block = liveBlock(document.getElementById(id));
+      if (!block || !root.contains(block)) { return; }
+      delete again[id];
+      htmx.ajax("GET", block.getAttribute("hx-get"), { source: block });
+    });
+  });
+
   // Drafts: typed text survives a reload or a dropped request (sessionStorage only).
   function draftFields(form) {
     return form.querySelectorAll("textarea.draft, input.draft");
@@ -847,4 +883,66 @@
   document.addEventListener("visibilitychange", keepAwake);
   keepAwake();
   window.credoWakeLock = function () { return lock; };
+})();
+
+// Live counts while typing: a mission draft (data-max-words) shows its words and the limit;
+// a short field (data-count-chars, with maxlength) shows its characters once near the limit.
+// The words come from <body data-count-…>; the server refuses what is over at save.
+(function () {
+  "use strict";
+
+  function words(text) { return text.trim() ? text.trim().split(/\s+/).length : 0; }
+  function say(key, num, max) {
+    var text = document.body.dataset[key] || "{num} / {max}";
+    return text.replace("{num}", num).replace("{max}", max);
+  }
+  function counterFor(field) {
+    var id = field.id + "-count";
+    var counter = document.getElementById(id);
+    if (counter) { return counter; }
+    counter = document.createElement("p");
+    counter.id = id;
+    counter.className = "live-count";
+    counter.setAttribute("aria-live", "polite");
+    field.insertAdjacentElement("afterend", counter);
+    var described = (field.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+    described.push(id);
+    field.setAttribute("aria-describedby", described.join(" "));
+    return counter;
+  }
+  function update(field) {
+    if (!field.id) { return; }
+    var text = "";
+    var over = false;
+    var maxWords = parseInt(field.dataset.maxWords || "0", 10);
+    var maxChars = parseInt(field.getAttribute("maxlength") || "0", 10);
+    if (maxWords > 0) {
+      var count = words(field.value);
+      over = count > maxWords;
+      text = say(over ? "countWordsOver" : "countWords", count, maxWords);
+    } else if (field.hasAttribute("data-count-chars") && maxChars > 0) {
+      var length = field.value.length;
+      if (length < maxChars * 0.8) {
+        var quiet = document.getElementById(field.id + "-count");
+        if (quiet) { quiet.textContent = ""; }
+        return;
+      }
+      text = say("countChars", length, maxChars);
+    } else {
+      return;
+    }
+    var counter = counterFor(field);
+    if (counter.textContent !== text) { counter.textContent = text; }
+    counter.classList.toggle("over", over);
+  }
+  var SELECTOR = "textarea[data-max-words], input[data-count-chars], textarea[data-count-chars]";
+  function updateAll(root) {
+    if (!root.querySelectorAll) { return; }
+    root.querySelectorAll(SELECTOR).forEach(update);
+  }
+  document.addEventListener("input", function (event) {
+    if (event.target.matches && event.target.matches(SELECTOR)) { update(event.target); }
+  });
+  document.addEventListener("htmx:load", function (event) { updateAll(event.detail.elt); });
+  document.addEventListener("DOMContentLoaded", function () { updateAll(document); });
 })();

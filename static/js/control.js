@@ -60,29 +60,8 @@
     event.preventDefault();
     if (held.indexOf(block) < 0) { held.push(block); }
   });
-  // A change that arrives while a block's refresh is on its way needs one more refresh:
-  // htmx queues it on the old element, which the answer then replaces, and drops it.
-  var loading = [];
-  var again = {};
+  // (A change that arrives while a block's refresh is on its way: app.js fetches again.)
   function refreshEvent(block) { return block.id === "control-board" ? "live-refresh-board" : "live-refresh-block"; }
-  document.addEventListener("htmx:beforeRequest", function (event) {
-    var block = liveBlock(event.detail.elt);
-    if (block && loading.indexOf(block) < 0) { loading.push(block); }
-  });
-  document.addEventListener("htmx:afterRequest", function (event) {
-    var at = loading.indexOf(event.detail.elt);
-    if (at >= 0) { loading.splice(at, 1); }
-  });
-  document.addEventListener("htmx:confirm", function (event) {
-    var block = liveBlock(event.detail.elt);
-    if (block && block.id && loading.indexOf(block) >= 0) { again[block.id] = true; }
-  });
-  document.addEventListener("htmx:load", function (event) {
-    var block = liveBlock(event.detail.elt);
-    if (!block || !again[block.id]) { return; }
-    delete again[block.id];
-    htmx.trigger(block, refreshEvent(block));
-  });
 
   // A refresh already on its way when the facilitator started editing is held too.
   document.addEventListener("htmx:beforeSwap", function (event) {
@@ -129,13 +108,120 @@
     var details = summary.parentElement;
     setTimeout(function () { kept[details.id] = details.open; }, 0);
   });
-  document.addEventListener("htmx:load", function (event) {
-    var root = event.detail.elt;
+  function keepOpen(root) {
     var found = root.matches && root.matches("details[data-keep-open][id]") ? [root] : [];
     if (root.querySelectorAll) { found = found.concat(Array.prototype.slice.call(root.querySelectorAll("details[data-keep-open][id]"))); }
     found.forEach(function (details) {
       if (Object.prototype.hasOwnProperty.call(kept, details.id)) { details.open = kept[details.id]; }
     });
+  }
+  document.addEventListener("htmx:load", function (event) { keepOpen(event.detail.elt); });
+
+  // After an action the page stays where the facilitator was: the whole controls are
+  // redrawn, so the control that was used (found again by its id, or by its form's action
+  // and its place in that form) gets focus back and stays at the same height on screen.
+  // A refusal is drawn once at the top (where a page without scripts starts); here it
+  // moves next to the form that caused it.
+  var FOCUSABLE = "button, input, select, textarea, summary, a[href]";
+  var place = null;
+  function describe(el) {
+    if (!el || el === document.body || !el.closest) { return null; }
+    if (el.id) { return { id: el.id }; }
+    if (el.tagName === "FORM") { return el.getAttribute("action") ? { action: el.getAttribute("action") } : null; }
+    var form = el.form || el.closest("form");
+    if (form && form.getAttribute("action")) {
+      var same = Array.prototype.slice.call(form.querySelectorAll(el.tagName));
+      return { action: form.getAttribute("action"), tag: el.tagName, index: same.indexOf(el) };
+    }
+    var holder = el.parentElement && el.parentElement.closest("[id]");
+    if (!holder) { return null; }
+    var all = Array.prototype.slice.call(holder.querySelectorAll(FOCUSABLE));
+    return { within: holder.id, index: all.indexOf(el) };
+  }
+  function formWithAction(action) {
+    var forms = document.querySelectorAll("#control-main form[action]");
+    for (var i = 0; i < forms.length; i++) {
+      if (forms[i].getAttribute("action") === action) { return forms[i]; }
+    }
+    return null;
+  }
+  function find(what) {
+    if (!what) { return null; }
+    if (what.id) { return document.getElementById(what.id); }
+    if (what.action) {
+      var form = formWithAction(what.action);
+      if (!form || !what.tag) { return form; }
+      return form.querySelectorAll(what.tag)[what.index] || null;
+    }
+    var holder = document.getElementById(what.within);
+    return holder && (holder.querySelectorAll(FOCUSABLE)[what.index] || null);
+  }
+  // The same control after a redraw, or its neighbour: a switch's form changes its action
+  // (lock → unlock), so fall back to the control at the same place in the same section.
+  function findAgain(saved) {
+    return find(saved.control) || find(saved.neighbour);
+  }
+  function neighbour(el) {
+    var holder = el && el.parentElement && el.parentElement.closest("[id]");
+    if (!holder) { return null; }
+    var all = Array.prototype.slice.call(holder.querySelectorAll(FOCUSABLE));
+    return { within: holder.id, index: all.indexOf(el) };
+  }
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    var config = event.detail.requestConfig;
+    place = null;
+    if (!target || target.id !== "control-main" || !config || config.verb === "get") { return; }
+    var active = document.activeElement;
+    var source = config.elt && config.elt.closest ? config.elt : null;
+    var anchor = active && active !== document.body && target.contains(active) ? active : source;
+    place = {
+      y: window.scrollY,
+      control: describe(anchor),
+      neighbour: neighbour(anchor),
+      focused: anchor === active,
+      top: anchor && target.contains(anchor) ? box(anchor).getBoundingClientRect().top : null,
+    };
+  });
+  // A form's top stays put while its inside changes (an error under a field, "Saved").
+  function box(el) { return (el.closest && el.closest("form")) || el; }
+  function placeRefusal() {
+    var box = document.querySelector("#control-main [data-error-for]");
+    if (!box) { return null; }
+    var form = formWithAction(box.dataset.errorFor);
+    if (!form) { return null; }
+    if (form.classList.contains("inline-form")) {
+      form.insertAdjacentElement("afterend", box);
+    } else {
+      form.appendChild(box);
+    }
+    box.classList.add("form-alert");
+    // What the form already says beside its fields is not said twice.
+    var shown = Array.prototype.map.call(form.querySelectorAll(".errors li"), function (li) {
+      return li.textContent.trim();
+    });
+    var items = box.querySelectorAll("li");
+    var repeated = Array.prototype.filter.call(items, function (li) {
+      return shown.indexOf(li.textContent.trim()) >= 0;
+    });
+    if (items.length && repeated.length === items.length) { box.classList.add("visually-hidden"); }
+    return form;
+  }
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var saved = place;
+    place = null;
+    if (!saved || !event.detail.elt || event.detail.elt.id !== "control-main") { return; }
+    keepOpen(event.detail.elt);  // before measuring: the control may sit in a fold
+    var refusedAt = placeRefusal();
+    var control = findAgain(saved);
+    if (control && saved.top !== null) {
+      window.scrollTo(window.scrollX, window.scrollY + box(control).getBoundingClientRect().top - saved.top);
+    } else {
+      window.scrollTo(window.scrollX, saved.y);
+    }
+    var invalid = refusedAt && refusedAt.querySelector("[aria-invalid='true']");
+    var focus = invalid || (saved.focused ? control : null);
+    if (focus && document.activeElement !== focus) { focus.focus({ preventScroll: true }); }
   });
 
   // The list of all stages is a menu: Escape or a click elsewhere closes it.

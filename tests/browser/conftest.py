@@ -219,11 +219,13 @@ class Room:
                 found.append(note)
         return found
 
-    def assert_clean_console(self) -> None:
-        """Fail on any CSP message, JS error, dialog or unexpected console error so far."""
+    def assert_clean_console(self, where: str = "") -> None:
+        """Fail on any CSP message, JS error, dialog or unexpected console error so far
+        (``where``: the step of the test, named in the failure)."""
         problems = self.problems()
         self.reported = len(problems)
-        assert not problems, "console problems:\n" + "\n".join(map(str, problems))
+        heading = f"console problems {where}:" if where else "console problems:"
+        assert not problems, heading + "\n" + "\n".join(map(str, problems))
 
     def close(self) -> None:
         for context in self.contexts:

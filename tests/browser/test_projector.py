@@ -38,7 +38,7 @@ def test_clicker_keys_move_the_room_from_the_facilitators_screen(room, new_works
     screen.keyboard.press("?")
     help_dialog = screen.locator("#screen-help")
     expect(help_dialog).to_be_visible()
-    screen.screenshot(path=str(artifacts / "screen-help.png"))
+    screen.screenshot(path=str(artifacts / "screen-help.png"), caret="initial")
     help_dialog.locator("[data-screen-action=toggle-shortcuts]").click()
     help_dialog.locator("[data-screen-action=close-help]").click()
     expect(help_dialog).to_be_hidden()

@@ -91,5 +91,5 @@ def test_the_screen_reads_from_the_back_of_the_room_in_every_state(room, new_wor
     facilitator.locator("form[action$='/reveal-results'] button[type=submit]").click()
     expect(screen.locator("#screen-main .screen-results")).to_be_visible(timeout=LIVE)
     problems += check_screen(screen, "results")
-    screen.screenshot(path=str(Path(artifacts) / "screen-legibility-results.png"))
+    screen.screenshot(path=str(Path(artifacts) / "screen-legibility-results.png"), caret="initial")
     assert not problems, "\n".join(problems)

@@ -26,19 +26,34 @@ def _attempt(workshop: Workshop, change, **overrides):
 
 
 def compose_statement(language: str, why: str, whom: str, how: str) -> str:
-    """Fill the scaffold sentence, worded in the workshop's language."""
+    """Fill the scaffold sentence, worded and punctuated in the workshop's language.
+
+    The purpose ("to …", "aby …") is closed by a comma and "for …" set off by commas, so
+    the parts cannot run into each other ("w kolejce dla rodzin").
+    """
     with force_locale(language):
         return gettext(
-            "We exist to %(why)s for %(whom)s by %(how)s.",
-            why=_slot(why),
-            whom=_slot(whom),
-            how=_slot(how),
+            "We exist to %(why)s, for %(whom)s, by %(how)s.",
+            why=_slot(why, SLOT_WORDS["why"]),
+            whom=_slot(whom, SLOT_WORDS["whom"]),
+            how=_slot(how, SLOT_WORDS["how"]),
         )
 
 
-def _slot(text: str) -> str:
+# The scaffold's own words before each part, dropped when a typed part repeats them.
+SLOT_WORDS = {
+    "why": ("to", "aby", "żeby", "by"),
+    "whom": ("for", "dla"),
+    "how": ("by", "poprzez", "przez"),
+}
+
+
+def _slot(text: str, lead: tuple[str, ...] = ()) -> str:
     """Fit a typed answer into the middle of a sentence."""
-    text = text.strip().rstrip(".!").strip()
+    text = text.strip().rstrip(".!?,;:").strip()
+    first, _, rest = text.partition(" ")
+    if rest and first.lower() in lead:
+        text = rest.strip()
     if len(text) > 1 and text[0].isupper() and not text[1].isupper():
         text = text[0].lower() + text[1:]
     return text
@@ -54,6 +69,9 @@ def builder(public_id: str):
     text = form.text.data or compose_statement(
         workshop.language, form.why.data, form.whom.data, form.how.data
     )
+    if problem := messages.mission_too_long(text):
+        form.text.errors = [*form.text.errors, problem] if form.text.data else []
+        return after_change(workshop, builder_form=form, agree_errors=[problem])
     return _attempt(
         workshop,
         lambda db: models.propose_draft(db, workshop, text),
@@ -73,6 +91,8 @@ def revise(public_id: str, draft_id: int):
     form = StatementForm(prefix=f"revise-{draft.id}")
     if not form.validate_on_submit():
         return after_change(workshop, agree_errors=form_errors(form))
+    if problem := messages.mission_too_long(form.text.data):
+        return after_change(workshop, agree_errors=[problem])
     return _attempt(workshop, lambda db: models.revise_draft(db, workshop, draft, form.text.data))
 
 
@@ -148,6 +168,13 @@ def open_round(public_id: str):
             else None
         )
     subject = "principles" if version is None else _draft(workshop, version.draft_id).kind
+    unfinished = [p.name for p in models.list_principles(get_db(), workshop) if not p.line]
+    if subject == "principles" and unfinished:
+        message = gettext(
+            "“%(name)s” has no line yet: write how it shows in daily work, or clear it.",
+            name=unfinished[0],
+        )
+        return after_change(workshop, round_form=form, agree_errors=[message])
     return _attempt(
         workshop,
         lambda db: models.open_round(

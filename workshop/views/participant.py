@@ -349,7 +349,8 @@ def propose(public_id: str, kind: str):
 
 
 def _valid_statement(form: StatementForm, kind: str) -> bool:
-    """Validate a wording; a routine needs its five steps, one per line."""
+    """Validate a wording; a routine needs its five steps, one per line, a mission fits
+    the poster's words."""
     if not form.validate_on_submit():
         return False
     if kind == "routine":
@@ -362,6 +363,9 @@ def _valid_statement(form: StatementForm, kind: str) -> bool:
             form.text.errors = [*form.text.errors, message]
             return False
         form.text.data = "\n".join(steps)
+    elif problem := messages.mission_too_long(form.text.data):
+        form.text.errors = [*form.text.errors, problem]
+        return False
     return True
 
 

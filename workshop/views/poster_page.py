@@ -151,7 +151,8 @@ def poster_page(public_id: str):
 @bp.post("/w/<public_id>/poster")
 @csrf.exempt  # checked below, once the larger upload limit applies
 def save_poster(public_id: str):
-    """Remember the chosen options, city and logo; answer with the new preview."""
+    """Remember the chosen options, city and logo; answer with the new preview, or with the
+    PDF when "Download PDF" sent the form."""
     request.max_content_length = UPLOAD_MAX_BYTES
     if current_app.config.get("WTF_CSRF_ENABLED", True):
         csrf.protect()
@@ -165,6 +166,8 @@ def save_poster(public_id: str):
     models.save_poster_settings(db, workshop, json.dumps(options.as_dict()), form.city.data)
     if not _save_logo(db, workshop, form):
         return _studio(workshop, form, options, status=422)
+    if "download" in request.form:  # "Download PDF": exactly what the form showed
+        return poster(public_id)
     if not is_partial_request():
         return redirect(url_for("poster_page.poster_page", public_id=public_id), 303)
     return _studio(

@@ -18,19 +18,23 @@ bp = Blueprint("principles", __name__)
 
 @bp.post("/w/<public_id>/principles")
 def save_principles(public_id: str):
-    """Save the list of principles; "add a row" saves and offers one more."""
+    """Save the list of principles (blank rows left out); "add a row" saves and always
+    offers one row more than the editor showed."""
     workshop = facilitator_workshop(public_id)
     form = PrinciplesForm()
+    add_row = "add_row" in request.form
     if not form.validate_on_submit():
+        if add_row and len(form.principles) < MAX_PRINCIPLES:
+            form.principles.append_entry()
         return after_change(workshop, principles_form=form, agree_errors=form_errors(form))
     try:
         models.replace_principles(get_db(), workshop, form.pairs())
     except Refused:
         return after_change(workshop, agree_errors=[messages.for_facilitator("agreed")])
     principles = models.list_principles(get_db(), workshop)
-    extra = 3 if "add_row" in request.form else 2
+    rows = len(form.principles) + 1 if add_row else 0
     return after_change(
-        workshop, principles_form=principles_form(principles, extra), saved="principles"
+        workshop, principles_form=principles_form(principles, rows=rows), saved="principles"
     )
 
 

@@ -15,7 +15,7 @@ from ..db import get_db
 from ..exports import screen_poster_png
 from ..forms import (
     CardThemeForm,
-    ContributionForm,
+    FacilitatorAnswerForm,
     MergeForm,
     OnBehalfAnswerForm,
     OnBehalfDotForm,
@@ -43,11 +43,14 @@ def _answer(workshop: Workshop, contribution_id: int) -> Contribution:
 
 
 def _apply(workshop: Workshop, change, *args, **overrides):
-    """Run a model change and answer with the refreshed controls, or the refusal."""
+    """Run a model change and answer with the refreshed controls, or the refusal (which
+    keeps the overrides, such as the chosen person, but says nothing was saved)."""
     try:
         change(get_db(), workshop, *args)
     except Refused as refusal:
-        return after_change(workshop, agree_errors=[messages.for_facilitator(refusal.reason)])
+        kept = {key: value for key, value in overrides.items() if key != "saved"}
+        reason = messages.for_facilitator(refusal.reason)
+        return after_change(workshop, **kept, agree_errors=[reason])
     return after_change(workshop, **overrides)
 
 
@@ -154,7 +157,7 @@ def card(public_id: str, contribution_id: int):
     workshop = facilitator_workshop(public_id)
     db = get_db()
     answer = _answer(workshop, contribution_id)
-    form = ContributionForm(obj=answer)
+    form = FacilitatorAnswerForm(obj=answer)
     if form.validate_on_submit():
         models.edit_as_facilitator(db, workshop, answer, form.body.data, form.detail.data)
         return redirect(url_for("facilitator.control", public_id=public_id), 303)
@@ -235,6 +238,7 @@ def answer_on_behalf(public_id: str, stage_id: int):
             db, w, stage, person, form.body.data, form.detail.data, entered_by="facilitator"
         ),
         saved="behalf-answer",
+        behalf_person=person.id if person else None,
     )
 
 
@@ -245,12 +249,18 @@ def dot_on_behalf(public_id: str):
     form = OnBehalfDotForm(prefix="dot")
     person = _person(workshop, form.person.data)
     answer = models.get_contribution(get_db(), workshop, form.answer.data or 0)
+    chosen = person.id if person else None
     if not form.validate_on_submit() or person is None or answer is None:
-        return after_change(workshop, agree_errors=[messages.for_facilitator("not-found")])
+        return after_change(
+            workshop,
+            agree_errors=[messages.for_facilitator("not-found")],
+            behalf_person=chosen,
+        )
     return _apply(
         workshop,
         lambda db, w: models.cast_vote(db, w, person, answer, entered_by="facilitator"),
         saved="behalf-dot",
+        behalf_person=chosen,
     )
 
 

@@ -1,0 +1,81 @@
+"""The poster page prints exactly what its form shows.
+
+A city typed a moment ago is saved when the field loses focus, and that save is still on
+its way when "Download PDF" is clicked straight after typing: the PDF must carry the new
+city, not the one saved before (an A2 print is an expensive mistake).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+from playwright.sync_api import Route, expect
+
+from workshop import models
+
+from . import volume
+from .test_room import shoot
+
+MISSION = "Każdego dnia z życzliwością troszczymy się o zdrowie naszych pacjentów."
+PRINCIPLES = [
+    ("Życzliwość", "każdego witamy z uśmiechem"),
+    ("Rzetelność", "leczymy zgodnie z aktualną wiedzą"),
+    ("Poufność", "chronimy tajemnicę lekarską"),
+]
+
+
+def test_download_right_after_typing_a_city_prints_that_city(
+    room, new_workshop, server, artifacts, tmp_path
+):
+    made = new_workshop()
+    db = volume.open_db(server)
+    workshop = volume.get_workshop(db, made.id)
+    models.save_mission(db, workshop, MISSION)
+    models.replace_principles(db, workshop, PRINCIPLES)
+    models.mark_agreed(db, workshop)
+    db.close()
+
+    page = room.open(made.facilitator_url, "laptop", "facilitator")
+    expect(page).to_have_url(re.compile(r"/control$"))
+    page.goto(f"/w/{made.id}/poster")
+    city = page.locator("#poster-form input[name=city]")
+    expect(page.locator("#poster-preview img.preview-image")).to_be_visible()
+
+    # Saved first: Kraków (the field's change sends the form; its answer redraws the form).
+    with page.expect_response(lambda r: r.request.method == "POST" and "/poster" in r.url):
+        city.fill("Kraków")
+        city.blur()
+    expect(city).to_have_value("Kraków")
+
+    # Then Zamość, and Download at once, while its save is still on its way (held here, so
+    # that the race goes the same way every time).
+    held: list[Route] = []
+
+    def hold_save(route: Route) -> None:
+        if route.request.method == "POST" and route.request.headers.get("hx-request"):
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route("**/poster", hold_save)
+    with page.expect_download(timeout=60_000) as download:
+        city.fill("Zamość")
+        page.locator("#poster-preview [data-download]").click()
+    assert held, "the change of city was not sent"
+    pdf = tmp_path / "poster.pdf"
+    download.value.save_as(pdf)
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout.replace(" ", "")  # letter-spaced lines
+    assert "Zamość" in text and "Kraków" not in text, text
+
+    for route in held:
+        route.continue_()
+    page.unroute("**/poster")
+    expect(city).to_have_value("Zamość")
+    preview = page.locator("#poster-preview")
+    expect(preview).not_to_have_class(re.compile(r"\bhtmx-request\b"), timeout=30_000)
+    expect(preview.locator("img.preview-image")).to_be_visible()
+    shoot(page, artifacts / "poster-page.png")
+    room.assert_clean_console()
