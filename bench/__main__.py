@@ -20,6 +20,7 @@ from .libraries import library_lines
 from .page import phone_page_weight
 from .posters import ROUNDS, poster_lines
 from .table import Line, markdown
+from .words import word_lines
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
 BUDGET = 9.5 * 60  # s: a scenario that would end past this is skipped
@@ -29,6 +30,7 @@ SCENARIOS: dict[str, tuple[float, Callable[[], list[Line]]]] = {
     "poster": (35, poster_lines),
     "page": (5, phone_page_weight),
     "libraries": (20, library_lines),
+    "words": (15, word_lines),
     "fanout": (70, live.run_fanout("fan-out: 1 worker")),
     "fanout-streams-only": (
         45,
@@ -82,6 +84,12 @@ def notes(names: list[str]) -> list[str]:
             "rate-limit checks a failed join and an answer pay (Flask-Limiter's storage, in "
             "memory and in Redis on loopback), and the bytes and server time of the phone "
             "page, its CSS and its script for each encoding (Flask-Compress)."
+        )
+    if "words" in names:
+        out.append(
+            "Words: the frequent words' dictionaries loading in a fresh process, and "
+            "`card_words` over 500 answers with lemmas and with the suffix stripping they "
+            "replaced (bench/words.py)."
         )
     if names:
         out.append(

@@ -1,116 +1,50 @@
 """The frequent words of a stage's answers, for the word cloud and the ranked word list.
 
-Polish- and English-aware, and deliberately simple. Words are grouped under a key that is
-case-folded, stripped of Polish diacritics (phones often drop them) and cut down by a short
-list of common endings, so "Pacjenci", "pacjentów" and "pacjenta" count as one word, as do
-"patient" and "patients". That ending list is a light suffix stripper, not a stemmer or a
-lemmatiser: it misses irregular forms and now and then groups two related words (an
-adjective with its noun, say), which a word cloud can live with. Each group is shown as the
-form people typed most often, with its diacritics.
+Polish- and English-aware. Each word is counted under its dictionary form, looked up in
+simplemma's Polish and English dictionaries, so "dzieci", "dziecka" and "dziećmi" count as
+one word, as do "patients" and "patient" or "caring" and "cared". Phones often drop Polish
+letters: a word neither dictionary knows is looked up again with them put back ("sluchamy"
+→ "słuchamy"), and every key is folded to plain letters, so both spellings count together.
+Stop words are dropped: stopwords-iso's Polish list and a short English one as typed, and
+every form of a pronoun or a light verb (być, mieć, czuć, znać, dawać…; be, have, feel,
+know…) by its dictionary form (workshop/stopwords.py). Each group is shown as the form
+people typed most often, with its diacritics. tests/word_labels.tsv measures all this.
+
+The dictionaries take about 3 s of CPU and 50 MB to load, so they load once per process,
+in a background thread that the first count starts: the control page and the projector
+count as soon as they open, long before answers come. A count that needs them before the
+load has finished waits for it.
 """
 
+import itertools
 import re
+import threading
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
+from . import stopwords
+
 MIN_LETTERS = 3
-# Shorter stems stop being recognisable words, and short words are where stripping errs.
-MIN_STEM = 4
+LANGUAGES = ("pl", "en")  # looked up in this order: a word both know is taken as Polish
+# A word typed without Polish letters is looked up with up to this many put back, trying
+# at most MAX_SPELLINGS spellings (about 0.5 ms; "zyczliwosc" finds "życzliwość" at the 82nd).
+MAX_RESTORED = 3
+MAX_SPELLINGS = 100
 
 LETTER = r"[^\W\d_]"
 WORD = re.compile(rf"{LETTER}+(?:['-]{LETTER}+)*")
 PUNCTUATION_VARIANTS = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "‐": "-", "‑": "-"})
 POLISH_DIACRITICS = str.maketrans("ąćęłńóśźż", "acelnoszz")
-
-POLISH_STOP_WORDS = """
-    a aby ach acz aczkolwiek aj albo ale ależ ani aż bardziej bardzo bez bo bowiem by być był
-    była było byli były bym będzie będą będziemy cała cali cały chce chcemy chcą ci cię ciebie
-    co coraz coś czy czyli często dla dlaczego dlatego do dobrze dokąd dość dużo dwa dwie dziś
-    dzięki gdy gdyby gdyż gdzie go i ich ile im inna inne inny innych innym innymi iż ja ją jak
-    jaka jakaś jakby jaki jakie jakiś jako je jeden jedna jedno jednak jego jej jemu jest
-    jestem jesteś jesteśmy jeszcze jeśli jeżeli już każda każde każdego każdej każdy każdym
-    kiedy kilka kto ktoś która które którego której który których którym którzy ku lub ma mają
-    mam mamy mi mieć mimo mnie mną mogą możemy może można mu my na nad nam nami nas nasi nasz
-    nasza nasze naszego naszej naszych naszym naszymi naszą natomiast nawet nic nich nie niech
-    niego niej niemu nigdy nim nimi niż no o obok od około on ona one oni ono oraz oto po pod
-    podczas ponieważ poza przed przez przy przecież również sam sama sami samo się skąd sobie
-    sobą swoi swoich swoim swoja swoje swoją swój są ta tak taka taki takie także tam te tego
-    tej temu ten teraz też to tobie toteż trzeba tu tutaj ty tych tylko tym tymi tą tę u w wam
-    was wasz wasza wasze we według więc więcej wiele wielu właśnie wszyscy wszystkich
-    wszystkie wszystkim wszystko wszystkiego z za zawsze ze żaden żadna żadne że żeby np itd itp
-"""
-
-ENGLISH_STOP_WORDS = """
-    a about above after again against all also always am among an and any are aren't as at be
-    because been before being below between both but by can can't cannot could couldn't did
-    didn't do does doesn't doing don't down during each even every few for from further get
-    gets got had hadn't has hasn't have haven't having he he's her here hers herself him
-    himself his how i i'm i've if in into is isn't it it's its itself just let's many me more
-    most much must my myself no nor not now of off on once only or other others our ours
-    ourselves out over own same she should shouldn't so some such than that that's the their
-    theirs them themselves then there there's these they they're they've this those through
-    to too under until up upon us very via was wasn't we we'd we'll we're we've were weren't
-    what what's when where which while who who's whom whose why will with within without
-    won't would wouldn't you you're you've your yours yourself yourselves
-    dont doesnt didnt isnt arent cant couldnt wouldnt shouldnt youre theyre weve ive im
-"""
+# Each plain letter with the Polish letters a phone may have typed it for.
+POLISH_LETTERS = {"a": "ą", "c": "ć", "e": "ę", "l": "ł", "n": "ń", "o": "ó", "s": "ś", "z": "żź"}
 
 
 def fold_diacritics(word: str) -> str:
     """Replace Polish letters with their plain Latin counterparts."""
     return word.translate(POLISH_DIACRITICS)
-
-
-STOP_WORDS = frozenset(fold_diacritics(w) for w in (POLISH_STOP_WORDS + ENGLISH_STOP_WORDS).split())
-
-# Longest first; each is (ending, replacement). Polish noun and adjective endings, a few
-# verb endings common in answers ("wspieramy", "wspierać"), and soft stems: "pacjenci" →
-# "pacjent" and "szacunek" → "szacunk" (the e that drops in "szacunku").
-ENDINGS = (
-    ("ncie", "nt"),
-    ("owie", ""),
-    ("nci", "nt"),
-    ("owi", ""),
-    ("ami", ""),
-    ("ach", ""),
-    ("iem", ""),
-    ("ego", ""),
-    ("emu", ""),
-    ("ych", ""),
-    ("ich", ""),
-    ("ymi", ""),
-    ("imi", ""),
-    ("aja", ""),
-    ("amy", ""),
-    ("emy", ""),
-    ("imy", ""),
-    ("ymy", ""),
-    ("ow", ""),
-    ("om", ""),
-    ("em", ""),
-    ("ej", ""),
-    ("ym", ""),
-    ("im", ""),
-    ("mi", ""),
-    ("ie", ""),
-    ("ia", ""),
-    ("iu", ""),
-    ("ii", ""),
-    ("ac", ""),
-    ("ic", ""),
-    ("yc", ""),
-    ("ek", "k"),
-    ("a", ""),
-    ("e", ""),
-    ("i", ""),
-    ("o", ""),
-    ("u", ""),
-    ("y", ""),
-)
-VOWELS = frozenset("aeiouy")
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +71,7 @@ def card_words(cards: Iterable, limit: int = 30) -> list[WordCount]:
 
 def frequent_words(texts: Iterable[str], limit: int = 30) -> list[WordCount]:
     """Return the ``limit`` most frequent words of ``texts``, most frequent first."""
+    load_in_background()
     forms_by_key: defaultdict[str, Counter[str]] = defaultdict(Counter)
     for text in texts:
         for form, key in counted_words(text):
@@ -155,9 +90,9 @@ def counted_words(text: str) -> tuple[tuple[str, str], ...]:
     # Cached: the screen counts the same answers again on every live refresh.
     pairs = []
     for form in typed_words(text):
-        folded = fold_diacritics(form)
-        if folded not in STOP_WORDS:
-            pairs.append((form, strip_endings(folded)))
+        key = word_key(form)
+        if key is not None:
+            pairs.append((form, key))
     return tuple(pairs)
 
 
@@ -166,49 +101,108 @@ def typed_words(text: str) -> list[str]:
     text = unicodedata.normalize("NFC", text).translate(PUNCTUATION_VARIANTS)
     words = []
     for match in WORD.finditer(text):
-        word = unicodedata.normalize("NFC", match.group().casefold())
-        # Contractions like "don't" are stop words whole; "patient's" counts as "patient".
-        if word not in STOP_WORDS and word.endswith("'s"):
-            word = word[:-2]
+        # "patient's" counts as "patient"; "that's" becomes "that", a stop word.
+        word = unicodedata.normalize("NFC", match.group().casefold()).removesuffix("'s")
         if sum(char.isalpha() for char in word) >= MIN_LETTERS:
             words.append(word)
     return words
 
 
-def strip_endings(word: str) -> str:
-    """Cut common Polish and English endings off a folded word until none applies."""
-    # Repeating lets stacked endings go one at a time: "pracować" → "pracow" → "prac".
-    while True:
-        stripped = strip_one_ending(word)
-        if stripped == word:
+@lru_cache(maxsize=65536)
+def word_key(word: str) -> str | None:
+    """Return the key a typed word counts under, its folded lemma; None for a stop word."""
+    lexicon = loaded_lexicon()
+    if fold_diacritics(word) in lexicon.stop_forms:
+        return None
+    key = fold_diacritics(lexicon.lemma(word).casefold())
+    return None if key in lexicon.stop_lemmas else key
+
+
+class Lexicon:
+    """The dictionaries and stop words that counting needs."""
+
+    def __init__(self) -> None:
+        # Imported here: the app starts without them (see the module's docstring).
+        import stopwordsiso
+        from simplemma.strategies import DictionaryLookupStrategy
+        from simplemma.strategies.dictionaries import LOW_MEMORY_DICTIONARY_FACTORY
+
+        # Low-memory dictionaries: 50 MB where the default ones take 400 MB and load slower;
+        # a lookup takes about 8 µs, and each word is looked up once (word_key's cache).
+        self._lookup = DictionaryLookupStrategy(LOW_MEMORY_DICTIONARY_FACTORY)
+        for language in LANGUAGES:
+            LOW_MEMORY_DICTIONARY_FACTORY.get_dictionary(language)
+        typed = stopwordsiso.stopwords("pl") | set(stopwords.ENGLISH.split())
+        self.stop_forms = frozenset(fold_diacritics(word) for word in typed)
+        self.stop_lemmas = frozenset(fold_diacritics(word) for word in stopwords.LEMMAS.split())
+
+    def lemma(self, word: str) -> str:
+        """Return the dictionary form of ``word``, or ``word`` itself if no dictionary has it."""
+        lemma = self.look_up(word)
+        if lemma is None:
             return word
-        word = stripped
+        # A dictionary form may itself be filed as a form of another word ("badań" →
+        # "badanie" → "badan"): one more step puts every form of it in one group.
+        return self.look_up_as_typed(lemma) or lemma
+
+    def look_up(self, word: str) -> str | None:
+        """Return the dictionary form of ``word``, Polish letters put back if need be."""
+        # As typed first: the dictionaries' capitalised entries are names ("kinder" → "Kinder").
+        if (lemma := self.look_up_as_typed(word)) is not None:
+            return lemma
+        for language in LANGUAGES:
+            if (lemma := self._lookup.get_lemma(word, language)) is not None:
+                return lemma
+        if word == fold_diacritics(word):
+            for spelling in itertools.islice(with_polish_letters(word), MAX_SPELLINGS):
+                if (lemma := self._lookup.exact_lemma(spelling, "pl")) is not None:
+                    return lemma
+        return None
+
+    def look_up_as_typed(self, word: str) -> str | None:
+        """Return the dictionary form of ``word`` exactly as it is spelt, if one is known."""
+        for language in LANGUAGES:
+            if (lemma := self._lookup.exact_lemma(word, language)) is not None:
+                return lemma
+        return None
 
 
-def strip_one_ending(word: str) -> str:
-    """Cut one ending off ``word`` (English ones first), or return it unchanged."""
-    # The stem needs a vowel ("thing", "red") and must not end in e ("speed", "seeing").
-    for ending in ("ing", "ed"):
-        stem = word.removesuffix(ending)
-        if stem != word and len(stem) >= 3 and VOWELS & set(stem) and not stem.endswith("e"):
-            return restore_english_stem(stem)
-    if word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > MIN_STEM:
-        return word[:-1]
-    for ending, replacement in ENDINGS:
-        if word.endswith(ending):
-            stem = word[: -len(ending)] + replacement
-            if len(stem) >= MIN_STEM:
-                return stem
-    return word
+def with_polish_letters(word: str) -> Iterator[str]:
+    """Yield ``word`` with one, then two, up to MAX_RESTORED of its letters made Polish."""
+    spots = [index for index, char in enumerate(word) if char in POLISH_LETTERS]
+    for count in range(1, MAX_RESTORED + 1):
+        for chosen in itertools.combinations(spots, count):
+            for letters in itertools.product(*(POLISH_LETTERS[word[i]] for i in chosen)):
+                spelling = list(word)
+                for index, letter in zip(chosen, letters, strict=True):
+                    spelling[index] = letter
+                yield "".join(spelling)
 
 
-def restore_english_stem(stem: str) -> str:
-    """Undo the doubled consonant or the dropped e of an -ing/-ed form."""
-    if len(stem) >= 2 and stem[-1] == stem[-2] and stem[-1] not in VOWELS | set("lsz"):
-        return stem[:-1]  # planning → plan
-    if len(stem) < MIN_STEM:
-        return stem + "e"  # caring → care
-    return stem
+_lexicon: Lexicon | None = None
+_loading = threading.Lock()  # held while the lexicon loads
+_starting = threading.Lock()  # held while the background load starts
+_loader: threading.Thread | None = None
+
+
+def loaded_lexicon() -> Lexicon:
+    """Return the lexicon, waiting for its load (or loading it here) if need be."""
+    global _lexicon
+    if _lexicon is None:
+        with _loading:
+            if _lexicon is None:
+                _lexicon = Lexicon()
+    return _lexicon
+
+
+def load_in_background() -> None:
+    """Start loading the lexicon in a background thread, once per process."""
+    global _loader
+    if _lexicon is None and _loader is None:
+        with _starting:
+            if _loader is None:
+                _loader = threading.Thread(target=loaded_lexicon, name="lexicon", daemon=True)
+                _loader.start()
 
 
 def display_form(forms: Counter[str]) -> str:
