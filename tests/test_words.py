@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from workshop import cli, words
 from workshop.words import WordCount, counted_words, frequent_words, typed_words
 
 LABELS = Path(__file__).with_name("word_labels.tsv")
@@ -321,3 +322,11 @@ def strip_one_ending(word: str) -> str:
             if len(stem) >= SUFFIX_MIN_STEM:
                 return stem
     return word
+
+
+def test_a_served_worker_starts_loading_the_dictionaries_as_it_starts(monkeypatch):
+    """`workshop serve` hands gunicorn a hook that starts the load in each worker."""
+    started = []
+    monkeypatch.setattr(words, "load_in_background", lambda: started.append(True))
+    cli.prepare_worker(object())
+    assert started == [True]

@@ -14,7 +14,7 @@ from flask import Flask
 from flask_babel import force_locale
 from gunicorn.app.base import BaseApplication
 
-from . import create_app, models, reach
+from . import create_app, models, reach, words
 from .db import DatabaseFileError, checkpoint, connect, integrity_problems
 from .db import backup as backup_database
 from .db import restore as restore_database
@@ -112,6 +112,7 @@ def serve(host: str, port: int, threads: int, workers: int) -> None:
             self.cfg.set("timeout", 60)
             self.cfg.set("graceful_timeout", 5)
             self.cfg.set("accesslog", None)
+            self.cfg.set("post_worker_init", prepare_worker)
 
         def load(self) -> Flask:
             if workers == 1:
@@ -128,6 +129,12 @@ def serve(host: str, port: int, threads: int, workers: int) -> None:
     for line in reach.serving_lines(host, port, os.environ.get("WORKSHOP_BASE_URL")):
         click.echo(line)
     Server().run()
+
+
+def prepare_worker(_worker: object) -> None:
+    """Start what is slow on first use as a worker starts, in the background, so the first
+    projector or control page after a (re)start does not wait for the word dictionaries."""
+    words.load_in_background()
 
 
 def _allow_open_files(wanted: int) -> None:

@@ -123,9 +123,11 @@ class Lexicon:
 
     def __init__(self) -> None:
         # Imported here: the app starts without them (see the module's docstring).
-        import stopwordsiso
-        from simplemma.strategies import DictionaryLookupStrategy
-        from simplemma.strategies.dictionaries import LOW_MEMORY_DICTIONARY_FACTORY
+        import stopwordsiso  # noqa: PLC0415 - lazy: loaded off the start-up path
+        from simplemma.strategies import DictionaryLookupStrategy  # noqa: PLC0415 - lazy
+        from simplemma.strategies.dictionaries import (  # noqa: PLC0415 - lazy
+            LOW_MEMORY_DICTIONARY_FACTORY,
+        )
 
         # Low-memory dictionaries: 50 MB where the default ones take 400 MB and load slower;
         # a lookup takes about 8 µs, and each word is looked up once (word_key's cache).
