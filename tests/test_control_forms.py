@@ -4,6 +4,7 @@ them, with and without scripts; dots on someone's behalf; the facilitator's own 
 from bs4 import BeautifulSoup
 
 from workshop import models
+from workshop.views.agreement import compose_statement
 
 from .conftest import HX
 
@@ -114,8 +115,6 @@ def test_the_facilitators_answer_forms_are_not_labelled_as_their_own(facilitator
 
 
 def test_the_statement_builder_punctuates_the_sentence_in_both_languages(app):
-    from workshop.agreement import compose_statement
-
     with app.test_request_context():
         polish = compose_statement(
             "pl", "Skracać czas w kolejce.", "dla rodzin z dziećmi", "dobrą organizację"
