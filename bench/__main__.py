@@ -1,4 +1,5 @@
-"""`python -m bench` (`make bench`): numbers for the poster, the phone page and live updates.
+"""`python -m bench` (`make bench`): numbers for the poster, the phone and control pages and
+live updates.
 
 Prints the date, the machine and one Markdown table (also written to bench/results.md on a
 full run). Targets are printed, not enforced; the exit status is 1 only if a poster target
@@ -16,6 +17,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import live, machine
+from .control import FETCHES as CONTROL_FETCHES
+from .control import PEOPLE as CONTROL_PEOPLE
+from .control import control_lines
 from .libraries import library_lines
 from .page import phone_page_weight
 from .posters import ROUNDS, poster_lines
@@ -29,6 +33,7 @@ BUDGET = 9.5 * 60  # s: a scenario that would end past this is skipped
 SCENARIOS: dict[str, tuple[float, Callable[[], list[Line]]]] = {
     "poster": (35, poster_lines),
     "page": (5, phone_page_weight),
+    "control": (20, control_lines),
     "libraries": (20, library_lines),
     "words": (15, word_lines),
     "fanout": (70, live.run_fanout("fan-out: 1 worker")),
@@ -77,6 +82,13 @@ def notes(names: list[str]) -> list[str]:
             "phone's question block re-fetches. Memory and CPU are read from /proc for "
             "gunicorn's master and worker; RSS counts shared pages in each process, PSS "
             "splits them."
+        )
+    if "control" in names:
+        out.append(
+            f"Control: in-process through Flask's test client (bench/control.py), a room of "
+            f"{CONTROL_PEOPLE} people with four answered stages, drafts and an answered round; "
+            f"the facilitator's page and each live fragment, {CONTROL_FETCHES} GETs each, on a "
+            "question stage and on the mission stage; with the SQL statements one GET runs."
         )
     if "libraries" in names:
         out.append(

@@ -2,6 +2,7 @@
 themes as columns and dots, for the room (screen and phones) or the facilitator; and
 which closed round the room still sees. Built from the models, used by views."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlite_utils import Database
@@ -9,6 +10,7 @@ from sqlite_utils import Database
 from . import models
 from .models import (
     Contribution,
+    Dot,
     Participant,
     Round,
     Stage,
@@ -16,9 +18,13 @@ from .models import (
     Workshop,
     card_heads,
     list_contributions,
+    list_dots,
     list_participants,
     list_stages,
     list_themes,
+    list_workshop_contributions,
+    list_workshop_dots,
+    list_workshop_themes,
 )
 
 
@@ -73,29 +79,50 @@ def stage_board(
     stage: Stage,
     for_room: bool = True,
     viewer: Participant | None = None,
+    themes: Sequence[Theme] | None = None,
+    answers: Sequence[Contribution] | None = None,
 ) -> Board:
     """Build a stage's cards for one audience.
 
     For the room (screen and phones) hidden, flagged and removed people's answers are
     left out, and so is every answer while the stage collects them hidden; vote counts
     appear only once results are revealed. The facilitator (``for_room=False``) sees all.
+    ``themes`` and ``answers``: the stage's themes and answers, when the caller has read
+    them already.
     """
-    contributions = list_contributions(db, stage)
+    return _board(
+        stage,
+        list_contributions(db, stage) if answers is None else answers,
+        list_participants(db, workshop),
+        list_dots(db, stage),
+        list_themes(db, stage) if themes is None else themes,
+        for_room,
+        viewer,
+    )
+
+
+def _board(
+    stage: Stage,
+    contributions: Sequence[Contribution],
+    people: Sequence[Participant],
+    dots: Sequence[Dot],
+    themes: Sequence[Theme],
+    for_room: bool,
+    viewer: Participant | None,
+) -> Board:
+    """Put a stage's answers, dots and themes (already read) together into its board."""
     by_id = {c.id: c for c in contributions}
     heads = card_heads(by_id, for_room)
-    people = list_participants(db, workshop)
     removed = {p.id for p in people if p.removed_at is not None}
     names = {p.id: p.display_name for p in people}
     votes: dict[int, int] = {}
     mine: dict[int, int] = {}
-    for row in db.query(
-        "select contribution_id, participant_id from votes where stage_id = ?", [stage.id]
-    ):
-        head = heads.get(row["contribution_id"])
-        if row["participant_id"] in removed or head is None:
+    for dot in dots:
+        head = heads.get(dot.contribution_id)
+        if dot.participant_id in removed or head is None:
             continue
         votes[head] = votes.get(head, 0) + 1
-        if viewer is not None and row["participant_id"] == viewer.id:
+        if viewer is not None and dot.participant_id == viewer.id:
             mine[head] = mine.get(head, 0) + 1
     members: dict[int, list[Contribution]] = {}
     for contribution in contributions:
@@ -129,7 +156,7 @@ def stage_board(
         )
     if stage.shows_results or (not for_room and stage.voting != "off"):
         cards.sort(key=lambda card: (-card.votes, card.id))
-    themes = tuple(list_themes(db, stage))
+    themes = tuple(themes)
     columns = tuple(
         Column(theme, tuple(c for c in cards if c.contribution.theme_id == theme.id))
         for theme in themes
@@ -150,11 +177,37 @@ def stage_board(
 
 
 def answers_by_stage(db: Database, workshop: Workshop) -> list[tuple[Stage, list["Card"]]]:
-    """Return each answer-taking stage with its cards, for the drafting page."""
+    """Return each answer-taking stage with its cards, for the drafting page.
+
+    Five queries however many stages there are: the stages, the people, and every stage's
+    answers, dots and themes at once."""
+    stages = [stage for stage in list_stages(db, workshop) if stage.takes_answers]
+    if not stages:
+        return []
+    people = list_participants(db, workshop)
+    answers: dict[int, list[Contribution]] = {}
+    for contribution in list_workshop_contributions(db, workshop):
+        answers.setdefault(contribution.stage_id, []).append(contribution)
+    dots: dict[int, list[Dot]] = {}
+    for dot in list_workshop_dots(db, workshop):
+        dots.setdefault(dot.stage_id, []).append(dot)
+    themes: dict[int, list[Theme]] = {}
+    for theme in list_workshop_themes(db, workshop):
+        themes.setdefault(theme.stage_id, []).append(theme)
     return [
-        (stage, stage_board(db, workshop, stage, for_room=False).cards)
-        for stage in list_stages(db, workshop)
-        if stage.takes_answers
+        (
+            stage,
+            _board(
+                stage,
+                answers.get(stage.id, []),
+                people,
+                dots.get(stage.id, []),
+                themes.get(stage.id, []),
+                for_room=False,
+                viewer=None,
+            ).cards,
+        )
+        for stage in stages
     ]
 
 

@@ -28,7 +28,7 @@ from .forms import (
 from .method import routine_steps
 from .models import Workshop
 from .rules import MAX_PRINCIPLES, PRINCIPLE_COUNT, ROUTINE_STEPS
-from .web import external_url, is_partial_request, render
+from .web import current_stage, external_url, is_partial_request, render
 from .words import card_words
 
 
@@ -87,11 +87,12 @@ def control_context(workshop: Workshop, **overrides: object) -> dict:
 
 
 def _fill_agreement_pickers(context: dict) -> None:
-    """Offer the drafts' newest versions (and the principles) to the round form."""
+    """Offer the drafts' newest versions (and the principles) to the round form; on the
+    principles stage, the principles alone."""
     stage, workshop = context["stage"], context["workshop"]
-    if stage is None or stage.kind not in ("mission", "agreed", "routine"):
+    if stage is None or stage.kind not in ("mission", "agreed", "routine", "principles"):
         return
-    kind = "routine" if stage.kind == "routine" else "mission"
+    kind = stage.kind if stage.kind in ("routine", "principles") else "mission"
     context["round_form"].target.choices = round_targets(workshop, kind)
     if kind == "routine" and context["routine_form"] is None:
         context["routine_form"] = routine_form(workshop)
@@ -163,13 +164,91 @@ def after_change(workshop: Workshop, **overrides: object):
     )
 
 
+# The live fragments: each block of the control page computes only what it shows ------------
+
+
+def participant_count_context(workshop: Workshop) -> dict:
+    """What the head count shows: how many people are in, and the door's switch."""
+    return {
+        "workshop": workshop,
+        "people": models.count_participants(get_db(), workshop),
+        "action_form": ActionForm(),
+    }
+
+
+def board_context(workshop: Workshop) -> dict:
+    """What the answers' area shows: the current stage's cards, or (on a stage without
+    answers of its own) every question's answers, beside the principles."""
+    db = get_db()
+    stage = current_stage(workshop)
+    context = {
+        "workshop": workshop,
+        "stage": stage,
+        "board": None,
+        "answers": [],
+        "principles": models.list_principles(db, workshop),
+        "action_form": ActionForm(),
+    }
+    if stage is not None and stage.takes_answers:
+        context["board"] = stage_board(db, workshop, stage, for_room=False)
+    elif stage is not None:
+        context["answers"] = answers_by_stage(db, workshop)
+    return context
+
+
+def round_panel_context(workshop: Workshop) -> dict:
+    """What the round panel shows: the open (or last) round, its tally, the earlier ones."""
+    return {
+        "workshop": workshop,
+        "stage": current_stage(workshop),
+        "override_form": OverrideForm(formdata=None, prefix="override"),
+        "level_labels": LEVEL_LABELS,
+        "action_form": ActionForm(),
+        **round_context(workshop),
+    }
+
+
+def drafts_panel_context(workshop: Workshop) -> dict:
+    """What the drafts panel shows: the stage's drafts (mission or routine) with the
+    changes people suggest, by name."""
+    db = get_db()
+    stage = current_stage(workshop)
+    kind = "routine" if stage is not None and stage.kind == "routine" else "mission"
+    lines = models.list_drafts(db, workshop, kind)
+    return {
+        "workshop": workshop,
+        "stage": stage,
+        "drafts": lines if kind == "mission" else [],
+        "routine_drafts": lines if kind == "routine" else [],
+        "names": {p.id: p.display_name for p in models.list_participants(db, workshop)},
+        "action_form": ActionForm(),
+    }
+
+
+FRAGMENTS = {
+    "participant_count": participant_count_context,
+    "control_board": board_context,
+    "round_panel": round_panel_context,
+    "drafts_panel": drafts_panel_context,
+}
+
+
+def render_fragment(workshop: Workshop, block: str):
+    """Render one live block of the control page from its own context, or the whole page
+    (from everything) when the browser asked for a page rather than a fragment."""
+    if not is_partial_request():
+        return render("facilitator/control.html", admin_link=None, **control_context(workshop))
+    return render("facilitator/control.html", block, **FRAGMENTS[block](workshop))
+
+
 # What a round can decide on, and the routine's form ------------------------------------------
 
 
 def round_targets(workshop: Workshop, kind: str) -> list[SelectChoice]:
-    """List what a round can decide on: each draft's newest version, and the principles."""
+    """List what a round can decide on: each draft's newest version of ``kind`` ("mission"
+    or "routine"), and with the mission the principles; ``kind`` "principles": those alone."""
     db = get_db()
-    lines = models.list_drafts(db, workshop, kind)
+    lines = [] if kind == "principles" else models.list_drafts(db, workshop, kind)
     choices = [
         SelectChoice(
             f"v{line.latest.id}",
@@ -182,7 +261,7 @@ def round_targets(workshop: Workshop, kind: str) -> list[SelectChoice]:
         )
         for index, line in enumerate(lines)
     ]
-    if kind == "mission":
+    if kind in ("mission", "principles"):
         count = len(models.list_principles(db, workshop))
         choices.append(SelectChoice("principles", gettext("The principles (%(num)d)", num=count)))
     return choices

@@ -22,17 +22,17 @@ from flask import (
     url_for,
 )
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
-from flask_babel import format_datetime, format_time, get_locale, gettext, to_user_timezone
+from flask_babel import format_datetime, format_time, get_locale, get_timezone, gettext
 from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import assets, limits, models, reach, rules
+from . import assets, limits, models, reach, rules, zones
 from .compare import word_diff
 from .db import get_db
 from .hub import get_hub
-from .models import Workshop
+from .models import Stage, Workshop
 from .record import subject_label
 
 T = TypeVar("T")
@@ -92,17 +92,20 @@ def fragment_etag(workshop: Workshop, viewer: str) -> str | None:
 
     The revision covers every change the room sees (models.record_event). Beside it: who
     asks, in which language, the exact URL, this browser's CSRF secret (forms embed tokens
-    from it), the hour (so embedded tokens stay young and "today" in times stays true) and
-    the code that draws it, the base of its links. A running timer is drawn at render time:
+    from it), the hour (so embedded tokens stay young), the workshop's zone and its day (so
+    times follow a change of zone and "today" stays true), the code that draws it and the
+    base of its links. A running timer is drawn at render time:
     no tag while one runs.
     """
     if session.get("_flashes"):  # a pending message shows (and is used up) in the next page
         return None
     stage = models.current_stage(get_db(), workshop)
+    g.tagged_stage = (_stage_key(workshop), stage)
     seconds_left = stage.seconds_left() if stage is not None else None
     if seconds_left:
         return None
     moment = datetime.now(UTC)
+    zone = get_timezone()
     parts = [
         workshop.id,
         workshop.revision,
@@ -112,12 +115,28 @@ def fragment_etag(workshop: Workshop, viewer: str) -> str | None:
         session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), ""),
         seconds_left,
         moment.strftime("%Y-%m-%dT%H"),
-        to_user_timezone(moment).date().isoformat(),
+        f"{zone}:{moment.astimezone(zone).date().isoformat()}",  # the zone's day
         code_version(current_app.root_path, current_app.template_folder),
         reach.current(),  # the base of the join links the screen shows, and its warning
     ]
     digest = hashlib.blake2s(json.dumps(parts, default=str).encode(), digest_size=12)
     return digest.hexdigest()
+
+
+def current_stage(workshop: Workshop) -> Stage | None:
+    """Return the workshop's current stage; a live fragment reuses the one its ETag read.
+
+    Only a GET of a fragment reads it for the ETag (``revalidate``), before any view could
+    write, so the stage held is this request's own read of this workshop at this revision.
+    """
+    held = g.get("tagged_stage")
+    if held is not None and held[0] == _stage_key(workshop):
+        return held[1]
+    return models.current_stage(get_db(), workshop)
+
+
+def _stage_key(workshop: Workshop) -> tuple[int, int | None, int]:
+    return workshop.id, workshop.current_stage_id, workshop.revision
 
 
 @cache
@@ -158,15 +177,16 @@ def too_many_requests(wait: int, message: str, **context: object) -> Response:
     return response
 
 
-def format_moment(stamp: str | None) -> str:
-    """Show a stored UTC timestamp in local time: just the time today, the date otherwise."""
+def format_moment(stamp: str | None, full: bool = False) -> str:
+    """Show a stored UTC timestamp in the workshop's zone: the time alone if it is today
+    (unless ``full``), else the date and time."""
     if not stamp:
         return ""
-    moment = datetime.fromisoformat(stamp)
-    today = to_user_timezone(datetime.now(moment.tzinfo)).date()
-    if to_user_timezone(moment).date() == today:
-        return format_time(moment, "short")
-    return format_datetime(moment, "short")
+    zone = get_timezone()
+    moment = zones.local(stamp, zone)
+    if not full and moment.date() == datetime.now(zone).date():
+        return format_time(moment, "short", rebase=False)
+    return format_datetime(moment, "short", rebase=False)
 
 
 def format_join_code(code: str) -> str:

@@ -356,3 +356,30 @@ def fill_room(db: Database, workshop: Workshop, people_count: int = ROOM_SIZE) -
     for stage in [s for s in models.list_stages(db, workshop) if s.kind == "question"][:3]:
         answers[stage.id] = fill_question(db, workshop, stage, people)
     return {"people": people, "answers": answers}
+
+
+def fill_answered_room(db: Database, workshop: Workshop, people_count: int = ROOM_SIZE) -> dict:
+    """A room in the middle of its drafting: ``people_count`` people; four answered stages
+    (the three core questions and the principles, ``people_count`` answers each), the first
+    grouped into themes, the second voted on and revealed; two mission drafts on the screen,
+    one with a suggested change; a routine draft; and an open round on the mission that
+    everyone has answered. Returns ``{"people": [...], "round": Round}``.
+    """
+    people = add_people(db, workshop, people_count)
+    answered = [s for s in models.list_stages(db, workshop) if s.takes_answers][:4]
+    answers = {
+        stage.id: fill_question(db, workshop, stage, people, people_count, people_count // 4)
+        for stage in answered
+    }
+    first, second = answered[0], answered[1]
+    group_into_themes(db, workshop, first, answers[first.id], per_theme=people_count // 4)
+    vote_with_tie(db, workshop, second, people, answers[second.id])
+    long_draft(db, workshop, MISSION_120.split(". ")[0] + ".")
+    version = long_draft(db, workshop)
+    for line in models.list_drafts(db, workshop, "mission"):
+        models.set_draft_shown(db, workshop, line.draft, True)
+    models.suggest_amendment(db, workshop, version, people[1], version.text + " Zawsze.")
+    routine_draft(db, workshop)
+    round_ = models.open_round(db, workshop, "mission", version)
+    answer_round(db, workshop, round_, people)
+    return {"people": people, "round": round_}

@@ -275,27 +275,44 @@ def latest_version(db: Database, draft: Draft) -> Version:
 def list_drafts(
     db: Database, workshop: Workshop, kind: str = "mission", shown_only: bool = False
 ) -> list[DraftLine]:
-    """Return the workshop's drafts of one kind, newest first, each with its history."""
+    """Return the workshop's drafts of one kind, newest first, each with its history.
+
+    Three queries however many drafts there are: the drafts, then every version and every
+    pending amendment of that kind at once."""
     drafts = _all(
         db,
         Draft,
         "select * from drafts where workshop_id = ? and kind = ? order by id desc",
         [workshop.id, kind],
     )
+    if not any(draft.shown or not shown_only for draft in drafts):
+        return []
+    versions: dict[int, list[Version]] = {}
+    for version in _all(
+        db,
+        Version,
+        """select * from versions where draft_id in
+           (select id from drafts where workshop_id = ? and kind = ?) order by number""",
+        [workshop.id, kind],
+    ):
+        versions.setdefault(version.draft_id, []).append(version)
+    pending: dict[int, list[Amendment]] = {}
+    for amendment in _all(
+        db,
+        Amendment,
+        """select * from amendments where draft_id in
+           (select id from drafts where workshop_id = ? and kind = ?)
+           and status = 'pending' order by id""",
+        [workshop.id, kind],
+    ):
+        pending.setdefault(amendment.draft_id, []).append(amendment)
     lines = []
     for index, draft in enumerate(drafts):
         if shown_only and not draft.shown:
             continue
-        versions = tuple(list_versions(db, draft))
-        pending = tuple(
-            _all(
-                db,
-                Amendment,
-                "select * from amendments where draft_id = ? and status = 'pending' order by id",
-                [draft.id],
-            )
-        )
-        lines.append(DraftLine(draft, versions[-1], versions, pending, len(drafts) - index))
+        history = tuple(versions[draft.id])
+        waiting = tuple(pending.get(draft.id, ()))
+        lines.append(DraftLine(draft, history[-1], history, waiting, len(drafts) - index))
     return lines
 
 

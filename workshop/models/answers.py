@@ -179,6 +179,17 @@ def list_contributions(db: Database, stage: Stage) -> list[Contribution]:
     )
 
 
+def list_workshop_contributions(db: Database, workshop: Workshop) -> list[Contribution]:
+    """Return every answer to every stage of a workshop, oldest first, in one query."""
+    return _all(
+        db,
+        Contribution,
+        """select * from contributions where stage_id in
+           (select id from stages where workshop_id = ?) order by id""",
+        [workshop.id],
+    )
+
+
 def list_participant_contributions(
     db: Database, stage: Stage, participant: Participant
 ) -> list[Contribution]:

@@ -29,6 +29,17 @@ def list_themes(db: Database, stage: Stage) -> list[Theme]:
     )
 
 
+def list_workshop_themes(db: Database, workshop: Workshop) -> list[Theme]:
+    """Return every stage's themes, each stage's in order, in one query."""
+    return _all(
+        db,
+        Theme,
+        """select * from themes where stage_id in
+           (select id from stages where workshop_id = ?) order by position, id""",
+        [workshop.id],
+    )
+
+
 def get_theme(db: Database, workshop: Workshop, theme_id: int) -> Theme | None:
     """Return one of this workshop's themes."""
     return _owned(db, Theme, "themes", theme_id, workshop)

@@ -1,10 +1,12 @@
 """Dot voting: opening, closing and revealing it, and each person's dots within a budget."""
 
+from dataclasses import dataclass
+
 from sqlite_utils import Database
 
 from ..db import write
 from ..rules import DEFAULT_VOTE_BUDGET, VOTE_BUDGET_RANGE
-from ._base import Refused, _count, now
+from ._base import Refused, _all, _count, now
 from .answers import Contribution, card_heads, list_contributions
 from .events import record_event
 from .people import Participant, get_participant_by_id
@@ -137,6 +139,36 @@ def withdraw_vote(
             raise Refused("no-dot-here")
         db.execute("delete from votes where id = ?", [rows[0]["id"]])
         record_event(db, workshop, "votes-changed")
+
+
+@dataclass(frozen=True, slots=True)
+class Dot:
+    """One dot on an answer: where, on what, by whom."""
+
+    stage_id: int
+    contribution_id: int
+    participant_id: int
+
+
+def list_dots(db: Database, stage: Stage) -> list[Dot]:
+    """Return every dot placed on a stage's answers."""
+    return _all(
+        db,
+        Dot,
+        "select stage_id, contribution_id, participant_id from votes where stage_id = ?",
+        [stage.id],
+    )
+
+
+def list_workshop_dots(db: Database, workshop: Workshop) -> list[Dot]:
+    """Return every dot placed on every stage of a workshop, in one query."""
+    return _all(
+        db,
+        Dot,
+        """select stage_id, contribution_id, participant_id from votes where stage_id in
+           (select id from stages where workshop_id = ?)""",
+        [workshop.id],
+    )
 
 
 def dots_spent(db: Database, stage: Stage, participant: Participant) -> int:

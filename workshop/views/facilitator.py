@@ -8,11 +8,12 @@ from flask_babel import get_locale, ngettext
 
 from .. import models
 from ..access import facilitator_session_id, facilitator_workshop, remember_facilitator
-from ..control import after_change, control_context
+from ..control import after_change, control_context, render_fragment
 from ..db import get_db
 from ..forms import CreateWorkshopForm, JoinForm, PersonForm, form_errors
 from ..method import template_stages
 from ..web import external_url, found, render, revalidate
+from ..zones import default_zone
 
 bp = Blueprint("facilitator", __name__)
 
@@ -29,6 +30,7 @@ def index():
             form.title.data,
             form.language.data,
             template_stages(form.template.data, form.language.data),
+            time_zone=form.time_zone.data or default_zone(form.language.data),
         )
         remember_facilitator(workshop, models.start_facilitator_session(get_db(), workshop))
         session["new_admin_link"] = external_url("facilitator.claim", token=admin_token)
@@ -88,7 +90,7 @@ def board(public_id: str):
     """Render the current stage's answers, for a live refresh."""
     workshop = facilitator_workshop(public_id)
     revalidate(workshop, "facilitator")
-    return render("facilitator/control.html", "control_board", **control_context(workshop))
+    return render_fragment(workshop, "control_board")
 
 
 @bp.get("/w/<public_id>/control/<any(round, drafts):panel>")
@@ -96,8 +98,7 @@ def agreement_panel(public_id: str, panel: str):
     """Render the open round's tally, or the drafts with their suggestions, for a live refresh."""
     workshop = facilitator_workshop(public_id)
     revalidate(workshop, "facilitator")
-    block = {"round": "round_panel", "drafts": "drafts_panel"}[panel]
-    return render("facilitator/control.html", block, **control_context(workshop))
+    return render_fragment(workshop, {"round": "round_panel", "drafts": "drafts_panel"}[panel])
 
 
 @bp.get("/w/<public_id>/control/people")
@@ -105,7 +106,7 @@ def people(public_id: str):
     """Render how many people have joined, for a live refresh."""
     workshop = facilitator_workshop(public_id)
     revalidate(workshop, "facilitator")
-    return render("facilitator/control.html", "participant_count", **control_context(workshop))
+    return render_fragment(workshop, "participant_count")
 
 
 @bp.post("/w/<public_id>/stage/<int:stage_id>")

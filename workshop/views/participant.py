@@ -45,6 +45,7 @@ from ..rules import (
     STATEMENT_MAX,
 )
 from ..web import (
+    current_stage,
     found,
     is_partial_request,
     render,
@@ -146,37 +147,108 @@ def name(public_id: str):
 
 
 def _phone_context(workshop: Workshop, participant: models.Participant, **overrides: object):
-    db = get_db()
-    stage = models.current_stage(db, workshop)
-    mine: list[Contribution] = []
-    board = None
-    dots_left = 0
-    if stage is not None and stage.takes_answers:
-        mine = models.list_participant_contributions(db, stage, participant)
-        if stage.voting != "off" or models.list_themes(db, stage):
-            board = stage_board(db, workshop, stage, for_room=True, viewer=participant)
-            dots_left = max(0, stage.vote_budget - models.dots_spent(db, stage, participant))
+    """Everything the phone's page shows; ``overrides`` carry forms with errors and notices."""
     context = {
-        "workshop": workshop,
-        "participant": participant,
-        "stage": stage,
-        "mine": mine,
-        "board": board,
-        "dots_left": dots_left,
-        "form": ContributionForm(formdata=None, nonce=secrets.token_urlsafe(12)),
-        "principles": models.list_principles(db, workshop),
-        "max_mine": MAX_CONTRIBUTIONS_PER_PERSON,
-        "notice": None,
-        "error": None,
-        "board_notice": None,
-        "board_error": None,
-        "last_event": models.latest_event_id(db, workshop),
-        **_round_context(workshop, participant, stage),
-        **_drafts_context(workshop, stage),
+        **_stage_context(workshop, participant, principles=True),
+        "last_event": models.latest_event_id(get_db(), workshop),
     }
     context.update(overrides)
     context["mission_seen"] = _mission_seen(context)
     return context
+
+
+def _stage_context(
+    workshop: Workshop, participant: models.Participant, principles: bool = False
+) -> dict:
+    """What the stage area shows: the question and your answers, the board, the round and
+    the drafts; the principles where the mission area shows them (or when asked)."""
+    db = get_db()
+    stage = current_stage(workshop)
+    principles = principles or (stage is not None and stage.kind in DRAFTING_KINDS)
+    context = {
+        "workshop": workshop,
+        "participant": participant,
+        "stage": stage,
+        "form": ContributionForm(formdata=None, nonce=secrets.token_urlsafe(12)),
+        "max_mine": MAX_CONTRIBUTIONS_PER_PERSON,
+        "notice": None,
+        "error": None,
+        **_board_context(workshop, participant, stage),
+        "principles": models.list_principles(db, workshop) if principles else [],
+        **_round_context(workshop, participant, stage),
+        **_drafts_context(workshop, stage),
+    }
+    context["mission_seen"] = _mission_seen(context)
+    return context
+
+
+DRAFTING_KINDS = ("mission", "routine", "agreed")  # the stages that show the mission area
+
+
+def _board_context(workshop: Workshop, participant: models.Participant, stage) -> dict:
+    """Your answers, and the board (to vote on, the result or the themes) with your dots."""
+    db = get_db()
+    mine: list[Contribution] = []
+    board = None
+    dots_left = 0
+    if stage is not None and stage.takes_answers:
+        themes = models.list_themes(db, stage)
+        if stage.voting != "off" or themes:
+            answers = models.list_contributions(db, stage)
+            mine = [a for a in reversed(answers) if a.participant_id == participant.id]
+            board = stage_board(
+                db, workshop, stage, True, participant, themes=themes, answers=answers
+            )
+            dots_left = max(0, stage.vote_budget - models.dots_spent(db, stage, participant))
+        else:
+            mine = models.list_participant_contributions(db, stage, participant)
+    return {
+        "mine": mine,
+        "board": board,
+        "dots_left": dots_left,
+        "board_notice": None,
+        "board_error": None,
+    }
+
+
+def _board_fragment(workshop: Workshop, participant: models.Participant) -> dict:
+    stage = current_stage(workshop)
+    context = _board_context(workshop, participant, stage)
+    return {"workshop": workshop, "participant": participant, "stage": stage, **context}
+
+
+def _round_fragment(workshop: Workshop, participant: models.Participant) -> dict:
+    stage = current_stage(workshop)
+    context = _round_context(workshop, participant, stage)
+    return {"workshop": workshop, "participant": participant, "stage": stage, **context}
+
+
+def _mission_fragment(workshop: Workshop, participant: models.Participant) -> dict:
+    stage = current_stage(workshop)
+    context = {
+        "workshop": workshop,
+        "participant": participant,
+        "stage": stage,
+        "principles": models.list_principles(get_db(), workshop),
+        **_drafts_context(workshop, stage),
+    }
+    context["mission_seen"] = _mission_seen(context)
+    return context
+
+
+FRAGMENTS = {
+    "phone_stage": _stage_context,
+    "phone_board": _board_fragment,
+    "phone_round": _round_fragment,
+    "phone_mission": _mission_fragment,
+}
+
+
+def _fragment_context(workshop: Workshop, participant: models.Participant, block: str) -> dict:
+    """One live block's own context, or the whole page's when a page was asked for."""
+    if not is_partial_request():
+        return _phone_context(workshop, participant)
+    return FRAGMENTS[block](workshop, participant)
 
 
 def _round_context(workshop: Workshop, participant: models.Participant, stage) -> dict:
@@ -249,7 +321,8 @@ def phone(public_id: str):
     """Show the current question on a participant's phone."""
     workshop, participant = _participant(public_id)
     revalidate(workshop, f"participant:{participant.id}")
-    return render("participant/phone.html", "phone_stage", **_phone_context(workshop, participant))
+    context = _fragment_context(workshop, participant, "phone_stage")
+    return render("participant/phone.html", "phone_stage", **context)
 
 
 @bp.get("/w/<public_id>/p/board")
@@ -257,7 +330,8 @@ def board(public_id: str):
     """Render the answers to vote on, the result or the themes, for a live refresh."""
     workshop, participant = _participant(public_id)
     revalidate(workshop, f"participant:{participant.id}")
-    return render("participant/phone.html", "phone_board", **_phone_context(workshop, participant))
+    context = _fragment_context(workshop, participant, "phone_board")
+    return render("participant/phone.html", "phone_board", **context)
 
 
 @bp.get("/w/<public_id>/p/presence")
@@ -272,8 +346,8 @@ def mission(public_id: str):
     """Render the drafts or the agreed mission, for a live refresh (204 if nothing changed)."""
     workshop, participant = _participant(public_id)
     revalidate(workshop, f"participant:{participant.id}")
-    context = _phone_context(workshop, participant)
-    if is_partial_request() and request.args.get("seen") == _mission_seen(context):
+    context = _fragment_context(workshop, participant, "phone_mission")
+    if is_partial_request() and request.args.get("seen") == context["mission_seen"]:
         return Response(status=204)
     return render("participant/phone.html", "phone_mission", **context)
 
@@ -283,7 +357,8 @@ def round_panel(public_id: str):
     """Render the consensus round panel, for a live refresh."""
     workshop, participant = _participant(public_id)
     revalidate(workshop, f"participant:{participant.id}")
-    return render("participant/phone.html", "phone_round", **_phone_context(workshop, participant))
+    context = _fragment_context(workshop, participant, "phone_round")
+    return render("participant/phone.html", "phone_round", **context)
 
 
 @bp.post("/w/<public_id>/rounds/<int:round_id>/answer")

@@ -29,7 +29,9 @@ from ..method import routine_steps
 from ..models import Workshop
 from ..poster import PosterError
 from ..web import (
+    current_stage,
     external_url,
+    is_partial_request,
     render,
     revalidate,
 )
@@ -51,25 +53,38 @@ SCREEN_DRAFTS = 3  # drafts side by side
 
 
 def _screen_context(workshop: Workshop) -> dict:
+    """Everything the whole screen page shows: each live block's context, and the rest."""
+    return {
+        **_main_context(workshop),
+        **_votes_context(workshop),
+        **_join_context(workshop),
+        **_pages_context(workshop),
+        "last_event": models.latest_event_id(get_db(), workshop),
+        "can_drive": is_facilitator(workshop),
+    }
+
+
+def _main_context(workshop: Workshop) -> dict:
+    """What the stage area shows: the answers, a round, the drafts, the mission or poster."""
     db = get_db()
-    stage = models.current_stage(db, workshop)
-    view = stage.screen_view if stage is not None else "cards"
     stages = models.list_stages(db, workshop)
+    stage = next((s for s in stages if s.id == workshop.current_stage_id), None)
+    view = stage.screen_view if stage is not None else "cards"
     board = None
     if stage is not None and stage.takes_answers:
         board = stage_board(db, workshop, stage, for_room=True)
-    voting = stage is not None and stage.voting != "off"
     round_ = models.current_round(db, workshop) or closed_round_to_show(db, workshop, stage)
     kind = DRAFT_KIND_OF_STAGE.get(stage.kind) if stage else None
     drafts, routine_start = [], []
     if kind and round_ is None and not getattr(workshop, AGREED_AT[kind]):
-        drafts = models.list_drafts(db, workshop, kind, shown_only=True)[:SCREEN_DRAFTS]
-        if kind == "routine" and not models.list_drafts(db, workshop, "routine"):
+        lines = models.list_drafts(db, workshop, kind)
+        drafts = [line for line in lines if line.draft.shown][:SCREEN_DRAFTS]
+        if kind == "routine" and not lines:
             routine_start = routine_steps()  # no version yet: the method's wording to start from
     poster_key = None
-    if workshop.poster_on_screen and stage is not None and stage.kind in ("mission", "agreed"):
-        if round_ is None or not round_.is_open:
-            poster_key = screen_poster_key(db, workshop)
+    agreeing = stage is not None and stage.kind in ("mission", "agreed")
+    if workshop.poster_on_screen and agreeing and (round_ is None or not round_.is_open):
+        poster_key = screen_poster_key(db, workshop)
     return {
         "workshop": workshop,
         "stage": stage,
@@ -79,23 +94,63 @@ def _screen_context(workshop: Workshop) -> dict:
         ),
         "stage_total": len(stages),
         "board": board,
-        "voters": models.count_voters(db, stage) if voting else (0, 0),
+        # The vote count shows with the answers, not over a round or the poster.
+        "voters": _voters(stage) if round_ is None and poster_key is None else (0, 0),
         "words": card_words(
             board.cards if board else (), WORD_CLOUD_SIZE if view == "words" else WORD_STRIP_SIZE
         ),
-        "principles": models.list_principles(db, workshop),
-        "people": models.count_participants(db, workshop),
-        "join_url": external_url("participant.join"),
-        "last_event": models.latest_event_id(db, workshop),
+        "principles": models.list_principles(db, workshop) if agreeing else [],
         "round": round_,
         "tally": models.round_tally(db, round_) if round_ else None,
         "level_labels": LEVEL_LABELS,
         "drafts": drafts,
         "routine_start": routine_start,
         "poster_key": poster_key,
-        "can_drive": is_facilitator(workshop),
-        "pages_state": models.get_screen_pages(db, workshop),
     }
+
+
+def _voters(stage: models.Stage | None) -> tuple[int, int]:
+    """How many people have voted on the stage, and how many dots are placed."""
+    voting = stage is not None and stage.voting != "off"
+    return models.count_voters(get_db(), stage) if voting else (0, 0)
+
+
+def _votes_context(workshop: Workshop) -> dict:
+    """What the vote count shows."""
+    stage = current_stage(workshop)
+    return {"workshop": workshop, "stage": stage, "voters": _voters(stage)}
+
+
+def _join_context(workshop: Workshop) -> dict:
+    """What the joining panel shows: where to join, the code, how many are in."""
+    return {**_people_context(workshop), "join_url": external_url("participant.join")}
+
+
+def _people_context(workshop: Workshop) -> dict:
+    """What the head count shows."""
+    return {"workshop": workshop, "people": models.count_participants(get_db(), workshop)}
+
+
+def _pages_context(workshop: Workshop) -> dict:
+    """Whether the screen's pages are held, and how far they were stepped."""
+    return {"workshop": workshop, "pages_state": models.get_screen_pages(get_db(), workshop)}
+
+
+FRAGMENTS = {
+    "screen_main": _main_context,
+    "screen_votes": _votes_context,
+    "screen_join": _join_context,
+    "screen_people": _people_context,
+    "screen_pages": _pages_context,
+}
+
+
+def _render_fragment(workshop: Workshop, block: str):
+    """Render one live block from its own context; a browser asking for the page gets it all."""
+    revalidate(workshop, _screen_viewer(workshop))
+    if not is_partial_request():
+        return render("screen/show.html", **_screen_context(workshop))
+    return render("screen/show.html", block, **FRAGMENTS[block](workshop))
 
 
 def _screen_viewer(workshop: Workshop) -> str:
@@ -114,40 +169,35 @@ def show(token: str):
 def main(token: str):
     """Render the stage area, for a live refresh."""
     workshop = screen_workshop(token)
-    revalidate(workshop, _screen_viewer(workshop))
-    return render("screen/show.html", "screen_main", **_screen_context(workshop))
+    return _render_fragment(workshop, "screen_main")
 
 
 @bp.get("/s/<token>/votes")
 def votes(token: str):
     """Render how many people have voted, never the count per answer before the reveal."""
     workshop = screen_workshop(token)
-    revalidate(workshop, _screen_viewer(workshop))
-    return render("screen/show.html", "screen_votes", **_screen_context(workshop))
+    return _render_fragment(workshop, "screen_votes")
 
 
 @bp.get("/s/<token>/join")
 def join_panel(token: str):
     """Render the joining panel (code, QR, people count), for a live refresh."""
     workshop = screen_workshop(token)
-    revalidate(workshop, _screen_viewer(workshop))
-    return render("screen/show.html", "screen_join", **_screen_context(workshop))
+    return _render_fragment(workshop, "screen_join")
 
 
 @bp.get("/s/<token>/people")
 def people(token: str):
     """Render the number of people who joined, for a live refresh."""
     workshop = screen_workshop(token)
-    revalidate(workshop, _screen_viewer(workshop))
-    return render("screen/show.html", "screen_people", **_screen_context(workshop))
+    return _render_fragment(workshop, "screen_people")
 
 
 @bp.get("/s/<token>/pages")
 def pages(token: str):
     """Render whether the screen's pages are held and how far the facilitator stepped them."""
     workshop = screen_workshop(token)
-    revalidate(workshop, _screen_viewer(workshop))
-    return render("screen/show.html", "screen_pages", **_screen_context(workshop))
+    return _render_fragment(workshop, "screen_pages")
 
 
 @bp.get("/s/<token>/poster.png")

@@ -1,0 +1,137 @@
+"""The control page's render time: the whole page and each live fragment, in a full room.
+
+The room is the one a clinic has filled by its drafting stages, written through the models
+(``tests/browser/volume.fill_answered_room``): 40 people, four answered stages (40 answers
+each, one stage in themes, one voted on and revealed), two mission drafts on the screen with
+a suggested change, a routine draft, and an open mission round everyone answered. On a
+question stage (its vote revealed) and on the mission stage, Flask's test client GETs the
+control page and each of its live fragments as the facilitator's browser does (fragments
+with ``HX-Request``, never holding an ETag): p50 / p95 of ``FETCHES`` requests each, after a
+warm-up, and the SQL statements one request runs (PRAGMAs and sqlite-utils' SAVEPOINT and
+RELEASE around each query left out). ``python -m bench.control`` prints the numbers.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+from unittest import mock
+
+import workshop.db as workshop_db
+from tests.browser.volume import fill_answered_room, fresh, stage_of_kind
+from workshop import create_app, models
+from workshop.method import default_stages
+
+from .table import Line, percentile
+
+PEOPLE = 40
+FETCHES = 40  # requests per page or fragment and stage
+WARM_UP = 3
+HX = {"HX-Request": "true"}
+PAGES = {
+    "control page (whole)": "",
+    "fragment: head count": "/people",
+    "fragment: answers": "/board",
+    "fragment: round": "/round",
+    "fragment: drafts": "/drafts",
+}
+NOT_COUNTED = re.compile(r"\s*(PRAGMA|SAVEPOINT|RELEASE)\b", re.IGNORECASE)
+
+
+def _room(folder: Path):
+    """An app on a fresh database holding the full room; its facilitator's client."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "bench-secret",
+            "DATABASE": str(folder / "bench.db"),
+            "EXPORTS_DIR": str(folder / "exports"),
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
+    db = workshop_db.connect(app.config["DATABASE"])
+    with app.app_context():
+        made, _token = models.create_workshop(db, "Przychodnia", "pl", default_stages("pl"))
+        fill_answered_room(db, made, PEOPLE)
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["facilitator"] = {made.public_id: models.start_facilitator_session(db, made)}
+    return db, made, client
+
+
+def _statements(client, url: str, headers: dict) -> int:
+    """Count the SQL statements one request runs on its connection."""
+    seen: list[str] = []
+    real = workshop_db.connect
+
+    def counting(path: str):
+        db = real(path)
+        db.conn.set_trace_callback(seen.append)
+        return db
+
+    with mock.patch.object(workshop_db, "connect", counting):
+        client.get(url, headers=headers)
+    return sum(1 for statement in seen if not NOT_COUNTED.match(statement))
+
+
+def _times(client, url: str, headers: dict) -> list[float]:
+    for _ in range(WARM_UP):
+        client.get(url, headers=headers)
+    times = []
+    for _ in range(FETCHES):
+        start = time.perf_counter()
+        response = client.get(url, headers=headers)
+        times.append(time.perf_counter() - start)
+        if response.status_code != 200:
+            raise RuntimeError(f"GET {url} answered {response.status_code}")
+    return sorted(times)
+
+
+def control_lines() -> list[Line]:
+    """Time the control page and its fragments on a question stage and the mission stage."""
+    lines = []
+    with tempfile.TemporaryDirectory(prefix="credo-bench-") as name:
+        db, made, client = _room(Path(name))
+        try:
+            stages = {
+                "on a question (vote revealed)": stage_of_kind(db, made, "question", 1),
+                "on the mission stage": stage_of_kind(db, made, "mission"),
+            }
+            for where, stage in stages.items():
+                models.move_to_stage(db, made, stage)
+                base = f"/w/{fresh(db, made).public_id}/control"
+                for what, path in PAGES.items():
+                    headers = HX if path else {}
+                    times = _times(client, base + path, headers)
+                    size = len(client.get(base + path, headers=headers).data)
+                    lines.append(
+                        Line(
+                            "control",
+                            f"{what}, {where}",
+                            f"{_ms(percentile(times, 0.5))} / {_ms(percentile(times, 0.95))} ms",
+                            note=f"p50 / p95 of {FETCHES}; "
+                            f"{_statements(client, base + path, headers)} SQL statements; "
+                            f"{size / 1024:.1f} KB",
+                        )
+                    )
+        finally:
+            db.close()
+    return lines
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f}"
+
+
+def main() -> int:
+    """Print the numbers, one per line."""
+    for line in control_lines():
+        print(f"{line.what}: {line.result} ({line.note})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
