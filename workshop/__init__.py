@@ -56,7 +56,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         MAX_CONTENT_LENGTH=64 * 1024,
         MAX_FORM_PARTS=200,
         BABEL_DEFAULT_LOCALE="pl",
-        BABEL_DEFAULT_TIMEZONE="Europe/Warsaw",
+        # The IANA zone new workshops show their dates in (zones.py); unset: Europe/Warsaw
+        # for a Polish workshop, the server's own zone for any other.
+        TIMEZONE=None,
         RETENTION_DAYS=DEFAULT_RETENTION_DAYS,
         LIVE_POLL_SECONDS=0.05,
         LIVE_COALESCE_SECONDS=0.05,

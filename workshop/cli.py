@@ -31,6 +31,7 @@ from .method import template_stages
 from .poster import CARD_SIZES, FRAMES, ORIENTATIONS, SIZES, THEMES, PosterError, PosterOptions
 from .rules import retention_days
 from .web import external_url
+from .zones import default_zone, is_zone, local_date, workshop_zone
 
 SWITCH_INTERVAL_SECONDS = 0.0005
 MAX_DEFAULT_WORKERS = 4
@@ -161,17 +162,32 @@ def _allow_open_files(wanted: int) -> None:
     show_default=True,
     help="mission: the three questions, principles, mission; trust: plus the five trust questions.",
 )
+@click.option(
+    "--timezone",
+    "time_zone",
+    help="The IANA time zone its dates are printed in, e.g. Europe/Warsaw (default: "
+    "$WORKSHOP_TIMEZONE, else Europe/Warsaw for Polish and the server's zone for English).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
-def create(title: str, language: str, template: str, as_json: bool) -> None:
+def create(title: str, language: str, template: str, time_zone: str | None, as_json: bool) -> None:
     """Create a workshop and print its join code and links."""
     app = _app()
     title = clean_line(title)
     if not 1 <= len(title) <= 120:
         raise click.BadParameter("the title must have 1 to 120 characters", param_hint="--title")
+    if time_zone is not None and not is_zone(time_zone):
+        raise click.BadParameter(
+            f"{time_zone!r} is not a time zone name such as Europe/Warsaw or UTC",
+            param_hint="--timezone",
+        )
     with app.app_context(), app.test_request_context(base_url=_opened_at(app)):
         db = connect(app.config["DATABASE"])
         workshop, admin_token = models.create_workshop(
-            db, title, language, template_stages(template, language)
+            db,
+            title,
+            language,
+            template_stages(template, language),
+            time_zone=time_zone or default_zone(language),
         )
         info = {
             "id": workshop.public_id,
@@ -187,6 +203,7 @@ def create(title: str, language: str, template: str, as_json: bool) -> None:
         return
     for key, value in info.items():
         click.echo(f"{key.replace('_', ' ')}: {value}")
+    click.echo(f"time zone: {workshop.time_zone}")
     click.echo("Keep the facilitator URL private: it controls the workshop.")
     if not reachable:
         click.echo(
@@ -363,7 +380,7 @@ def _describe(found: models.RawData) -> str:
         (len(found.files), "record file", "record files"),
     ]
     listed = ", ".join(f"{n} {one if n == 1 else many}" for n, one, many in counts if n)
-    closed = (workshop.closed_at or "")[:10]
+    closed = local_date(workshop.closed_at, workshop_zone(workshop)) if workshop.closed_at else ""
     return f"{workshop.public_id}  {workshop.title!r}, closed {closed}: {listed}"
 
 
@@ -385,7 +402,7 @@ def purge(dry_run: bool, days: int | None) -> None:
     """
     app = _app()
     days = days or retention_days(app.config)
-    with closing(connect(app.config["DATABASE"])) as db:
+    with app.app_context(), closing(connect(app.config["DATABASE"])) as db:
         idle = models.idle_workshops(db, days)
         for workshop in idle:
             verb = "Would close" if dry_run else "Closing"

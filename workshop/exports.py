@@ -9,7 +9,7 @@ import threading
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 from flask import current_app
@@ -21,6 +21,7 @@ from . import messages, models, poster, record
 from .forms import ORIENTATION_NAMES, SIZE_NAMES
 from .models import Export, PosterSettings, Workshop
 from .poster import FRAMES, THEMES, CardText, PosterError, PosterOptions, PosterText
+from .zones import local_date, workshop_zone
 
 EXPORT_KINDS = {
     "poster": _l("Poster"),
@@ -68,7 +69,7 @@ def keep_export(
     folder = exports_dir()
     folder.mkdir(parents=True, exist_ok=True)
     stem = f"{workshop.public_id}-{_slug(workshop.title)}-{label}-"
-    stem += datetime.now().strftime("%Y%m%d-%H%M%S")
+    stem += datetime.now(workshop_zone(workshop)).strftime("%Y%m%d-%H%M%S")
     for attempt in range(1, 1000):
         path = folder / f"{stem}{f'-{attempt}' if attempt > 1 else ''}{ending}"
         try:
@@ -149,7 +150,7 @@ def poster_text(db: Database, workshop: Workshop, settings: PosterSettings | Non
         mission=workshop.mission,
         principles=tuple((p.name, p.line) for p in models.list_principles(db, workshop)),
         language=workshop.language,
-        date=datetime.fromisoformat(agreed).date() if agreed else date.today(),
+        date=local_date(agreed, workshop_zone(workshop)),
         city=settings.city,
         logo=settings.logo,
     )
@@ -274,7 +275,7 @@ def card_text(db: Database, workshop: Workshop) -> "CardText":
         principles=tuple((p.name, p.line) for p in models.list_principles(db, workshop)),
         routine=routine,
         language=workshop.language,
-        date=datetime.fromisoformat(stamp).date() if stamp else date.today(),
+        date=local_date(stamp, workshop_zone(workshop)),
     )
 
 

@@ -58,6 +58,7 @@ from .rules import (
     TITLE_MAX,
     VOTE_BUDGET_RANGE,
 )
+from .zones import default_zone, is_zone, zone_choices
 
 _INVISIBLE = re.compile(
     "[\u0000-\u0008\u000b-\u001f\u007f-\u009f"  # control characters, but not \t and \n
@@ -101,6 +102,15 @@ class ActionForm(FlaskForm):
     """A button that changes something: only the CSRF token travels."""
 
 
+def _known_zone(_form: FlaskForm, field: SelectField) -> None:
+    if field.data and not is_zone(field.data):
+        raise ValidationError(_l("Choose a time zone from the list, such as Europe/Warsaw."))
+
+
+def _zone_options(*also: str) -> list[SelectChoice]:
+    return [SelectChoice(name, name.replace("_", " ")) for name in zone_choices(*also)]
+
+
 class CreateWorkshopForm(FlaskForm):
     title = StringField(
         _l("Your team's name"),
@@ -118,6 +128,28 @@ class CreateWorkshopForm(FlaskForm):
         default="mission",
         validate_choice=True,
     )
+    time_zone = SelectField(
+        _l("Time zone"), default="", validate_choice=False, validators=[_known_zone]
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        polish, other = default_zone("pl"), default_zone("en")
+        if polish == other:
+            default_choice = _l("Default: %(zone)s", zone=polish)
+        else:
+            default_choice = _l("Default: %(pl)s in Polish, %(en)s in English", pl=polish, en=other)
+        self.time_zone.choices = [SelectChoice("", default_choice), *_zone_options(other)]
+
+
+class TimeZoneForm(FlaskForm):
+    time_zone = SelectField(_l("Time zone"), validate_choice=False, validators=[_known_zone])
+
+    def __init__(self, *args: object, current: str = "", **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.time_zone.choices = _zone_options(current)
+        if self.time_zone.data is None:
+            self.time_zone.data = current
 
 
 class JoinForm(FlaskForm):

@@ -1,7 +1,12 @@
-"""Languages: the workshop's language governs its pages; elsewhere the visitor's choice."""
+"""Languages and time zones: the workshop's language and zone govern its pages; elsewhere
+the visitor's language and that language's default zone."""
+
+from zoneinfo import ZoneInfo
 
 from flask import Flask, g, request, session
 from flask_babel import Babel, get_locale
+
+from . import zones
 
 LANGUAGES = {"pl": "Polski", "en": "English"}
 
@@ -20,8 +25,17 @@ def select_locale() -> str:
     return request.accept_languages.best_match(list(LANGUAGES)) or "pl"
 
 
+def select_timezone() -> ZoneInfo:
+    """Pick the zone dates are shown in: the workshop's, else the default for the language."""
+    workshop = g.get("workshop")
+    if workshop is not None:
+        return zones.workshop_zone(workshop)
+    return ZoneInfo(zones.default_zone(str(get_locale())))
+
+
 def init_app(app: Flask, babel: Babel) -> None:
-    """Bind Flask-Babel with Credo's locale rule."""
-    babel.init_app(app, locale_selector=select_locale)
+    """Bind Flask-Babel with Credo's locale and time zone rules."""
+    zones.check_configured(app.config.get("TIMEZONE"))
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["languages"] = LANGUAGES

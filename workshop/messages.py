@@ -102,6 +102,7 @@ REFUSALS: dict[str, Words] = {
         )
     ),
     "no-timer": Words(_l("No timer is running.")),
+    "bad-time-zone": Words(_l("Choose a time zone from the list, such as Europe/Warsaw.")),
     # Dot voting
     "bad-budget": Words(
         _l(

@@ -324,3 +324,15 @@ def create_screen_pages(db: Database) -> None:
         );
         """,
     )
+
+
+@migrations(name="0012_add_workshop_time_zone")
+def add_workshop_time_zone(db: Database) -> None:
+    # The IANA zone every date a person reads is shown in (zones.py). Empty: the default,
+    # WORKSHOP_TIMEZONE or Europe/Warsaw for a Polish workshop and the server's zone else.
+    _execute_all(
+        db,
+        """
+        ALTER TABLE workshops ADD COLUMN time_zone TEXT NOT NULL DEFAULT '';
+        """,
+    )

@@ -8,12 +8,13 @@ that record and needs an app context for translations.
 import csv
 import io
 import re
-from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template
-from flask_babel import format_datetime, gettext, ngettext, to_user_timezone
+from flask_babel import format_datetime, gettext, ngettext
 from sqlite_utils import Database
 
 from .forms import LEVEL_LABELS
@@ -35,6 +36,7 @@ from .models import (
     round_tally,
 )
 from .poster import render_document
+from .zones import local, zone_name
 
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
@@ -77,6 +79,8 @@ def workshop_record(db: Database, workshop: Workshop) -> dict:
         "id": fresh.public_id,
         "title": fresh.title,
         "language": fresh.language,
+        # Timestamps stay ISO 8601 in UTC; people read them in this zone (IANA name).
+        "time_zone": zone_name(fresh),
         "status": fresh.status,
         "created_at": fresh.created_at,
         "cloned_from": fresh.cloned_from,
@@ -225,17 +229,17 @@ def escape_markdown(text: str) -> str:
     return "\n".join(lines)
 
 
-def moment(stamp: str | None) -> str:
-    """Show a stored UTC timestamp as a short local date and time."""
+def moment(stamp: str | None, zone: str) -> str:
+    """Show a stored UTC timestamp as a short date and time in ``zone`` (the record's)."""
     if not stamp:
         return ""
-    return format_datetime(datetime.fromisoformat(stamp), "short")
+    return format_datetime(local(stamp, ZoneInfo(zone)), "short", rebase=False)
 
 
-def _sortable_moment(stamp: str | None) -> str:
+def _sortable_moment(stamp: str | None, zone: str) -> str:
     if not stamp:
         return ""
-    return to_user_timezone(datetime.fromisoformat(stamp)).strftime("%Y-%m-%d %H:%M")
+    return local(stamp, ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
 
 
 def moderation_label(mark: str) -> str:
@@ -396,7 +400,7 @@ def answers_as_csv(record: dict) -> str:
                 moderation_label(answer["moderation"]),
                 first or "",
                 entered_by_label(answer["entered_by"]),
-                _sortable_moment(answer["created_at"]),
+                _sortable_moment(answer["created_at"], record["time_zone"]),
             ]
             writer.writerow([neutralise_cell(cell) for cell in row])
     return "\ufeff" + buffer.getvalue()
@@ -415,7 +419,7 @@ def record_as_markdown(record: dict) -> str:
     """Return the whole workshop as Markdown: the outcome, every stage, drafts and rounds."""
     md = escape_markdown
     out = [f"# {md(record['title'])}", ""]
-    created = moment(record["created_at"])
+    created = moment(record["created_at"], record["time_zone"])
     people = record["participants"]
     out += [
         ngettext(
@@ -424,6 +428,8 @@ def record_as_markdown(record: dict) -> str:
             people,
             date=created,
         ),
+        "",
+        md(gettext("Times are in the %(zone)s time zone.", zone=record["time_zone"])),
         "",
     ]
     out += _markdown_outcome(record)
@@ -469,7 +475,8 @@ def _markdown_outcome(record: dict) -> list[str]:
     out = ["## " + gettext("What the team agreed"), ""]
     mission = record["mission"]
     if mission["agreed_at"]:
-        out += ["### " + gettext("Mission (agreed %(date)s)", date=moment(mission["agreed_at"]))]
+        date = moment(mission["agreed_at"], record["time_zone"])
+        out += ["### " + gettext("Mission (agreed %(date)s)", date=date)]
     else:
         out += ["### " + gettext("Mission (not agreed yet)")]
     out += ["", "> " + md(mission["text"] or "—").replace("\n", "\n> "), ""]
@@ -489,6 +496,7 @@ def _markdown_outcome(record: dict) -> list[str]:
 
 def _markdown_agreement(record: dict) -> list[str]:
     md = escape_markdown
+    zone = record["time_zone"]
     out: list[str] = []
     if record["drafts"]:
         out += ["## " + gettext("Drafts and versions"), ""]
@@ -499,21 +507,22 @@ def _markdown_agreement(record: dict) -> list[str]:
                     "Version %(num)d, %(who)s, %(date)s",
                     num=version["number"],
                     who=origin_label(version),
-                    date=moment(version["created_at"]),
+                    date=moment(version["created_at"], zone),
                 )
                 out += [f"- {md(head)}", "", "  > " + md(version["text"]).replace("\n", "\n  > ")]
                 out.append("")
     if record["amendments"]:
         out += ["## " + gettext("Suggested changes"), ""]
         for amendment in record["amendments"]:
-            head = f"{_person(amendment['suggested_by'])}, {moment(amendment['created_at'])}"
+            when = moment(amendment["created_at"], zone)
+            head = f"{_person(amendment['suggested_by'])}, {when}"
             status = amendment_status_label(amendment["status"])
             out.append(_markdown_item(f"{head} ({status}): {amendment['text']}"))
         out.append("")
     if record["rounds"]:
         out += ["## " + gettext("Consensus rounds"), ""]
         for round_ in rounds_with_results(record):
-            out += _markdown_round(round_)
+            out += _markdown_round(round_, zone)
     return out
 
 
@@ -529,7 +538,7 @@ def _draft_titles(record: dict) -> list[tuple[str, dict]]:
     return titles
 
 
-def _markdown_round(round_: dict) -> list[str]:
+def _markdown_round(round_: dict, zone: str) -> list[str]:
     md = escape_markdown
     title = gettext(
         "Round %(num)d: %(subject)s — %(outcome)s",
@@ -544,7 +553,7 @@ def _markdown_round(round_: dict) -> list[str]:
             gettext(
                 "Opened %(date)s; agreed at %(share)d %% or more at “can live with it” or "
                 "better, with no block; %(num)d answered.",
-                date=moment(round_["opened_at"]),
+                date=moment(round_["opened_at"], zone),
                 share=round_["threshold"],
                 num=round_["answered"],
             )
@@ -574,7 +583,7 @@ def report_context(record: dict) -> dict[str, Any]:
         "rounds": rounds_with_results(record),
         "drafts": _draft_titles(record),
         "routine": routine_steps(record),
-        "moment": moment,
+        "moment": partial(moment, zone=record["time_zone"]),
         "moderation_label": moderation_label,
         "origin_label": origin_label,
         "subject_label": subject_label,

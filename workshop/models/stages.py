@@ -187,7 +187,9 @@ def count_answers(db: Database, stage: Stage) -> int:
 def clone_workshop(db: Database, workshop: Workshop, title: str) -> tuple[Workshop, str]:
     """Start next year's workshop from this one: its stages, mission and principles as drafts."""
     stages = [(s.kind, s.title, s.prompt) for s in list_stages(db, workshop)]
-    clone, admin_token = create_workshop(db, title, workshop.language, stages)
+    clone, admin_token = create_workshop(
+        db, title, workshop.language, stages, time_zone=workshop.time_zone
+    )
     with write(db):
         db.execute(
             "update workshops set mission = ?, cloned_from = ? where id = ?",

@@ -1,5 +1,5 @@
 """Workshops: creating one, finding it by id, code or token; the facilitator's
-sessions and secret; whether what it agreed is locked."""
+sessions and secret; whether what it agreed is locked; its time zone."""
 
 import hmac
 import secrets
@@ -11,7 +11,8 @@ from sqlite_utils import Database
 
 from ..db import write
 from ..rules import FACILITATOR_SESSION_HOURS, JOIN_CODE_ALPHABET, JOIN_CODE_LENGTH
-from ._base import _last_id, _one, now, token_hash
+from ..zones import is_zone
+from ._base import Refused, _last_id, _one, now, token_hash
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +39,7 @@ class Workshop:
     routine: str = ""
     routine_agreed_at: str | None = None
     poster_on_screen: int = 0
+    time_zone: str = ""  # an IANA name; empty: the default for its language (zones.py)
 
     @property
     def is_agreed(self) -> bool:
@@ -71,14 +73,20 @@ def create_workshop(
     title: str,
     language: str,
     stages: Iterable[tuple[str, str, str]],
+    time_zone: str = "",
 ) -> tuple[Workshop, str]:
-    """Create a workshop with its stages; return it and its facilitator secret."""
+    """Create a workshop with its stages; return it and its facilitator secret.
+
+    ``time_zone`` is an IANA name; empty, the workshop follows the default for its language.
+    """
+    if time_zone and not is_zone(time_zone):
+        raise Refused("bad-time-zone")
     admin_token = secrets.token_urlsafe(32)
     with write(db):
         db.execute(
             """insert into workshops (public_id, title, language, join_code,
-                   join_token, screen_token, admin_token_hash, created_at)
-               values (?, ?, ?, ?, ?, ?, ?, ?)""",
+                   join_token, screen_token, admin_token_hash, created_at, time_zone)
+               values (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [
                 _new_public_id(),
                 title,
@@ -88,6 +96,7 @@ def create_workshop(
                 secrets.token_urlsafe(16),
                 token_hash(admin_token),
                 now(),
+                time_zone,
             ],
         )
         workshop_id = _last_id(db)
@@ -109,6 +118,15 @@ def create_workshop(
                 [first[0]["id"], workshop_id],
             )
     return get_workshop_by_id(db, workshop_id), admin_token
+
+
+def set_time_zone(db: Database, workshop: Workshop, time_zone: str) -> Workshop:
+    """Show the workshop's dates in ``time_zone`` (an IANA name) from now on."""
+    if not is_zone(time_zone):
+        raise Refused("bad-time-zone")
+    with write(db):
+        db.execute("update workshops set time_zone = ? where id = ?", [time_zone, workshop.id])
+    return get_workshop_by_id(db, workshop.id) or workshop
 
 
 def get_workshop_by_id(db: Database, workshop_id: int) -> Workshop | None:

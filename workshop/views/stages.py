@@ -1,20 +1,32 @@
-"""The stages page: add, edit, reorder and remove stages, clone the workshop for next
-year, and close or delete it (with how long its raw answers are kept)."""
+"""The stages page: add, edit, reorder and remove stages, set the workshop's time zone,
+clone the workshop for next year, and close or delete it (with how long its raw answers
+are kept)."""
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, current_app, flash, redirect, request, session, url_for
-from flask_babel import gettext
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    g,
+    redirect,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext, refresh
 
 from .. import messages, models
 from ..access import facilitator_workshop, remember_facilitator
 from ..db import checkpoint, get_db
 from ..exports import remove_export_files
-from ..forms import CloneForm, StageForm, form_errors
+from ..forms import CloneForm, StageForm, TimeZoneForm, form_errors
 from ..method import optional_stages
 from ..models import Refused, Stage, Workshop
 from ..rules import retention_days
 from ..web import external_url, found, is_partial_request, render
+from ..zones import zone_name
 
 bp = Blueprint("stages", __name__)
 
@@ -41,6 +53,7 @@ def _stages_page(workshop: Workshop, status: int = 200, **overrides: object):
         },
         "new_stage_form": StageForm(formdata=None, prefix="new"),
         "clone_form": CloneForm(formdata=None, prefix="clone", title=workshop.title),
+        "zone_form": TimeZoneForm(formdata=None, prefix="zone", current=zone_name(workshop)),
         "edit_forms": {},
         "confirm_remove": None,
         "errors": [],
@@ -120,6 +133,27 @@ def remove_stage(public_id: str, stage_id: int):
     except Refused as refusal:
         return _stages_changed(workshop, errors=[messages.for_facilitator(refusal.reason)])
     return _stages_changed(workshop)
+
+
+@bp.post("/w/<public_id>/time-zone")
+def set_time_zone(public_id: str):
+    """Show the workshop's dates and times in another zone, everywhere, from now on."""
+    workshop = facilitator_workshop(public_id)
+    form = TimeZoneForm(prefix="zone", current=zone_name(workshop))
+    if form.validate_on_submit():
+        try:
+            workshop = models.set_time_zone(get_db(), workshop, form.time_zone.data)
+        except Refused as refusal:
+            form.time_zone.errors = [messages.for_facilitator(refusal.reason)]
+        else:
+            g.workshop = workshop
+            refresh()  # this answer's own dates are shown in the new zone already
+            flash(
+                gettext("Dates and times are now shown in %(zone)s.", zone=workshop.time_zone),
+                "zone",
+            )
+            return _stages_changed(workshop)
+    return _stages_page(workshop, 422, zone_form=form)  # the error shows beside the select
 
 
 @bp.post("/w/<public_id>/clone")
