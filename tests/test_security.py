@@ -439,6 +439,43 @@ def test_limits_come_from_the_app_config(tmp_path):
     assert windows.answers.limit == 7
 
 
+def test_without_redis_the_counts_live_in_the_memory_storage_that_starts_its_timer_once(
+    tmp_path,
+):
+    """limits' own memory storage can start one expiry Timer twice from two request threads
+    (a thread traceback in the server log under a burst); Credo's storage takes a lock."""
+    app = limited_app(tmp_path)
+    with app.app_context():
+        storage = limits.current().answers.counts.limiter.storage
+    assert isinstance(storage, limits.LockedMemoryStorage)
+    started = []
+
+    class CountingTimer(threading.Timer):
+        def start(self) -> None:
+            started.append(self)
+            super().start()
+
+    storage.timer.join()
+    gate = threading.Barrier(8)
+
+    def schedule() -> None:
+        gate.wait()
+        storage._MemoryStorage__schedule_expiry()
+
+    original = threading.Timer
+    threading.Timer = CountingTimer
+    try:
+        threads = [threading.Thread(target=schedule) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        threading.Timer = original
+    assert len(started) == len(set(map(id, started))), "a Timer was started twice"
+    assert 1 <= len(started) <= 8
+
+
 @pytest.fixture
 def redis_server(tmp_path):
     if shutil.which("redis-server") is None:

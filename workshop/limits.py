@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import math
 import secrets
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +37,29 @@ log = logging.getLogger(__name__)
 KEY_PREFIX = "credo"  # every key in a shared Redis starts with it
 REDIS_RETRY_SECONDS = 30.0  # after Redis failed, count in memory this long before trying again
 REDIS_TIMEOUT_SECONDS = 0.5  # a request never waits longer than this for Redis
+MEMORY_SCHEME = "credo-memory"
+
+
+class LockedMemoryStorage(MemoryStorage):
+    """limits' memory storage, with its expiry timer restarted under a lock.
+
+    Its own check-then-start re-reads ``self.timer`` after assigning it, so two request
+    threads can start the same Timer twice; under a burst of answers the server then logged
+    a thread's KeyError traceback (tests/test_burst.py). Counting is unchanged.
+    """
+
+    STORAGE_SCHEME = [MEMORY_SCHEME]  # registers the scheme for RATELIMIT_STORAGE_URI
+
+    def __init__(self, uri: str | None = None, **options: str) -> None:
+        self.timer_lock = threading.Lock()
+        super().__init__(uri, **options)
+
+    def _MemoryStorage__schedule_expiry(self) -> None:  # the parent's private hook
+        with self.timer_lock:
+            if not self.timer.is_alive():
+                timer = threading.Timer(0.01, self._MemoryStorage__expire_events)
+                self.timer = timer
+                timer.start()
 
 
 class Counts:
@@ -61,7 +85,7 @@ class Counts:
         """Count in memory for a while (returned): the shared storage did not answer."""
         log.warning("rate-limit storage failed (%s); counting in memory for now", error)
         if self.fallback is None:
-            self.fallback = MovingWindowRateLimiter(MemoryStorage())
+            self.fallback = MovingWindowRateLimiter(LockedMemoryStorage())
         self._retry_at = time.monotonic() + REDIS_RETRY_SECONDS
         return self.fallback
 
@@ -151,7 +175,7 @@ class Limits:
         """
         config = app.config
         redis_url = config.get("REDIS_URL") or None
-        config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
+        config.setdefault("RATELIMIT_STORAGE_URI", redis_url or f"{MEMORY_SCHEME}://")
         config.setdefault("RATELIMIT_STRATEGY", "moving-window")
         config.setdefault("RATELIMIT_KEY_PREFIX", KEY_PREFIX)
         if redis_url:
