@@ -157,6 +157,16 @@ def found(value: T | None) -> T:
     return value
 
 
+def keyed_image(png: bytes, key: str) -> Response:
+    """Answer a PNG drawn from ``key`` (its ETag); a URL naming the key (``?v=``) never
+    changes its image, so the browser may keep it for a day."""
+    response = Response(png, mimetype="image/png")
+    response.set_etag(key)
+    fixed = request.args.get("v") == key
+    response.headers["Cache-Control"] = "private, max-age=86400" if fixed else "private, no-cache"
+    return response.make_conditional(request)
+
+
 def refuse(status: int, message: str) -> NoReturn:
     """Stop with a readable error page (or fragment) carrying ``message``."""
     abort(Response(render_error(status, message), status))

@@ -29,7 +29,7 @@ from ..forms import PosterForm
 from ..models import PosterSettings, Workshop
 from ..poster import CARD_SIZES, FRAMES, THEMES, PosterError, PosterOptions, prepare_logo
 from ..rules import LOGO_MAX_BYTES
-from ..web import found, is_partial_request, refuse, render
+from ..web import found, is_partial_request, keyed_image, refuse, render
 
 bp = Blueprint("poster_page", __name__)
 
@@ -203,12 +203,7 @@ def poster_preview_png(public_id: str) -> Response:
         key, png = poster_preview(poster_text(db, workshop, settings), options)
     except PosterError as error:
         refuse(422, str(error))
-    response = Response(png, mimetype="image/png")
-    response.set_etag(key)
-    # The page names each preview by its key: such a URL never changes its image.
-    fixed = request.args.get("v") == key
-    response.headers["Cache-Control"] = "private, max-age=86400" if fixed else "private, no-cache"
-    return response.make_conditional(request)
+    return keyed_image(png, key)
 
 
 @bp.get("/w/<public_id>/poster.pdf")

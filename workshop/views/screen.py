@@ -32,6 +32,7 @@ from ..web import (
     current_stage,
     external_url,
     is_partial_request,
+    keyed_image,
     render,
     revalidate,
 )
@@ -208,12 +209,7 @@ def poster(token: str) -> Response:
         key, png = screen_poster_png(get_db(), workshop)
     except PosterError:
         abort(404)
-    response = Response(png, mimetype="image/png")
-    response.set_etag(key)
-    # The screen names the image by its key: such a URL never changes its image.
-    fixed = request.args.get("v") == key
-    response.headers["Cache-Control"] = "private, max-age=86400" if fixed else "private, no-cache"
-    return response.make_conditional(request)
+    return keyed_image(png, key)
 
 
 @bp.get("/s/<token>/qr.svg")
