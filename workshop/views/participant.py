@@ -316,22 +316,25 @@ def _mission_seen(context: dict) -> str:
     return hashlib.blake2s(json.dumps(shown).encode(), digest_size=8).hexdigest()
 
 
+def _render_fragment(workshop: Workshop, participant: models.Participant, block: str):
+    """Render one live block of the phone from its own context."""
+    revalidate(workshop, f"participant:{participant.id}")
+    context = _fragment_context(workshop, participant, block)
+    return render("participant/phone.html", block, **context)
+
+
 @bp.get("/w/<public_id>/p")
 def phone(public_id: str):
     """Show the current question on a participant's phone."""
     workshop, participant = _participant(public_id)
-    revalidate(workshop, f"participant:{participant.id}")
-    context = _fragment_context(workshop, participant, "phone_stage")
-    return render("participant/phone.html", "phone_stage", **context)
+    return _render_fragment(workshop, participant, "phone_stage")
 
 
 @bp.get("/w/<public_id>/p/board")
 def board(public_id: str):
     """Render the answers to vote on, the result or the themes, for a live refresh."""
     workshop, participant = _participant(public_id)
-    revalidate(workshop, f"participant:{participant.id}")
-    context = _fragment_context(workshop, participant, "phone_board")
-    return render("participant/phone.html", "phone_board", **context)
+    return _render_fragment(workshop, participant, "phone_board")
 
 
 @bp.get("/w/<public_id>/p/presence")
@@ -356,9 +359,7 @@ def mission(public_id: str):
 def round_panel(public_id: str):
     """Render the consensus round panel, for a live refresh."""
     workshop, participant = _participant(public_id)
-    revalidate(workshop, f"participant:{participant.id}")
-    context = _fragment_context(workshop, participant, "phone_round")
-    return render("participant/phone.html", "phone_round", **context)
+    return _render_fragment(workshop, participant, "phone_round")
 
 
 @bp.post("/w/<public_id>/rounds/<int:round_id>/answer")
