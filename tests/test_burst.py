@@ -44,7 +44,7 @@ from .live_room import CONNECTION_ERRORS, Browser, EventSource, Server, claim, j
 PHONES = 300
 ANSWERS_EACH = 10
 WINDOW = 30.0  # seconds in which every phone sends its answers
-FINISH_WITHIN = 45.0  # after the window, for the last retries
+FINISH_WITHIN = 300.0  # after the window: a guard against a hang, not a speed target (bench/)
 ADVANCE_AT = 420  # answers on the current question before the facilitator moves on
 LOCKED = b"database is locked"
 
