@@ -336,3 +336,25 @@ def add_workshop_time_zone(db: Database) -> None:
         ALTER TABLE workshops ADD COLUMN time_zone TEXT NOT NULL DEFAULT '';
         """,
     )
+
+
+@migrations(name="0013_rename_contributions_to_answers")
+def rename_contributions_to_answers(db: Database) -> None:
+    # One name per thing: what a person sends to a question is an answer everywhere.
+    # SQLite rewrites the references to the table (merged_into, votes) as it renames it;
+    # indexes keep their names through a rename, so they are made again under new ones.
+    _execute_all(
+        db,
+        """
+        ALTER TABLE contributions RENAME TO answers;
+        ALTER TABLE votes RENAME COLUMN contribution_id TO answer_id;
+        DROP INDEX contributions_stage;
+        DROP INDEX contributions_nonce;
+        DROP INDEX votes_contribution;
+        CREATE INDEX answers_stage ON answers (stage_id, id);
+        CREATE UNIQUE INDEX answers_nonce
+            ON answers (participant_id, client_nonce)
+            WHERE client_nonce IS NOT NULL;
+        CREATE INDEX votes_answer ON votes (answer_id);
+        """,
+    )
