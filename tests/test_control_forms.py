@@ -4,7 +4,7 @@ them, with and without scripts; dots on someone's behalf; the facilitator's own 
 from bs4 import BeautifulSoup
 
 from workshop import models
-from workshop.views.agreement import compose_statement
+from workshop.method import compose_statement
 
 from .conftest import HX
 

@@ -114,3 +114,40 @@ def template_stages(template: str, language: str) -> list[tuple[str, str, str]]:
 def default_stages(language: str) -> list[tuple[str, str, str]]:
     """Return the default template's stages, worded in ``language``."""
     return template_stages("mission", language)
+
+
+# The mission builder's scaffold sentence --------------------------------------------------
+
+
+def compose_statement(language: str, why: str, whom: str, how: str) -> str:
+    """Fill the scaffold sentence, worded and punctuated in the workshop's language.
+
+    The purpose ("to …", "aby …") is closed by a comma and "for …" set off by commas, so
+    the parts cannot run into each other ("w kolejce dla rodzin").
+    """
+    with force_locale(language):
+        return gettext(
+            "We exist to %(why)s, for %(whom)s, by %(how)s.",
+            why=_slot(why, SLOT_WORDS["why"]),
+            whom=_slot(whom, SLOT_WORDS["whom"]),
+            how=_slot(how, SLOT_WORDS["how"]),
+        )
+
+
+# The scaffold's own words before each part, dropped when a typed part repeats them.
+SLOT_WORDS = {
+    "why": ("to", "aby", "żeby", "by"),
+    "whom": ("for", "dla"),
+    "how": ("by", "poprzez", "przez"),
+}
+
+
+def _slot(text: str, lead: tuple[str, ...] = ()) -> str:
+    """Fit a typed answer into the middle of a sentence."""
+    text = text.strip().rstrip(".!?,;:").strip()
+    first, _, rest = text.partition(" ")
+    if rest and first.lower() in lead:
+        text = rest.strip()
+    if len(text) > 1 and text[0].isupper() and not text[1].isupper():
+        text = text[0].lower() + text[1:]
+    return text

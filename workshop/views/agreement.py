@@ -2,7 +2,7 @@
 word-by-word comparison, consensus rounds, and the trust-recovery routine."""
 
 from flask import Blueprint, request
-from flask_babel import force_locale, gettext
+from flask_babel import gettext
 
 from .. import messages, models
 from ..access import facilitator_workshop
@@ -10,6 +10,7 @@ from ..compare import word_diff
 from ..control import after_change, routine_form
 from ..db import get_db
 from ..forms import BuilderForm, OverrideForm, RoundForm, StatementForm, form_errors
+from ..method import compose_statement
 from ..models import Refused, Workshop
 from ..web import found, render
 
@@ -23,40 +24,6 @@ def _attempt(workshop: Workshop, change, **overrides):
     except Refused as refusal:
         return after_change(workshop, agree_errors=[messages.for_facilitator(refusal.reason)])
     return after_change(workshop, **overrides)
-
-
-def compose_statement(language: str, why: str, whom: str, how: str) -> str:
-    """Fill the scaffold sentence, worded and punctuated in the workshop's language.
-
-    The purpose ("to …", "aby …") is closed by a comma and "for …" set off by commas, so
-    the parts cannot run into each other ("w kolejce dla rodzin").
-    """
-    with force_locale(language):
-        return gettext(
-            "We exist to %(why)s, for %(whom)s, by %(how)s.",
-            why=_slot(why, SLOT_WORDS["why"]),
-            whom=_slot(whom, SLOT_WORDS["whom"]),
-            how=_slot(how, SLOT_WORDS["how"]),
-        )
-
-
-# The scaffold's own words before each part, dropped when a typed part repeats them.
-SLOT_WORDS = {
-    "why": ("to", "aby", "żeby", "by"),
-    "whom": ("for", "dla"),
-    "how": ("by", "poprzez", "przez"),
-}
-
-
-def _slot(text: str, lead: tuple[str, ...] = ()) -> str:
-    """Fit a typed answer into the middle of a sentence."""
-    text = text.strip().rstrip(".!?,;:").strip()
-    first, _, rest = text.partition(" ")
-    if rest and first.lower() in lead:
-        text = rest.strip()
-    if len(text) > 1 and text[0].isupper() and not text[1].isupper():
-        text = text[0].lower() + text[1:]
-    return text
 
 
 @bp.post("/w/<public_id>/builder")

@@ -41,7 +41,6 @@ from ..words import card_words
 bp = Blueprint("screen", __name__)
 
 
-WORD_STRIP_FROM = 5  # visible answers before the strip of frequent words appears
 
 
 WORD_STRIP_SIZE = 8
