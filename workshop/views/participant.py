@@ -371,6 +371,11 @@ def answer_round(public_id: str, round_id: int):
     form = RoundAnswerForm()
     if not form.validate_on_submit():
         return _round_reply(workshop, participant, 422, round_form=form)
+    if wait := limits.write_wait(workshop.id, participant.id):
+        reply = _round_reply(
+            workshop, participant, 429, round_form=form, round_error=_too_fast_message()
+        )
+        return _retry_after(reply, wait)
     try:
         models.answer_round(db, workshop, round_, participant, form.level.data, form.reason.data)
     except Refused as refusal:
@@ -399,6 +404,10 @@ def amend(public_id: str, version_id: int):
     form = StatementForm(prefix=f"amend-{draft.id}")
     if not _valid_statement(form, draft.kind):
         return _drafts_reply(workshop, participant, 422, draft.id, form)
+    if wait := limits.write_wait(workshop.id, participant.id, statement=True):
+        error = _too_fast_message()
+        reply = _drafts_reply(workshop, participant, 429, draft.id, form, drafts_error=error)
+        return _retry_after(reply, wait)
     try:
         models.suggest_amendment(db, workshop, version, participant, form.text.data)
     except Refused as refusal:
@@ -415,6 +424,10 @@ def propose(public_id: str, kind: str):
     form = StatementForm(prefix=f"propose-{kind}")
     if not _valid_statement(form, kind):
         return _drafts_reply(workshop, participant, 422, None, form)
+    if wait := limits.write_wait(workshop.id, participant.id, statement=True):
+        error = _too_fast_message()
+        reply = _drafts_reply(workshop, participant, 429, None, form, drafts_error=error)
+        return _retry_after(reply, wait)
     try:
         models.propose_draft(get_db(), workshop, form.text.data, participant, kind)
     except Refused as refusal:
@@ -505,7 +518,20 @@ def _answering_too_fast(
         "You are sending answers very fast. Wait a minute, then send again: "
         "your text is still here."
     )
-    response = make_response(_phone_reply(workshop, participant, 429, form=form, error=message))
+    reply = _phone_reply(workshop, participant, 429, form=form, error=message)
+    return _retry_after(reply, wait)
+
+
+def _too_fast_message() -> str:
+    return gettext(
+        "You are sending very fast, or the whole room is. Wait a minute, then send again: "
+        "what you chose or typed is still here."
+    )
+
+
+def _retry_after(reply, wait: int) -> Response:
+    """Mark a phone's 429 reply with the seconds to wait."""
+    response = make_response(reply)
     response.headers["Retry-After"] = str(wait)
     return response
 
@@ -533,6 +559,11 @@ def withdraw_vote(public_id: str, contribution_id: int):
 def _change_vote(public_id: str, contribution_id: int, change: Callable[..., None]):
     """Place or take back a dot; answer with the refreshed board (or a redirect without JS)."""
     workshop, participant = _participant(public_id)
+    if wait := limits.write_wait(workshop.id, participant.id):
+        context = _phone_context(workshop, participant, board_error=_too_fast_message())
+        return _retry_after(
+            render("participant/phone.html", "phone_board", status=429, **context), wait
+        )
     db = get_db()
     contribution = models.get_contribution(db, workshop, contribution_id)
     try:
@@ -564,8 +595,8 @@ def edit_answer(public_id: str, contribution_id: int):
     workshop, participant = _participant(public_id)
     contribution = _own_contribution(workshop, participant, contribution_id)
     form = ContributionForm(obj=contribution)
-    error = None
-    if form.validate_on_submit():
+    error, wait = None, 0
+    if form.validate_on_submit() and not (wait := limits.write_wait(workshop.id, participant.id)):
         try:
             models.update_contribution(
                 get_db(), workshop, contribution, form.body.data, form.detail.data
@@ -573,9 +604,11 @@ def edit_answer(public_id: str, contribution_id: int):
             return redirect(url_for("participant.phone", public_id=public_id), 303)
         except Refused as refusal:
             error = messages.for_phone(refusal.reason)
-    status = 422 if form.errors else (409 if error else 200)
+    if wait:
+        error = _too_fast_message()
+    status = 429 if wait else 422 if form.errors else (409 if error else 200)
     stage = models.get_stage(get_db(), workshop, contribution.stage_id)
-    return render(
+    page = render(
         "participant/edit.html",
         workshop=workshop,
         contribution=contribution,
@@ -584,6 +617,7 @@ def edit_answer(public_id: str, contribution_id: int):
         error=error,
         status=status,
     )
+    return _retry_after(page, wait) if wait else page
 
 
 @bp.post("/w/<public_id>/answers/<int:contribution_id>/delete")
@@ -591,6 +625,9 @@ def delete_answer(public_id: str, contribution_id: int):
     """Delete one of your own answers."""
     workshop, participant = _participant(public_id)
     contribution = _own_contribution(workshop, participant, contribution_id)
+    if wait := limits.write_wait(workshop.id, participant.id):
+        reply = _phone_reply(workshop, participant, 429, error=_too_fast_message())
+        return _retry_after(reply, wait)
     try:
         models.delete_contribution(get_db(), workshop, contribution)
     except Refused as refusal:
