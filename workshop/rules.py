@@ -65,7 +65,7 @@ CARD_MAX_STEPS = 12  # a staff card's routine steps
 POSTER_MAX_CHARACTERS = 6000  # well above the form limits; stops absurd input before layout
 
 # The workshop's record
-RECORD_PDF_MAX_ANSWERS = 2500  # a PDF report past this is refused (CSV, Markdown, JSON stay)
+RECORD_PDF_MAX_ANSWERS = 1000  # a PDF report past this is refused (CSV, Markdown, JSON stay)
 
 # Keeping data
 DEFAULT_RETENTION_DAYS = 30
