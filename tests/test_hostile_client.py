@@ -399,4 +399,13 @@ def test_the_facilitator_withdraws_a_draft_with_a_real_form_and_csrf(tmp_path):
         line.draft.id for line in drafts[1:]
     ]
     models.propose_draft(db, workshop, f"{MISSION} nowy", participant)  # room again
+    own = soup(phone.get(f"/w/{workshop.public_id}/p")).select_one("input[name=csrf_token]")
+    late = phone.post(
+        f"/w/{workshop.public_id}/versions/{drafts[0].latest.id}/amend",
+        data={"csrf_token": own["value"], f"amend-{drafts[0].draft.id}-text": "Moja zmiana"},
+        headers=HX,
+    )
+    assert late.status_code == 409  # typed while it was withdrawn: the text stays to copy
+    assert "wycofał" in soup(late).select_one(".alert-error").get_text()
+    assert "Moja zmiana" in soup(late).select_one(".kept-text").get_text()
     db.close()

@@ -211,6 +211,13 @@ REFUSALS: dict[str, Words] = {
             max=RECORD_PDF_MAX_ANSWERS,
         )
     ),
+    "draft-withdrawn": Words(
+        _l("This draft has been withdrawn."),
+        phone=_l(
+            "The facilitator has withdrawn this draft. Your text is still here: "
+            "copy it if you want to keep it."
+        ),
+    ),
     "draft-in-round": Words(_l("A round is open on this draft: close or cancel it first.")),
     # Consensus rounds
     "round-open": Words(_l("Close the open round first: one round at a time.")),

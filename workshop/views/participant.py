@@ -399,8 +399,10 @@ def amend(public_id: str, version_id: int):
     """Suggest a changed wording of a draft's newest version to the facilitator."""
     workshop, participant = _participant(public_id)
     db = get_db()
-    version = found(models.get_version(db, workshop, version_id))
-    draft = found(models.get_draft(db, workshop, version.draft_id))
+    version = models.get_version(db, workshop, version_id)
+    draft = models.get_draft(db, workshop, version.draft_id) if version else None
+    if version is None or draft is None:
+        return _draft_gone(workshop, participant)
     form = StatementForm(prefix=f"amend-{draft.id}")
     if not _valid_statement(form, draft.kind):
         return _drafts_reply(workshop, participant, 422, draft.id, form)
@@ -415,6 +417,19 @@ def amend(public_id: str, version_id: int):
         return _drafts_reply(workshop, participant, 409, draft.id, form, drafts_error=error)
     notice = gettext("Sent to the facilitator. Thank you!")
     return _drafts_reply(workshop, participant, 200, draft.id, notice=notice)
+
+
+def _draft_gone(workshop: Workshop, participant: models.Participant):
+    """Answer a change to a draft the facilitator withdrew (or never was): 409, with the
+    typed text shown to copy."""
+    typed = next((value for key, value in request.form.items() if key.endswith("-text")), "")
+    context = _phone_context(workshop, participant)
+    context.update(
+        drafts_error=messages.for_phone("draft-withdrawn"),
+        kept_text=typed[:STATEMENT_MAX] or None,
+        status_draft=None,
+    )
+    return render("participant/phone.html", "phone_mission", status=409, **context)
 
 
 @bp.post("/w/<public_id>/drafts/<any(mission, routine):kind>")
