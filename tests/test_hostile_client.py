@@ -360,7 +360,7 @@ def test_each_phone_proposes_a_few_drafts_and_phones_leave_room_for_the_facilita
     assert statuses.count(200) == MAX_PHONE_DRAFTS  # the phones' share of the 30
     refused = propose(many[0], workshop, "Mój własny szkic misji, który chcę zachować na później.")
     block = soup(refused)
-    assert "najwięcej zaproponowanych szkiców" in block.select_one(".alert-error").get_text()
+    assert "najwięcej zaproponowanych projektów" in block.select_one(".alert-error").get_text()
     assert "Mój własny szkic" in block.get_text()
     built = facilitator.post(
         f"/w/{workshop.public_id}/builder", data={"builder-text": f"{MISSION} prowadzący"}
