@@ -147,7 +147,7 @@ def test_round_answers_edits_and_deletions_count_too(tmp_path):
 
 
 def test_one_workshop_takes_at_most_its_writes_a_minute_from_all_phones(tmp_path):
-    app, db, workshop, _facilitator = room(tmp_path, WORKSHOP_WRITE_LIMIT=12, ANSWER_LIMIT=100)
+    app, db, workshop, _facilitator = room(tmp_path, ROOM_WRITE_LIMIT=12, ANSWER_LIMIT=100)
     many = phones(app, workshop, 40)  # 40 cookie jars, as one person can hold
     url = f"/w/{workshop.public_id}/answers"
     statuses = [

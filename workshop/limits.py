@@ -230,7 +230,7 @@ class Limits:
             slow_share=window("join-slow-share", slow_share, RateLimitItemPerMinute),
             writes=window("writes", "PHONE_WRITE_LIMIT", RateLimitItemPerMinute),
             statements=window("statements", "STATEMENT_LIMIT", RateLimitItemPerMinute),
-            room_writes=window("room-writes", "WORKSHOP_WRITE_LIMIT", RateLimitItemPerMinute),
+            room_writes=window("room-writes", "ROOM_WRITE_LIMIT", RateLimitItemPerMinute),
             created=window("created", "CREATE_LIMIT_IP", RateLimitItemPerHour),
             created_all=window("created-all", "CREATE_LIMIT_TOTAL", RateLimitItemPerHour),
         )
