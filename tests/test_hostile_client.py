@@ -112,7 +112,7 @@ def test_pending_changes_are_capped_per_person_and_per_workshop(tmp_path):
 def test_dots_and_round_answers_share_the_per_person_limit(tmp_path):
     app, db, workshop, facilitator = room(tmp_path, PHONE_WRITE_LIMIT=3)
     stage = models.current_stage(db, workshop)
-    answer = models.add_contribution(db, workshop, stage, None, "Szacunek")
+    answer = models.add_answer(db, workshop, stage, None, "Szacunek")
     models.open_voting(db, workshop, stage, 10)
     voter, other = phones(app, workshop, 2)
     url = f"/w/{workshop.public_id}/votes/{answer.id}"
@@ -131,7 +131,7 @@ def test_round_answers_edits_and_deletions_count_too(tmp_path):
     (phone,) = phones(app, workshop, 1)
     sent = phone.post(f"/w/{workshop.public_id}/answers", data={"body": "Szacunek"}, headers=HX)
     assert sent.status_code == 200
-    mine = models.list_contributions(db, models.current_stage(db, workshop))[0]
+    mine = models.list_answers(db, models.current_stage(db, workshop))[0]
     edit = f"/w/{workshop.public_id}/answers/{mine.id}"
     assert phone.post(edit, data={"body": "Szacunek i czas"}).status_code == 303
     assert phone.post(edit, data={"body": "Szacunek i uwaga"}).status_code == 303
@@ -155,7 +155,7 @@ def test_one_workshop_takes_at_most_its_writes_a_minute_from_all_phones(tmp_path
         for n, phone in enumerate(many)
     ]
     assert statuses.count(200) == 12 and statuses[12:] == [429] * 28
-    assert len(models.list_contributions(db, models.current_stage(db, workshop))) == 12
+    assert len(models.list_answers(db, models.current_stage(db, workshop))) == 12
 
 
 def test_the_control_page_shows_pending_changes_a_page_at_a_time(tmp_path):
@@ -297,7 +297,7 @@ def test_on_behalf_answers_are_capped_per_question(tmp_path):
     app, db, workshop, facilitator = room(tmp_path)
     stage = models.current_stage(db, workshop)
     for number in range(MAX_ON_BEHALF_PER_STAGE):
-        models.add_contribution(
+        models.add_answer(
             db, workshop, stage, None, f"z kartki {number}", entered_by="facilitator"
         )
     refused = facilitator.post(
@@ -306,7 +306,7 @@ def test_on_behalf_answers_are_capped_per_question(tmp_path):
         headers=HX,
     )
     assert "najwięcej odpowiedzi w imieniu innych" in refused.get_data(as_text=True)
-    assert len(models.list_contributions(db, stage)) == MAX_ON_BEHALF_PER_STAGE
+    assert len(models.list_answers(db, stage)) == MAX_ON_BEHALF_PER_STAGE
     (phone,) = phones(app, workshop, 1)  # the phones still answer
     sent = phone.post(f"/w/{workshop.public_id}/answers", data={"body": "z telefonu"}, headers=HX)
     assert sent.status_code == 200
@@ -317,7 +317,7 @@ def test_a_pdf_record_past_its_size_is_refused_with_a_message(tmp_path, monkeypa
     app, db, workshop, facilitator = room(tmp_path)
     stage = models.current_stage(db, workshop)
     for number in range(4):
-        models.add_contribution(db, workshop, stage, None, f"odpowiedź {number}")
+        models.add_answer(db, workshop, stage, None, f"odpowiedź {number}")
     refused = facilitator.get(f"/w/{workshop.public_id}/record.pdf")
     assert refused.status_code == 409
     assert "za dużo na jeden raport PDF" in refused.get_data(as_text=True)
@@ -331,7 +331,7 @@ def test_an_unchanged_record_asked_for_again_is_kept_once(tmp_path):
     bodies = {facilitator.get(url).data for _ in range(20)}
     assert len(bodies) == 1
     assert len(list(folder.iterdir())) == 1 and len(models.list_exports(db, workshop)) == 1
-    models.add_contribution(db, workshop, models.current_stage(db, workshop), None, "nowa")
+    models.add_answer(db, workshop, models.current_stage(db, workshop), None, "nowa")
     facilitator.get(url)
     facilitator.get(f"/w/{workshop.public_id}/record.md")
     assert len(list(folder.iterdir())) == 3 and len(models.list_exports(db, workshop)) == 3

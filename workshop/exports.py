@@ -323,7 +323,7 @@ def workshop_json(db: Database, workshop: Workshop) -> str:
 def record_file(db: Database, workshop: Workshop, fmt: str) -> tuple[bytes, Path]:
     """Write the workshop's record as a PDF report, CSV, Markdown or JSON into exports/."""
     kind, label, ending = RECORD_FORMATS[fmt]
-    if fmt == "pdf" and models.raw_data(db, workshop).contributions > RECORD_PDF_MAX_ANSWERS:
+    if fmt == "pdf" and models.raw_data(db, workshop).answers > RECORD_PDF_MAX_ANSWERS:
         raise Refused("record-too-large")  # its layout's time and memory grow with each answer
     data = record.workshop_record(db, workshop)
     if fmt == "pdf":
