@@ -238,17 +238,23 @@ def test_dry_run_lists_what_would_go_and_deletes_nothing(env, cli_db, monkeypatc
     assert "Nothing to purge" in purge("--dry-run")
 
 
-def test_purge_closes_workshops_left_idle_for_the_retention_period(env, cli_db, monkeypatch):
+def test_purge_closes_idle_workshops_and_deletes_those_nobody_joined(env, cli_db, monkeypatch):
     with monkeypatch.context() as patch:
         travel_to(patch, OLD)
         used, _token = make_workshop(cli_db)
         models.add_participant(cli_db, used)
-        prepared, _token = make_workshop(cli_db)  # nobody has joined it yet
+        abandoned, _token = make_workshop(cli_db)  # nobody joined it, ever
+    prepared, _token = make_workshop(cli_db)  # for next week: nobody has joined it yet
     assert "Would close" in purge("--dry-run")
     assert models.get_workshop(cli_db, used.public_id).status == "open"
-    assert f"Closing {used.public_id}" in purge()
+    output = purge()
+    assert f"Closing {used.public_id}" in output
     assert models.get_workshop(cli_db, used.public_id).status == "closed"
+    assert f"Deleting {abandoned.public_id}" in output
+    assert models.get_workshop(cli_db, abandoned.public_id) is None
     assert models.get_workshop(cli_db, prepared.public_id).status == "open"
+    assert models.get_workshop(cli_db, used.public_id) is not None  # closed, never deleted
+    assert f"Deleting {used.public_id}" not in purge()
 
 
 # Deleting now -----------------------------------------------------------------------------

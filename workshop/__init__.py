@@ -74,14 +74,25 @@ def create_app(test_config: dict | None = None) -> Flask:
         SESSION_COOKIE_SECURE=False,
         PROXY_FIX=0,
         # Rate limits (limits.py, Flask-Limiter): failed joins a minute per device + IP and
-        # per IP, failed joins an hour before slow mode, join attempts a minute in slow
-        # mode, answers a minute per person.
+        # per IP, failed joins an hour before slow mode (of which one IP's count at most
+        # JOIN_SLOW_MODE_IP_SHARE, unset: a tenth), join attempts a minute in slow mode,
+        # answers a minute per person; other phone writes (dots, round answers, suggested
+        # changes, drafts) a minute per person, of which suggested changes and drafts,
+        # and every phone write a minute per workshop; workshops created an hour per IP and
+        # in all. CREATE_PASSWORD set: creating a workshop asks for it.
         RATE_LIMITS=True,
         JOIN_LIMIT_DEVICE=10,
         JOIN_LIMIT_IP=60,
         JOIN_SLOW_MODE_AFTER=1000,
+        JOIN_SLOW_MODE_IP_SHARE=None,
         JOIN_SLOW_MODE_ALLOWANCE=20,
         ANSWER_LIMIT=30,
+        PHONE_WRITE_LIMIT=60,
+        STATEMENT_LIMIT=6,
+        ROOM_WRITE_LIMIT=6000,  # 100 a second: a 300-phone room's burst (tests/test_burst.py)
+        CREATE_LIMIT_IP=10,
+        CREATE_LIMIT_TOTAL=100,
+        CREATE_PASSWORD=None,
         WORKERS=1,  # processes sharing the limits (without Redis); `workshop serve` sets it
         # Where the server listens (`workshop serve` sets both): tells whether phones can
         # reach a page opened through 127.0.0.1 (reach.py). None: unknown.

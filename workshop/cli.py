@@ -398,7 +398,8 @@ def purge(dry_run: bool, days: int | None) -> None:
     nothing, people and their names, and record exports go; the agreed mission, principles
     and routine (and the rounds that agreed them), the posters and staff cards stay.
     Workshops people took part in and then left untouched that long are closed first
-    (their answers go one retention period later). Run it daily, e.g. from cron.
+    (their answers go one retention period later); workshops nobody ever joined, untouched
+    that long, are deleted whole. Run it daily, e.g. from cron.
     """
     app = _app()
     days = days or retention_days(app.config)
@@ -409,6 +410,14 @@ def purge(dry_run: bool, days: int | None) -> None:
             click.echo(f"{verb} {workshop.public_id}  {workshop.title!r}: idle for {days} days")
             if not dry_run:
                 models.close_workshop(db, workshop)
+        for workshop in models.unjoined_workshops(db, days):
+            verb = "Would delete" if dry_run else "Deleting"
+            click.echo(
+                f"{verb} {workshop.public_id}  {workshop.title!r}: nobody joined in {days} days"
+            )
+            if not dry_run:
+                files = models.delete_workshop(db, workshop)
+                remove_export_files(app.config["EXPORTS_DIR"], files)
         due = models.due_for_purge(db, days)
         for found in due:
             click.echo(("Would purge " if dry_run else "Purging ") + _describe(found))

@@ -19,8 +19,9 @@ from sqlite_utils import Database
 
 from . import messages, models, poster, record
 from .forms import ORIENTATION_NAMES, SIZE_NAMES
-from .models import Export, PosterSettings, Workshop
+from .models import Export, PosterSettings, Refused, Workshop
 from .poster import FRAMES, THEMES, CardText, PosterError, PosterOptions, PosterText
+from .rules import RECORD_PDF_MAX_ANSWERS
 from .zones import local_date, workshop_zone
 
 EXPORT_KINDS = {
@@ -65,9 +66,13 @@ def keep_export(
     ending: str,
     options: dict | None = None,
 ) -> Path:
-    """Write ``data`` to a new file in exports/ and add it to the workshop's history."""
+    """Write ``data`` to a new file in exports/ and add it to the workshop's history; when
+    the newest export of the same kind and label holds the same bytes, return that file
+    instead, so asking again for an unchanged record or poster keeps one copy."""
     folder = exports_dir()
     folder.mkdir(parents=True, exist_ok=True)
+    if (same := _same_as_newest(db, workshop, kind, label, data)) is not None:
+        return same
     stem = f"{workshop.public_id}-{_slug(workshop.title)}-{label}-"
     stem += datetime.now(workshop_zone(workshop)).strftime("%Y%m%d-%H%M%S")
     for attempt in range(1, 1000):
@@ -80,6 +85,21 @@ def keep_export(
             continue
     models.record_export(db, workshop, kind, path.name, json.dumps(options or {}))
     return path
+
+
+def _same_as_newest(
+    db: Database, workshop: Workshop, kind: str, label: str, data: bytes
+) -> Path | None:
+    """Return the newest kept file of this kind and label if it holds exactly ``data``."""
+    prefix = f"{workshop.public_id}-{_slug(workshop.title)}-{label}-"
+    for export in models.list_exports(db, workshop):
+        if export.kind != kind or not export.filename.startswith(prefix):
+            continue
+        path = export_path(export)
+        if path is None or path.stat().st_size != len(data):
+            return None
+        return path if path.read_bytes() == data else None
+    return None
 
 
 def export_path(export: Export) -> Path | None:
@@ -303,6 +323,8 @@ def workshop_json(db: Database, workshop: Workshop) -> str:
 def record_file(db: Database, workshop: Workshop, fmt: str) -> tuple[bytes, Path]:
     """Write the workshop's record as a PDF report, CSV, Markdown or JSON into exports/."""
     kind, label, ending = RECORD_FORMATS[fmt]
+    if fmt == "pdf" and models.raw_data(db, workshop).answers > RECORD_PDF_MAX_ANSWERS:
+        raise Refused("record-too-large")  # its layout's time and memory grow with each answer
     data = record.workshop_record(db, workshop)
     if fmt == "pdf":
         content = record.record_as_report_pdf(data)

@@ -12,6 +12,7 @@ from wtforms import (
     FormField,
     HiddenField,
     IntegerField,
+    PasswordField,
     RadioField,
     SelectField,
     StringField,
@@ -131,6 +132,8 @@ class CreateWorkshopForm(FlaskForm):
     time_zone = SelectField(
         _l("Time zone"), default="", validate_choice=False, validators=[_known_zone]
     )
+    # Asked for only when the server sets WORKSHOP_CREATE_PASSWORD (the view checks it).
+    password = PasswordField(_l("Password to start a workshop"), validators=[Length(max=200)])
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)

@@ -1,4 +1,5 @@
-"""Rate limits: failed joins per device, per IP and overall, and answers per person.
+"""Rate limits: failed joins per device, per IP and overall; every phone write per person
+and per workshop; new workshops per IP and overall.
 
 Flask-Limiter keeps the counts, as moving windows (its ``moving-window`` strategy: at most
 N events in any period of that length). Where they live:
@@ -13,6 +14,12 @@ N events in any period of that length). Where they live:
 Which requests count depends on what happened (only a failed join counts; a real QR token
 always opens; slow mode starts after many failures across the server), so the views call
 the functions at the bottom rather than decorating routes with ``@limiter.limit``.
+
+A room is often 40 phones behind one address (the clinic Wi-Fi's NAT), so phone writes are
+counted per person and per workshop, never per address. Slow mode is shared by everyone,
+so no single address may start or hold it: only its first failures an hour count towards
+starting it, in slow mode it takes at most a few of the shared places a minute, and its attempts
+refused with a 429 count against its device and address (once they have failed before).
 """
 
 from __future__ import annotations
@@ -164,6 +171,13 @@ class Limits:
     failures: Window  # failed joins overall: reaching its limit starts slow mode
     slow: Window  # join attempts overall while in slow mode
     answers: Window  # answers per participant
+    failure_share: Window  # failed joins per IP that count towards slow mode
+    slow_share: Window  # join attempts per IP while in slow mode
+    writes: Window  # every phone write per participant (answers count in ``answers``)
+    statements: Window  # proposed drafts and suggested changes per participant
+    room_writes: Window  # every phone write per workshop, answers included
+    created: Window  # workshops created (or wrong creation passwords) per IP
+    created_all: Window  # workshops created overall
 
     @classmethod
     def from_config(cls, app: Flask) -> Limits:
@@ -194,10 +208,15 @@ class Limits:
         counts = Counts(limiter.limiter, shared=bool(redis_url))
         workers = max(1, int(config.get("WORKERS", 1)))
 
-        def window(name: str, setting: str, per: type[RateLimitItem]) -> Window:
-            amount = int(config[setting])
+        def window(name: str, setting: str | int, per: type[RateLimitItem]) -> Window:
+            amount = int(config[setting]) if isinstance(setting, str) else setting
             share = per(max(1, amount // workers))
             return Window(name, per(amount) if redis_url else share, share, counts)
+
+        after = int(config["JOIN_SLOW_MODE_AFTER"])
+        # Never all of slow mode's trigger from one address: at least 10 (or 2) must fail.
+        failure_share = min(int(config.get("JOIN_SLOW_MODE_IP_SHARE") or after // 10), after // 2)
+        slow_share = max(2, int(config["JOIN_SLOW_MODE_ALLOWANCE"]) // 10)
 
         return cls(
             enabled=bool(config.get("RATE_LIMITS", True)),
@@ -207,6 +226,13 @@ class Limits:
             failures=window("join-failures", "JOIN_SLOW_MODE_AFTER", RateLimitItemPerHour),
             slow=window("join-slow", "JOIN_SLOW_MODE_ALLOWANCE", RateLimitItemPerMinute),
             answers=window("answers", "ANSWER_LIMIT", RateLimitItemPerMinute),
+            failure_share=window("join-failure-share", max(1, failure_share), RateLimitItemPerHour),
+            slow_share=window("join-slow-share", slow_share, RateLimitItemPerMinute),
+            writes=window("writes", "PHONE_WRITE_LIMIT", RateLimitItemPerMinute),
+            statements=window("statements", "STATEMENT_LIMIT", RateLimitItemPerMinute),
+            room_writes=window("room-writes", "ROOM_WRITE_LIMIT", RateLimitItemPerMinute),
+            created=window("created", "CREATE_LIMIT_IP", RateLimitItemPerHour),
+            created_all=window("created-all", "CREATE_LIMIT_TOTAL", RateLimitItemPerHour),
         )
 
 
@@ -253,24 +279,46 @@ def join_wait() -> int:
     if not limits.enabled:
         return 0
     address = _address()
-    wait = max(
-        limits.device.retry_after(f"{device_id()}|{address}"),
-        limits.address.retry_after(address),
-    )
-    if wait <= 0 and in_slow_mode():
-        wait = limits.slow.try_hit("all")
-    return seconds(wait) if wait > 0 else 0
+    device = f"{device_id()}|{address}"
+    wait = max(limits.device.retry_after(device), limits.address.retry_after(address))
+    if wait <= 0 and in_slow_mode():  # a few of the shared places per address, then the rest
+        wait = limits.slow_share.retry_after(address) or limits.slow.try_hit("all")
+        if wait <= 0:
+            limits.slow_share.hit(address)
+    if wait <= 0:
+        return 0
+    # A refused attempt counts against its sender once it has failed before: a device or
+    # address refused at its first attempt adds no key, so memory stays bounded by failures.
+    for window, key in ((limits.device, device), (limits.address, address)):
+        if window.count(key):
+            window.hit(key)
+    return seconds(wait)
 
 
 def record_join_failure() -> None:
-    """Count a join that failed: a wrong code, or an unknown QR token."""
+    """Count a join that failed: a wrong code, or an unknown QR token.
+
+    Towards slow mode only an address's first failures of the hour count, so one address
+    alone can never start it.
+    """
     limits = current()
     if not limits.enabled:
         return
     address = _address()
     limits.device.hit(f"{device_id()}|{address}")
     limits.address.hit(address)
-    limits.failures.hit("all")
+    if limits.failure_share.try_hit(address) <= 0:
+        limits.failures.hit("all")
+
+
+def _take(windows: list[tuple[Window, str]]) -> int:
+    """Count one event in every window, or none and return the seconds to wait."""
+    wait = max(window.retry_after(key) for window, key in windows)
+    if wait > 0:
+        return seconds(wait)
+    for window, key in windows:
+        window.hit(key)
+    return 0
 
 
 def answer_wait(workshop_id: int, participant_id: int) -> int:
@@ -278,5 +326,41 @@ def answer_wait(workshop_id: int, participant_id: int) -> int:
     limits = current()
     if not limits.enabled:
         return 0
-    wait = limits.answers.try_hit(f"{workshop_id}:{participant_id}")
+    person = f"{workshop_id}:{participant_id}"
+    return _take([(limits.answers, person), (limits.room_writes, str(workshop_id))])
+
+
+def write_wait(workshop_id: int, participant_id: int, statement: bool = False) -> int:
+    """Count one phone write (a dot, a round answer, a suggested change, a proposed draft)
+    for this person and workshop, or return the seconds to wait when over a limit.
+
+    ``statement``: a suggested change or a proposed draft, long texts the facilitator
+    reads one by one, with a lower limit of their own.
+    """
+    limits = current()
+    if not limits.enabled:
+        return 0
+    person = f"{workshop_id}:{participant_id}"
+    windows = [(limits.writes, person), (limits.room_writes, str(workshop_id))]
+    if statement:
+        windows.append((limits.statements, person))
+    return _take(windows)
+
+
+def create_wait() -> int:
+    """Return the seconds before this address may create a workshop (0: go ahead)."""
+    limits = current()
+    if not limits.enabled:
+        return 0
+    wait = max(limits.created.retry_after(_address()), limits.created_all.retry_after("all"))
     return seconds(wait) if wait > 0 else 0
+
+
+def record_creation(succeeded: bool = True) -> None:
+    """Count a workshop created, or a wrong creation password (against the address only)."""
+    limits = current()
+    if not limits.enabled:
+        return
+    limits.created.hit(_address())
+    if succeeded:
+        limits.created_all.hit("all")

@@ -16,11 +16,16 @@ from flask_babel.speaklater import LazyString
 from .rules import (
     MAX_ANSWERS_PER_PERSON,
     MAX_DRAFTS,
+    MAX_DRAFTS_PER_PERSON,
+    MAX_ON_BEHALF_PER_STAGE,
+    MAX_PENDING_AMENDMENTS,
+    MAX_PENDING_AMENDMENTS_PER_PERSON,
     MAX_STAGES,
     MAX_THEMES_PER_STAGE,
     MIN_ANSWERS_RANGE,
     MISSION_WORDS,
     PRINCIPLE_COUNT,
+    RECORD_PDF_MAX_ANSWERS,
     THRESHOLD_RANGE,
     TIMER_MINUTES_RANGE,
     VOTE_BUDGET_RANGE,
@@ -64,8 +69,7 @@ REFUSALS: dict[str, Words] = {
     "time-up": Words(
         _l("Time is up for this question."),
         phone=_l(
-            "Time is up for this question. Your text is still here: "
-            "copy it if you want to keep it."
+            "Time is up for this question. Your text is still here: copy it if you want to keep it."
         ),
     ),
     "stage-moved": Words(  # not from the models: the phone showed another question
@@ -86,6 +90,12 @@ REFUSALS: dict[str, Words] = {
         ),
     ),
     "too-many-stage": Words(_l("This question has all the answers it can take.")),
+    "too-many-on-behalf": Words(
+        _l(
+            "You have entered the most answers allowed for others on this question (%(max)d).",
+            max=MAX_ON_BEHALF_PER_STAGE,
+        )
+    ),
     "same-card": Words(_l("An answer cannot be merged into itself.")),
     "not-found": Words(
         _l("That answer or theme is no longer there."),
@@ -163,6 +173,52 @@ REFUSALS: dict[str, Words] = {
             "Suggest a change to one of them instead."
         ),
     ),
+    "too-many-drafts-mine": Words(
+        _l(
+            "This person has proposed the most drafts allowed (%(max)d).", max=MAX_DRAFTS_PER_PERSON
+        ),
+        phone=_l(
+            "You have proposed the most drafts allowed (%(max)d). "
+            "Suggest a change to one of them instead: your text is still here.",
+            max=MAX_DRAFTS_PER_PERSON,
+        ),
+    ),
+    "too-many-amendments-mine": Words(
+        _l(
+            "This person has the most suggested changes waiting (%(max)d).",
+            max=MAX_PENDING_AMENDMENTS_PER_PERSON,
+        ),
+        phone=_l(
+            "%(max)d of your suggested changes are waiting for the facilitator. Send this one "
+            "when some have been decided: your text is still here.",
+            max=MAX_PENDING_AMENDMENTS_PER_PERSON,
+        ),
+    ),
+    "too-many-amendments": Words(
+        _l(
+            "%(max)d suggested changes are waiting: accept or decline some first.",
+            max=MAX_PENDING_AMENDMENTS,
+        ),
+        phone=_l(
+            "Many suggested changes are waiting for the facilitator. Send yours when some "
+            "have been decided: your text is still here."
+        ),
+    ),
+    "record-too-large": Words(
+        _l(
+            "This workshop has more than %(max)d answers: too many for one PDF report. "
+            "Download the record as CSV, Markdown or JSON instead.",
+            max=RECORD_PDF_MAX_ANSWERS,
+        )
+    ),
+    "draft-withdrawn": Words(
+        _l("This draft has been withdrawn."),
+        phone=_l(
+            "The facilitator has withdrawn this draft. Your text is still here: "
+            "copy it if you want to keep it."
+        ),
+    ),
+    "draft-in-round": Words(_l("A round is open on this draft: close or cancel it first.")),
     # Consensus rounds
     "round-open": Words(_l("Close the open round first: one round at a time.")),
     "round-closed": Words(

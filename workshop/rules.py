@@ -21,6 +21,7 @@ PERSON_NAME_MAX = 40  # a phone's display name, or a person added without a phon
 ANSWER_MAX = 280  # characters, for the answer and its optional line
 MAX_ANSWERS_PER_PERSON = 10  # answers per person per question
 MAX_ANSWERS_PER_STAGE = 500
+MAX_ON_BEHALF_PER_STAGE = 200  # answers the facilitator enters for others, per question
 MAX_THEMES_PER_STAGE = 12
 THEME_NAME_MAX = 60
 DEFAULT_TIMER_MINUTES = 3
@@ -43,6 +44,11 @@ PRINCIPLE_LINE_MAX = 160
 ROUTINE_STEPS = 5
 ROUTINE_STEP_MAX = 160
 MAX_DRAFTS = 30
+MAX_PHONE_DRAFTS = 20  # of MAX_DRAFTS: phones' proposals leave the facilitator room for 10
+MAX_DRAFTS_PER_PERSON = 3  # drafts one phone may propose
+MAX_PENDING_AMENDMENTS_PER_PERSON = 5  # one phone's changes waiting for the facilitator
+MAX_PENDING_AMENDMENTS = 200  # changes waiting in a workshop, from all phones
+PENDING_AMENDMENTS_SHOWN = 10  # per draft on the control page; the next show as these go
 REASON_MAX = 280  # a round answer's reason
 OVERRIDE_NOTE_MAX = 500
 DEFAULT_THRESHOLD = 75  # % at "can live with it" or better
@@ -57,6 +63,9 @@ LOGO_MAX_PX = 1200
 LOGO_MAX_PIXELS = 40_000_000  # decoded size we agree to open (a 2 MB PNG can hold far more)
 CARD_MAX_STEPS = 12  # a staff card's routine steps
 POSTER_MAX_CHARACTERS = 6000  # well above the form limits; stops absurd input before layout
+
+# The workshop's record
+RECORD_PDF_MAX_ANSWERS = 1000  # a PDF report past this is refused (CSV, Markdown, JSON stay)
 
 # Keeping data
 DEFAULT_RETENTION_DAYS = 30

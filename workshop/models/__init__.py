@@ -47,6 +47,7 @@ from .agreement import (
     set_draft_shown,
     set_proposals_open,
     suggest_amendment,
+    withdraw_draft,
 )
 from .answers import (
     Answer,
@@ -107,6 +108,7 @@ from .retention import (
     purge_due_at,
     purge_workshop,
     raw_data,
+    unjoined_workshops,
 )
 from .screen import (
     ScreenPages,
@@ -290,6 +292,7 @@ __all__ = [
     "purge_due_at",
     "purge_workshop",
     "raw_data",
+    "unjoined_workshops",
     "record_event",
     "record_export",
     "remove_participant",
@@ -319,6 +322,7 @@ __all__ = [
     "step_screen_pages",
     "stop_timer",
     "suggest_amendment",
+    "withdraw_draft",
     "token_hash",
     "unmerge_answer",
     "update_answer",

@@ -11,8 +11,13 @@ from ..rules import (
     DEFAULT_MIN_ANSWERS,
     DEFAULT_THRESHOLD,
     MAX_DRAFTS,
+    MAX_DRAFTS_PER_PERSON,
+    MAX_PENDING_AMENDMENTS,
+    MAX_PENDING_AMENDMENTS_PER_PERSON,
+    MAX_PHONE_DRAFTS,
     MIN_ANSWERS_RANGE,
     MISSION_WORDS,
+    PENDING_AMENDMENTS_SHOWN,
     PRINCIPLE_COUNT,
     THRESHOLD_RANGE,
     word_count,
@@ -163,8 +168,14 @@ class DraftLine:
     draft: Draft
     latest: Version
     versions: tuple[Version, ...]
-    pending: tuple[Amendment, ...]
+    pending: tuple[Amendment, ...]  # the oldest waiting, at most PENDING_AMENDMENTS_SHOWN
     number: int  # 1 for the oldest draft of its kind
+    waiting: int = 0  # pending amendments in all, shown or not
+
+    @property
+    def more_waiting(self) -> int:
+        """Pending amendments not shown yet: they come up as the shown ones are decided."""
+        return self.waiting - len(self.pending)
 
 
 def propose_draft(
@@ -186,6 +197,8 @@ def propose_draft(
         count = _count(db, "select count(*) as n from drafts where workshop_id = ?", [workshop.id])
         if count >= MAX_DRAFTS:
             raise Refused("too-many-drafts")
+        if participant is not None:
+            _check_phone_drafts(db, workshop, participant)
         db.execute(
             "insert into drafts (workshop_id, kind, created_at) values (?, ?, ?)",
             [workshop.id, kind, now()],
@@ -201,6 +214,37 @@ def propose_draft(
         )
         record_event(db, workshop, "mission-changed")
     return version
+
+
+_PHONE_DRAFTS = """select count(*) as n from versions where workshop_id = ? and number = 1
+    and origin = 'participant'"""
+
+
+def _check_phone_drafts(db: Database, workshop: Workshop, participant: Participant) -> None:
+    """Refuse a phone's draft past its own cap, or past the phones' share of all drafts."""
+    if _count(db, _PHONE_DRAFTS + " and participant_id = ?", [workshop.id, participant.id]) >= (
+        MAX_DRAFTS_PER_PERSON
+    ):
+        raise Refused("too-many-drafts-mine")
+    if _count(db, _PHONE_DRAFTS, [workshop.id]) >= MAX_PHONE_DRAFTS:
+        raise Refused("too-many-drafts")
+
+
+def withdraw_draft(db: Database, workshop: Workshop, draft: Draft) -> None:
+    """Delete a draft with its versions and pending changes (rounds on it keep their text)."""
+    with write(db):
+        if _is_locked(db, workshop, draft.kind):
+            raise Refused("agreed")
+        open_on_it = _count(
+            db,
+            """select count(*) as n from rounds where workshop_id = ? and status = 'open'
+               and version_id in (select id from versions where draft_id = ?)""",
+            [workshop.id, draft.id],
+        )
+        if open_on_it:
+            raise Refused("draft-in-round")
+        db.execute("delete from drafts where id = ? and workshop_id = ?", [draft.id, workshop.id])
+        record_event(db, workshop, "mission-changed")
 
 
 def _add_version(
@@ -297,22 +341,28 @@ def list_drafts(
     ):
         versions.setdefault(version.draft_id, []).append(version)
     pending: dict[int, list[Amendment]] = {}
-    for amendment in _all(
-        db,
-        Amendment,
-        """select * from amendments where draft_id in
-           (select id from drafts where workshop_id = ? and kind = ?)
-           and status = 'pending' order by id""",
-        [workshop.id, kind],
+    waiting: dict[int, int] = {}
+    for row in db.query(
+        """select * from (select *, row_number() over (partition by draft_id order by id)
+               as place, count(*) over (partition by draft_id) as waiting
+           from amendments where workshop_id = ? and status = 'pending' and draft_id in
+           (select id from drafts where workshop_id = ? and kind = ?))
+           where place <= ? order by id""",
+        [workshop.id, workshop.id, kind, PENDING_AMENDMENTS_SHOWN],
     ):
-        pending.setdefault(amendment.draft_id, []).append(amendment)
+        waiting[row["draft_id"]] = row.pop("waiting")
+        del row["place"]
+        pending.setdefault(row["draft_id"], []).append(Amendment(**row))
     lines = []
     for index, draft in enumerate(drafts):
         if shown_only and not draft.shown:
             continue
         history = tuple(versions[draft.id])
-        waiting = tuple(pending.get(draft.id, ()))
-        lines.append(DraftLine(draft, history[-1], history, waiting, len(drafts) - index))
+        shown = tuple(pending.get(draft.id, ()))
+        number = len(drafts) - index
+        lines.append(
+            DraftLine(draft, history[-1], history, shown, number, waiting.get(draft.id, 0))
+        )
     return lines
 
 
@@ -345,6 +395,8 @@ def suggest_amendment(
             raise Refused("outdated")
         if text == version.text:
             raise Refused("unchanged")
+        if participant is not None:
+            _check_pending(db, workshop, participant)
         db.execute(
             """insert into amendments (workshop_id, draft_id, version_id, text, participant_id,
                    created_at)
@@ -361,6 +413,17 @@ def suggest_amendment(
         amendment_id = _last_id(db)
         record_event(db, workshop, "mission-changed")
     return get_amendment(db, workshop, amendment_id)
+
+
+def _check_pending(db: Database, workshop: Workshop, participant: Participant) -> None:
+    """Refuse a phone's change while too many of its own, or of everyone's, wait."""
+    pending = "select count(*) as n from amendments where workshop_id = ? and status = 'pending'"
+    if _count(db, pending + " and participant_id = ?", [workshop.id, participant.id]) >= (
+        MAX_PENDING_AMENDMENTS_PER_PERSON
+    ):
+        raise Refused("too-many-amendments-mine")
+    if _count(db, pending, [workshop.id]) >= MAX_PENDING_AMENDMENTS:
+        raise Refused("too-many-amendments")
 
 
 def get_amendment(db: Database, workshop: Workshop, amendment_id: int) -> Amendment | None:

@@ -6,7 +6,11 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from ..db import write
-from ..rules import MAX_ANSWERS_PER_PERSON, MAX_ANSWERS_PER_STAGE
+from ..rules import (
+    MAX_ANSWERS_PER_PERSON,
+    MAX_ANSWERS_PER_STAGE,
+    MAX_ON_BEHALF_PER_STAGE,
+)
 from ..wordfilter import needs_review
 from ._base import Refused, _all, _count, _last_id, _one, _owned, now
 from .events import record_event
@@ -85,6 +89,16 @@ def add_answer(
             >= MAX_ANSWERS_PER_STAGE
         ):
             raise Refused("too-many-stage")
+        if entered_by == "facilitator" and (
+            _count(
+                db,
+                """select count(*) as n from answers where stage_id = ?
+                   and entered_by = 'facilitator'""",
+                [stage.id],
+            )
+            >= MAX_ON_BEHALF_PER_STAGE
+        ):
+            raise Refused("too-many-on-behalf")
         stamp = now()
         db.execute(
             """insert into answers (workshop_id, stage_id, participant_id, body,

@@ -83,7 +83,7 @@ def close_workshop(db: Database, workshop: Workshop) -> Workshop:
 def idle_workshops(db: Database, days: int, at: datetime | None = None) -> list[Workshop]:
     """Return the open workshops people took part in and nothing has happened in for
     ``days``: `workshop purge` closes them, so none keeps raw answers for ever because
-    nobody pressed "close". A workshop prepared in advance, that nobody joined, stays open.
+    nobody pressed "close". Those nobody joined are `unjoined_workshops`.
     """
     cutoff = ((at or datetime.now(UTC)) - timedelta(days=days)).isoformat(timespec="seconds")
     return _all(
@@ -91,6 +91,23 @@ def idle_workshops(db: Database, days: int, at: datetime | None = None) -> list[
         Workshop,
         """select * from workshops w where status = 'open'
            and exists (select 1 from participants p where p.workshop_id = w.id)
+           and max(created_at, coalesce(
+               (select max(created_at) from events e where e.workshop_id = w.id), '')) < ?
+           order by id""",
+        [cutoff],
+    )
+
+
+def unjoined_workshops(db: Database, days: int, at: datetime | None = None) -> list[Workshop]:
+    """Return the open workshops nobody ever joined or was added to, untouched for ``days``:
+    `workshop purge` deletes them, so workshops started and left empty do not pile up."""
+    cutoff = ((at or datetime.now(UTC)) - timedelta(days=days)).isoformat(timespec="seconds")
+    return _all(
+        db,
+        Workshop,
+        """select * from workshops w
+           where status = 'open'
+           and not exists (select 1 from participants p where p.workshop_id = w.id)
            and max(created_at, coalesce(
                (select max(created_at) from events e where e.workshop_id = w.id), '')) < ?
            order by id""",

@@ -73,6 +73,14 @@ def show_draft(public_id: str, draft_id: int, switch: str):
     )
 
 
+@bp.post("/w/<public_id>/drafts/<int:draft_id>/withdraw")
+def withdraw_draft(public_id: str, draft_id: int):
+    """Withdraw a draft with its versions and suggested changes."""
+    workshop = facilitator_workshop(public_id)
+    draft = _draft(workshop, draft_id)
+    return _attempt(workshop, lambda db: models.withdraw_draft(db, workshop, draft))
+
+
 @bp.post("/w/<public_id>/proposals/<any(open, close):switch>")
 def proposals(public_id: str, switch: str):
     """Let phones propose drafts of their own, or stop them."""

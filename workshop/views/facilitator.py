@@ -3,10 +3,21 @@ control page and its live parts, moving everyone through the stages, the private
 link's replacement, and the people in the room (added without a phone, removed,
 the door)."""
 
-from flask import Blueprint, flash, redirect, request, session, url_for
-from flask_babel import get_locale, ngettext
+import hmac
 
-from .. import models
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale, gettext, ngettext
+
+from .. import limits, models
 from ..access import facilitator_session_id, facilitator_workshop, remember_facilitator
 from ..control import after_change, control_context, render_fragment
 from ..db import get_db
@@ -24,7 +35,10 @@ def index():
     form = CreateWorkshopForm()
     if request.method == "GET":
         form.language.data = _browser_language()
-    if form.validate_on_submit():
+    if form.is_submitted() and (wait := limits.create_wait()):
+        return _too_many_workshops(form, wait)
+    if form.validate_on_submit() and _password_given(form):
+        limits.record_creation()
         workshop, admin_token = models.create_workshop(
             get_db(),
             form.title.data,
@@ -36,7 +50,41 @@ def index():
         session["new_admin_link"] = external_url("facilitator.claim", token=admin_token)
         return redirect(url_for("facilitator.control", public_id=workshop.public_id), 303)
     status = 422 if form.errors else 200
-    return render("facilitator/index.html", form=form, join_form=JoinForm(), status=status)
+    return _start_page(form, status)
+
+
+def _start_page(form: CreateWorkshopForm, status: int, **context: object):
+    ask = bool(current_app.config.get("CREATE_PASSWORD"))
+    return render(
+        "facilitator/index.html",
+        form=form,
+        join_form=JoinForm(),
+        ask_password=ask,
+        status=status,
+        **context,
+    )
+
+
+def _password_given(form: CreateWorkshopForm) -> bool:
+    """Check the creation password when the server asks for one; a wrong one counts."""
+    expected = current_app.config.get("CREATE_PASSWORD") or ""
+    given = form.password.data or ""
+    if not expected or hmac.compare_digest(given.encode(), str(expected).encode()):
+        return True
+    limits.record_creation(succeeded=False)
+    form.password.errors = [gettext("This is not the password to start a workshop.")]
+    return False
+
+
+def _too_many_workshops(form: CreateWorkshopForm, wait: int):
+    """Answer 429 with Retry-After on the start page, with everything typed still there."""
+    message = gettext(
+        "Too many workshops were started from this network or on this server in the last "
+        "hour. Please try again later, or continue a workshop you have already started."
+    )
+    response = make_response(_start_page(form, 429, create_error=message))
+    response.headers["Retry-After"] = str(wait)
+    return response
 
 
 def _browser_language() -> str:

@@ -371,6 +371,11 @@ def answer_round(public_id: str, round_id: int):
     form = RoundAnswerForm()
     if not form.validate_on_submit():
         return _round_reply(workshop, participant, 422, round_form=form)
+    if wait := limits.write_wait(workshop.id, participant.id):
+        reply = _round_reply(
+            workshop, participant, 429, round_form=form, round_error=_too_fast_message()
+        )
+        return _retry_after(reply, wait)
     try:
         models.answer_round(db, workshop, round_, participant, form.level.data, form.reason.data)
     except Refused as refusal:
@@ -394,11 +399,17 @@ def amend(public_id: str, version_id: int):
     """Suggest a changed wording of a draft's newest version to the facilitator."""
     workshop, participant = _participant(public_id)
     db = get_db()
-    version = found(models.get_version(db, workshop, version_id))
-    draft = found(models.get_draft(db, workshop, version.draft_id))
+    version = models.get_version(db, workshop, version_id)
+    draft = models.get_draft(db, workshop, version.draft_id) if version else None
+    if version is None or draft is None:
+        return _draft_gone(workshop, participant)
     form = StatementForm(prefix=f"amend-{draft.id}")
     if not _valid_statement(form, draft.kind):
         return _drafts_reply(workshop, participant, 422, draft.id, form)
+    if wait := limits.write_wait(workshop.id, participant.id, statement=True):
+        error = _too_fast_message()
+        reply = _drafts_reply(workshop, participant, 429, draft.id, form, drafts_error=error)
+        return _retry_after(reply, wait)
     try:
         models.suggest_amendment(db, workshop, version, participant, form.text.data)
     except Refused as refusal:
@@ -408,6 +419,19 @@ def amend(public_id: str, version_id: int):
     return _drafts_reply(workshop, participant, 200, draft.id, notice=notice)
 
 
+def _draft_gone(workshop: Workshop, participant: models.Participant):
+    """Answer a change to a draft the facilitator withdrew (or never was): 409, with the
+    typed text shown to copy."""
+    typed = next((value for key, value in request.form.items() if key.endswith("-text")), "")
+    context = _phone_context(workshop, participant)
+    context.update(
+        drafts_error=messages.for_phone("draft-withdrawn"),
+        kept_text=typed[:STATEMENT_MAX] or None,
+        status_draft=None,
+    )
+    return render("participant/phone.html", "phone_mission", status=409, **context)
+
+
 @bp.post("/w/<public_id>/drafts/<any(mission, routine):kind>")
 def propose(public_id: str, kind: str):
     """Propose a whole draft of your own, when the facilitator lets phones propose."""
@@ -415,6 +439,10 @@ def propose(public_id: str, kind: str):
     form = StatementForm(prefix=f"propose-{kind}")
     if not _valid_statement(form, kind):
         return _drafts_reply(workshop, participant, 422, None, form)
+    if wait := limits.write_wait(workshop.id, participant.id, statement=True):
+        error = _too_fast_message()
+        reply = _drafts_reply(workshop, participant, 429, None, form, drafts_error=error)
+        return _retry_after(reply, wait)
     try:
         models.propose_draft(get_db(), workshop, form.text.data, participant, kind)
     except Refused as refusal:
@@ -505,7 +533,20 @@ def _answering_too_fast(
         "You are sending answers very fast. Wait a minute, then send again: "
         "your text is still here."
     )
-    response = make_response(_phone_reply(workshop, participant, 429, form=form, error=message))
+    reply = _phone_reply(workshop, participant, 429, form=form, error=message)
+    return _retry_after(reply, wait)
+
+
+def _too_fast_message() -> str:
+    return gettext(
+        "You are sending very fast, or the whole room is. Wait a minute, then send again: "
+        "what you chose or typed is still here."
+    )
+
+
+def _retry_after(reply, wait: int) -> Response:
+    """Mark a phone's 429 reply with the seconds to wait."""
+    response = make_response(reply)
     response.headers["Retry-After"] = str(wait)
     return response
 
@@ -533,6 +574,11 @@ def withdraw_vote(public_id: str, answer_id: int):
 def _change_vote(public_id: str, answer_id: int, change: Callable[..., None]):
     """Place or take back a dot; answer with the refreshed board (or a redirect without JS)."""
     workshop, participant = _participant(public_id)
+    if wait := limits.write_wait(workshop.id, participant.id):
+        context = _phone_context(workshop, participant, board_error=_too_fast_message())
+        return _retry_after(
+            render("participant/phone.html", "phone_board", status=429, **context), wait
+        )
     db = get_db()
     answer = models.get_answer(db, workshop, answer_id)
     try:
@@ -564,8 +610,8 @@ def edit_answer(public_id: str, answer_id: int):
     workshop, participant = _participant(public_id)
     answer = _own_answer(workshop, participant, answer_id)
     form = AnswerForm(obj=answer)
-    error = None
-    if form.validate_on_submit():
+    error, wait = None, 0
+    if form.validate_on_submit() and not (wait := limits.write_wait(workshop.id, participant.id)):
         try:
             models.update_answer(
                 get_db(), workshop, answer, form.body.data, form.detail.data
@@ -573,9 +619,11 @@ def edit_answer(public_id: str, answer_id: int):
             return redirect(url_for("participant.phone", public_id=public_id), 303)
         except Refused as refusal:
             error = messages.for_phone(refusal.reason)
-    status = 422 if form.errors else (409 if error else 200)
+    if wait:
+        error = _too_fast_message()
+    status = 429 if wait else 422 if form.errors else (409 if error else 200)
     stage = models.get_stage(get_db(), workshop, answer.stage_id)
-    return render(
+    page = render(
         "participant/edit.html",
         workshop=workshop,
         answer=answer,
@@ -584,6 +632,7 @@ def edit_answer(public_id: str, answer_id: int):
         error=error,
         status=status,
     )
+    return _retry_after(page, wait) if wait else page
 
 
 @bp.post("/w/<public_id>/answers/<int:answer_id>/delete")
@@ -591,6 +640,9 @@ def delete_answer(public_id: str, answer_id: int):
     """Delete one of your own answers."""
     workshop, participant = _participant(public_id)
     answer = _own_answer(workshop, participant, answer_id)
+    if wait := limits.write_wait(workshop.id, participant.id):
+        reply = _phone_reply(workshop, participant, 429, error=_too_fast_message())
+        return _retry_after(reply, wait)
     try:
         models.delete_answer(get_db(), workshop, answer)
     except Refused as refusal:

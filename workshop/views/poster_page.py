@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
 from sqlite_utils import Database
 
-from .. import models
+from .. import messages, models
 from ..access import facilitator_workshop
 from ..db import get_db
 from ..exports import (
@@ -26,7 +26,7 @@ from ..exports import (
 )
 from ..extensions import csrf
 from ..forms import PosterForm
-from ..models import PosterSettings, Workshop
+from ..models import PosterSettings, Refused, Workshop
 from ..poster import CARD_SIZES, FRAMES, THEMES, PosterError, PosterOptions, prepare_logo
 from ..rules import LOGO_MAX_BYTES
 from ..web import found, is_partial_request, keyed_image, refuse, render
@@ -240,7 +240,10 @@ def staff_card(public_id: str) -> Response:
 def workshop_record(public_id: str, fmt: str) -> Response:
     """Download the whole workshop as a PDF report, a spreadsheet, Markdown or JSON."""
     workshop = facilitator_workshop(public_id)
-    content, path = record_file(get_db(), workshop, fmt)
+    try:
+        content, path = record_file(get_db(), workshop, fmt)
+    except Refused as refusal:
+        refuse(409, messages.for_facilitator(refusal.reason))
     return _attachment(content, path)
 
 
