@@ -144,7 +144,8 @@ class RoundAnswer:
 
 @dataclass(frozen=True, slots=True)
 class Tally:
-    """What a round's answers add up to; ``visible`` once enough people answered."""
+    """What a round's answers add up to; ``visible`` once enough people answered (below
+    that, only ``answered`` is filled: the counts are zero and the reasons empty)."""
 
     counts: dict[int, int]
     answered: int
@@ -546,6 +547,19 @@ def round_tally(db: Database, round_: Round) -> Tally:
     for row in rows:
         counts[row["level"]] += 1
     answered = len(rows)
+    if answered < round_.min_answers:
+        # Below the anonymity minimum nothing but the count leaves here, open or closed:
+        # a tally of two or a lone reason names its author. Such a round cannot pass.
+        return Tally(
+            counts={level: 0 for level in LEVELS},
+            answered=answered,
+            accepting=0,
+            blocks=0,
+            reasons=(),
+            visible=False,
+            share=0.0,
+            passes=False,
+        )
     accepting = sum(counts[level] for level in ACCEPTING_LEVELS)
     share = accepting / answered if answered else 0.0
     return Tally(
@@ -554,9 +568,9 @@ def round_tally(db: Database, round_: Round) -> Tally:
         accepting=accepting,
         blocks=counts[BLOCK],
         reasons=tuple((row["level"], row["reason"]) for row in rows if row["reason"]),
-        visible=answered >= round_.min_answers,
+        visible=True,
         share=share,
-        passes=answered >= max(1, round_.min_answers)
+        passes=answered >= 1
         and counts[BLOCK] == 0
         and accepting * 100 >= round_.threshold * answered,
     )
