@@ -155,6 +155,7 @@ class Tally:
     visible: bool
     share: float
     passes: bool
+    present: int = 0  # the people present (not removed), who could answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -534,15 +535,19 @@ def my_round_answer(db: Database, round_: Round, participant: Participant) -> Ro
 
 def round_tally(db: Database, round_: Round) -> Tally:
     """Add up a round's answers; reasons come without names, in a stable order."""
-    rows = list(
+    # Everyone present, with their answer if they gave one: the answers and, in the same
+    # read, how many could have answered.
+    everyone = list(
         db.query(
-            """select a.level, a.reason from round_answers a
-               join participants p on p.id = a.participant_id
-               where a.round_id = ? and p.removed_at is null
+            """select a.level, a.reason from participants p
+               left join round_answers a on a.participant_id = p.id and a.round_id = ?
+               where p.workshop_id = ? and p.removed_at is null
                order by a.level, a.reason""",
-            [round_.id],
+            [round_.id, round_.workshop_id],
         )
     )
+    rows = [row for row in everyone if row["level"] is not None]
+    present = len(everyone)
     counts = {level: 0 for level in LEVELS}
     for row in rows:
         counts[row["level"]] += 1
@@ -559,6 +564,7 @@ def round_tally(db: Database, round_: Round) -> Tally:
             visible=False,
             share=0.0,
             passes=False,
+            present=present,
         )
     accepting = sum(counts[level] for level in ACCEPTING_LEVELS)
     share = accepting / answered if answered else 0.0
@@ -573,6 +579,7 @@ def round_tally(db: Database, round_: Round) -> Tally:
         passes=answered >= 1
         and counts[BLOCK] == 0
         and accepting * 100 >= round_.threshold * answered,
+        present=present,
     )
 
 
