@@ -105,7 +105,7 @@ def join_workshop(
             [workshop.id, token_hash(key), device_hash, reason, now()],
         )
         request_id = _last_id(db)
-        record_event(db, workshop, "participants-changed")
+        record_event(db, workshop, "joins-changed")  # the control page's alone: no one new
     return None, _owned(db, JoinRequest, "join_requests", request_id, workshop), key
 
 
@@ -183,7 +183,7 @@ def decide_join(db: Database, workshop: Workshop, request: JoinRequest, approve:
             "update join_requests set status = ?, decided_at = ? where id = ?",
             ["approved" if approve else "refused", now(), fresh.id],
         )
-        record_event(db, workshop, "participants-changed")
+        record_event(db, workshop, "joins-changed")
 
 
 def refuse_all_waiting(db: Database, workshop: Workshop) -> int:
@@ -195,7 +195,7 @@ def refuse_all_waiting(db: Database, workshop: Workshop) -> int:
                where workshop_id = ? and status = 'waiting'""",
             [now(), workshop.id],
         )
-        record_event(db, workshop, "participants-changed")
+        record_event(db, workshop, "joins-changed")
     return waiting
 
 
