@@ -145,12 +145,33 @@ def test_a_bad_head_count_is_refused_next_to_the_field(db, workshop, facilitator
 def test_the_count_can_be_cleared_and_credo_suggests_those_present(app, db, workshop, facilitator):
     for _ in range(3):
         join(app.test_client(), workshop)
-    page = facilitator.get(f"/w/{workshop.public_id}/control/waiting", headers=HX).get_data(True)
-    assert 'value="3"' in page  # the suggestion: everyone here now
-    set_expected(facilitator, workshop, "3")
+    page = facilitator.get(f"/w/{workshop.public_id}/control").get_data(True)
+    assert 'name="expected-now"' in page  # the suggestion: everyone here now
+    response = facilitator.post(f"/w/{workshop.public_id}/expected", data={"expected-now": "y"})
+    assert response.status_code == 303
     assert fresh(db, workshop).expected_people == 3
+    set_expected(facilitator, workshop, "5")
+    assert fresh(db, workshop).expected_people == 5
     set_expected(facilitator, workshop, "")
     assert fresh(db, workshop).expected_people is None
+
+
+def test_expecting_everyone_here_with_no_one_here_is_refused_in_words(workshop, facilitator):
+    response = facilitator.post(f"/w/{workshop.public_id}/expected", data={"expected-now": "y"})
+    assert response.status_code == 422
+    assert "Wybierz od 1 do 500 osób" in response.get_data(True)
+
+
+def test_a_bad_head_count_opens_the_links_fold_with_the_error_and_the_typed_value(
+    workshop, facilitator
+):
+    response = facilitator.post(
+        f"/w/{workshop.public_id}/expected", data={"expected-expected": "0"}
+    )
+    page = response.get_data(True)
+    assert response.status_code == 422
+    assert '<details class="card share" open>' in page
+    assert 'id="expected-expected-errors"' in page and 'value="0"' in page
 
 
 def test_the_screen_and_the_control_page_show_joined_of_expected(

@@ -125,7 +125,6 @@ def _waiting_context(workshop: Workshop, people: int) -> dict:
         "expected_form": ExpectedForm(
             formdata=None, prefix="expected", expected=expected if expected else None
         ),
-        "suggested": people if expected is None and people else None,
         "waiting": models.list_waiting(db, workshop, WAITING_SHOWN),
         "waiting_count": models.count_waiting(db, workshop),
     }

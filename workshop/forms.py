@@ -289,6 +289,7 @@ class ExpectedForm(FlaskForm):
             NumberRange(*EXPECTED_PEOPLE_RANGE, message=_l("Choose between %(min)d and %(max)d.")),
         ],
     )
+    now = BooleanField()  # "everyone here now": the number present when it arrives
 
 
 class FacilitatorAnswerForm(ContributionForm):

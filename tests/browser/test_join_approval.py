@@ -34,8 +34,14 @@ def test_a_phone_past_the_head_count_waits_and_moves_on_once_let_in(room, server
 
     control.locator(LET_IN).click()
     expect(control.locator(LET_IN)).to_have_count(0)
+    expect(control.locator("#join-requests")).to_be_hidden()
     expect(control.locator("#participant-count")).to_contain_text("2 z 1")
     # The waiting page asks again every few seconds and goes on to the name by itself.
     expect(late).to_have_url(f"{server.base_url}/w/{made.id}/name", timeout=10_000)
     expect(late.locator("input[name=display_name]")).to_be_visible()
+    # The head count sits with the join links; "everyone here now" sets it to the two in.
+    control.locator("details.share > summary").click()
+    shoot(control, artifacts / "join-expected-form.png")
+    control.locator("#expected-people form:has(input[name=expected-now]) button").click()
+    expect(control.locator("#participant-count")).to_contain_text("2 z 2")
     room.assert_clean_console("after the late phone was let in")

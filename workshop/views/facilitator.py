@@ -174,7 +174,14 @@ def expected(public_id: str):
     form = ExpectedForm(prefix="expected")
     if not form.validate_on_submit():
         return after_change(workshop, expected_form=form, agree_errors=form_errors(form))
-    models.set_expected_people(get_db(), workshop, form.expected.data)
+    expected = form.expected.data
+    if form.now.data:  # Credo's suggestion: everyone who is in at this moment
+        expected = models.count_participants(get_db(), workshop)
+    try:
+        models.set_expected_people(get_db(), workshop, expected)
+    except models.Refused as refusal:
+        form.expected.errors = [messages.for_facilitator(refusal.reason)]
+        return after_change(workshop, expected_form=form, agree_errors=form.expected.errors)
     return after_change(workshop)
 
 
