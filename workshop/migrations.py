@@ -338,7 +338,7 @@ def add_workshop_time_zone(db: Database) -> None:
     )
 
 
-@migrations(name="0013_create_join_requests")
+@migrations(name="0014_create_join_requests")
 def create_join_requests(db: Database) -> None:
     # The head count the facilitator expects (NULL: not set), the device each phone joined
     # from (a hash of its random cookie id, so a removed person's phone is known again), and
