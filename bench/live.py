@@ -120,7 +120,7 @@ class Room:
 
 def open_room(server: Server, title: str, phones: int, pool: ThreadPoolExecutor) -> Room:
     """Create a workshop with the CLI, let ``phones`` phones join it, claim the facilitator."""
-    info = server.create_workshop(title)
+    info = server.create_workshop(title, expected=phones)
     join_path = urlsplit(info["join_url"]).path
     browsers = [Browser(server.port) for _ in range(phones)]
     list(pool.map(lambda phone: join(phone, join_path), browsers))

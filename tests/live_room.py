@@ -139,12 +139,18 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def create_workshop(
-        self, title: str = "Burst", template: str = "trust", language: str = "en"
+        self,
+        title: str = "Burst",
+        template: str = "trust",
+        language: str = "en",
+        expected: int | None = None,
     ) -> dict:
-        """Create a workshop with the ``workshop create`` CLI; return its JSON."""
+        """Create a workshop with the ``workshop create`` CLI; return its JSON. ``expected``:
+        the head count, past which joins wait for approval (a crowd of phones needs one)."""
         result = subprocess.run(
             [workshop_command(), "create", "--title", title, "--lang", language]
-            + ["--template", template, "--json"],
+            + ["--template", template, "--json"]
+            + (["--expected", str(expected)] if expected is not None else []),
             cwd=REPO,
             env=self.env,
             stdin=subprocess.DEVNULL,

@@ -349,7 +349,7 @@ class Burst:
 
 
 def test_300_phones_10_answers_each_in_30_seconds_lose_nothing(server: Server):
-    burst = Burst(server, server.create_workshop())
+    burst = Burst(server, server.create_workshop(expected=PHONES))
     joined_in = burst.join_all()
     elapsed = burst.wait(burst.run())
     print(f"\nburst: {PHONES} phones joined in {joined_in:.1f} s; " + burst.summary(elapsed))
@@ -359,7 +359,7 @@ def test_300_phones_10_answers_each_in_30_seconds_lose_nothing(server: Server):
 
 def test_300_open_phone_pages_leave_the_server_free_to_take_answers(server: Server):
     """Every open page holds a server thread for its live stream: answers must still get in."""
-    burst = Burst(server, server.create_workshop(), answers_each=1, window=5.0)
+    burst = Burst(server, server.create_workshop(expected=PHONES), answers_each=1, window=5.0)
     burst.join_all()
     burst.listen()
     elapsed = burst.wait(burst.run())
@@ -403,7 +403,7 @@ def _replay(port: int, path: str, last_id: int, kinds: int) -> list[tuple[int, s
 
 
 def test_sigkill_mid_burst_loses_no_acknowledged_answer_and_streams_catch_up(server: Server):
-    info = server.create_workshop()
+    info = server.create_workshop(expected=PHONES)
     burst = Burst(server, info)
     burst.join_all()
     screen_token = urlsplit(info["screen_url"]).path.rsplit("/", 1)[1]

@@ -29,7 +29,7 @@ from .forms import clean_line
 from .i18n import LANGUAGES
 from .method import template_stages
 from .poster import CARD_SIZES, FRAMES, ORIENTATIONS, SIZES, THEMES, PosterError, PosterOptions
-from .rules import retention_days
+from .rules import EXPECTED_PEOPLE_RANGE, retention_days
 from .web import external_url
 from .zones import default_zone, is_zone, local_date, workshop_zone
 
@@ -168,8 +168,21 @@ def _allow_open_files(wanted: int) -> None:
     help="The IANA time zone its dates are printed in, e.g. Europe/Warsaw (default: "
     "$WORKSHOP_TIMEZONE, else Europe/Warsaw for Polish and the server's zone for English).",
 )
+@click.option(
+    "--expected",
+    type=click.IntRange(*EXPECTED_PEOPLE_RANGE),
+    help="How many people are expected: phones past it wait for the facilitator's approval "
+    "(default: not set; the control page sets it too).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
-def create(title: str, language: str, template: str, time_zone: str | None, as_json: bool) -> None:
+def create(
+    title: str,
+    language: str,
+    template: str,
+    time_zone: str | None,
+    expected: int | None,
+    as_json: bool,
+) -> None:
     """Create a workshop and print its join code and links."""
     app = _app()
     title = clean_line(title)
@@ -189,6 +202,8 @@ def create(title: str, language: str, template: str, time_zone: str | None, as_j
             template_stages(template, language),
             time_zone=time_zone or default_zone(language),
         )
+        if expected is not None:
+            models.set_expected_people(db, workshop, expected)
         info = {
             "id": workshop.public_id,
             "join_code": workshop.join_code,

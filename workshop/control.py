@@ -14,6 +14,7 @@ from .forms import (
     LEVEL_LABELS,
     ActionForm,
     BuilderForm,
+    ExpectedForm,
     OnBehalfAnswerForm,
     OnBehalfDotForm,
     OverrideForm,
@@ -27,7 +28,7 @@ from .forms import (
 )
 from .method import routine_steps
 from .models import Workshop
-from .rules import MAX_PRINCIPLES, PRINCIPLE_COUNT, ROUTINE_STEPS
+from .rules import MAX_PRINCIPLES, PRINCIPLE_COUNT, ROUTINE_STEPS, WAITING_SHOWN
 from .web import current_stage, external_url, is_partial_request, render
 from .words import card_words
 
@@ -80,6 +81,7 @@ def control_context(workshop: Workshop, **overrides: object) -> dict:
         context["voters"] = models.count_voters(db, stage)
         context["words"] = card_words(board.cards)
     context.update(round_context(workshop))
+    context.update(_waiting_context(workshop, len(present)))
     context.update(overrides)
     _fill_behalf_pickers(context)
     _fill_agreement_pickers(context)
@@ -110,6 +112,21 @@ def round_context(workshop: Workshop) -> dict:
         "round_version": models.get_version(db, workshop, shown.version_id)
         if shown and shown.version_id
         else None,
+    }
+
+
+def _waiting_context(workshop: Workshop, people: int) -> dict:
+    """The head count expected (or Credo's suggestion: those present) and the phones
+    waiting for approval, the first few listed."""
+    db = get_db()
+    expected = workshop.expected_people
+    return {
+        "expected": expected,
+        "expected_form": ExpectedForm(
+            formdata=None, prefix="expected", expected=expected if expected else None
+        ),
+        "waiting": models.list_waiting(db, workshop, WAITING_SHOWN),
+        "waiting_count": models.count_waiting(db, workshop),
     }
 
 
@@ -168,11 +185,25 @@ def after_change(workshop: Workshop, **overrides: object):
 
 
 def participant_count_context(workshop: Workshop) -> dict:
-    """What the head count shows: how many people are in, and the door's switch."""
+    """What the head count shows: how many people are in (of how many expected), how many
+    phones wait, and the door's switch."""
     return {
         "workshop": workshop,
         "people": models.count_participants(get_db(), workshop),
+        "expected": workshop.expected_people,
+        "waiting_count": models.count_waiting(get_db(), workshop),
         "action_form": ActionForm(),
+    }
+
+
+def join_requests_context(workshop: Workshop) -> dict:
+    """What the door's panel shows: joined of expected, and the phones waiting to join."""
+    people = models.count_participants(get_db(), workshop)
+    return {
+        "workshop": workshop,
+        "people": people,
+        "action_form": ActionForm(),
+        **_waiting_context(workshop, people),
     }
 
 
@@ -227,6 +258,7 @@ def drafts_panel_context(workshop: Workshop) -> dict:
 
 FRAGMENTS = {
     "participant_count": participant_count_context,
+    "join_requests": join_requests_context,
     "control_board": board_context,
     "round_panel": round_panel_context,
     "drafts_panel": drafts_panel_context,

@@ -39,6 +39,7 @@ from .rules import (
     DEFAULT_THRESHOLD,
     DEFAULT_TIMER_MINUTES,
     DEFAULT_VOTE_BUDGET,
+    EXPECTED_PEOPLE_RANGE,
     JOIN_CODE_ALPHABET,
     JOIN_CODE_LENGTH,
     LOGO_MAX_BYTES,
@@ -279,6 +280,19 @@ class PersonForm(FlaskForm):
         filters=[clean_line],
         validators=[DataRequired(_l("Enter a name.")), _length(1, PERSON_NAME_MAX)],
     )
+
+
+class ExpectedForm(FlaskForm):
+    """How many people the facilitator expects; empty clears it."""
+
+    expected = IntegerField(
+        _l("People expected in the room"),
+        validators=[
+            Optional(),
+            NumberRange(*EXPECTED_PEOPLE_RANGE, message=_l("Choose between %(min)d and %(max)d.")),
+        ],
+    )
+    now = BooleanField()  # "everyone here now": the number present when it arrives
 
 
 class FacilitatorAnswerForm(AnswerForm):

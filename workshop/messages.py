@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 from .rules import (
+    EXPECTED_PEOPLE_RANGE,
     MAX_ANSWERS_PER_PERSON,
     MAX_DRAFTS,
     MAX_DRAFTS_PER_PERSON,
@@ -22,6 +23,7 @@ from .rules import (
     MAX_PENDING_AMENDMENTS_PER_PERSON,
     MAX_STAGES,
     MAX_THEMES_PER_STAGE,
+    MAX_WAITING,
     MIN_ANSWERS_RANGE,
     MISSION_WORDS,
     PRINCIPLE_COUNT,
@@ -54,6 +56,24 @@ REFUSALS: dict[str, Words] = {
     "removed": Words(
         _l("This person was removed from the workshop."),
         phone=_l("Your session in this workshop has ended."),
+    ),
+    "waiting-full": Words(
+        _l(
+            "%(max)d phones are already waiting for your approval; refuse them to make room.",
+            max=MAX_WAITING,
+        ),
+        phone=_l(
+            "Many phones are already waiting to join. Please ask the facilitator, "
+            "then scan the code again."
+        ),
+    ),
+    "join-decided": Words(_l("This phone was already let in or turned away.")),
+    "bad-expected": Words(
+        _l(
+            "Choose between %(min)d and %(max)d people, or leave it empty.",
+            min=EXPECTED_PEOPLE_RANGE[0],
+            max=EXPECTED_PEOPLE_RANGE[1],
+        )
     ),
     # Stages and answers
     "too-many-stages": Words(_l("A workshop can have at most %(max)d stages.", max=MAX_STAGES)),

@@ -358,3 +358,31 @@ def rename_contributions_to_answers(db: Database) -> None:
         CREATE INDEX votes_answer ON votes (answer_id);
         """,
     )
+
+
+@migrations(name="0014_create_join_requests")
+def create_join_requests(db: Database) -> None:
+    # The head count the facilitator expects (NULL: not set), the device each phone joined
+    # from (a hash of its random cookie id, so a removed person's phone is known again), and
+    # the joins held for the facilitator's approval: past the head count, in a burst, or
+    # from a removed person's device. ``key_hash`` is the key the waiting phone already
+    # holds; approval makes it a participant's.
+    _execute_all(
+        db,
+        """
+        ALTER TABLE workshops ADD COLUMN expected_people INTEGER;
+        ALTER TABLE participants ADD COLUMN device_hash TEXT NOT NULL DEFAULT '';
+        CREATE INDEX participants_device ON participants (workshop_id, device_hash);
+        CREATE TABLE join_requests (
+            id INTEGER PRIMARY KEY,
+            workshop_id INTEGER NOT NULL REFERENCES workshops (id) ON DELETE CASCADE,
+            key_hash TEXT NOT NULL UNIQUE,
+            device_hash TEXT NOT NULL DEFAULT '',
+            reason TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'waiting',
+            created_at TEXT NOT NULL,
+            decided_at TEXT
+        );
+        CREATE INDEX join_requests_waiting ON join_requests (workshop_id, status);
+        """,
+    )

@@ -64,7 +64,11 @@ def round_record(db: Database, round_: Round) -> dict:
         "note": round_.note,
         "opened_at": round_.opened_at,
         "closed_at": round_.closed_at,
-        "answers": [{"level": level, "count": count} for level, count in tally.counts.items()],
+        "answered": tally.answered,
+        "shown": tally.visible,  # below min_answers: no counts and no reasons, for good
+        "answers": [{"level": level, "count": count} for level, count in tally.counts.items()]
+        if tally.visible
+        else [],
         "reasons": [{"level": level, "reason": reason} for level, reason in tally.reasons],
     }
 
@@ -319,6 +323,15 @@ def stages_with_answers(record: dict) -> list[dict]:
     return stages
 
 
+def hidden_tally_line(min_answers: int) -> str:
+    """Say why a round's counts and reasons are not shown: too few answered to stay anonymous."""
+    return ngettext(
+        "Fewer than %(num)d person answered, so the counts and reasons stay hidden.",
+        "Fewer than %(num)d people answered, so the counts and reasons stay hidden.",
+        min_answers,
+    )
+
+
 def rounds_with_results(record: dict) -> list[dict]:
     """Return each consensus round with its level labels and the draft version it decided."""
     versions = {
@@ -338,7 +351,7 @@ def rounds_with_results(record: dict) -> list[dict]:
             {"label": str(LEVEL_LABELS[r["level"]]), "reason": r["reason"]}
             for r in round_["reasons"]
         ]
-        answered = sum(a["count"] for a in round_["answers"])
+        answered = round_.get("answered", sum(a["count"] for a in round_["answers"]))
         rounds.append(
             {
                 **round_,
@@ -563,6 +576,8 @@ def _markdown_round(round_: dict, zone: str) -> list[str]:
         out.append("- " + md(gettext("Wording:")) + " " + md(round_["text"]).replace("\n", " "))
     for name, line in round_["principles"] or []:
         out.append("- " + md(f"{name} — {line}"))
+    if not round_.get("shown", True):
+        out.append("- " + md(hidden_tally_line(round_["min_answers"])))
     for result in round_["results"]:
         out.append(f"- {md(result['label'])}: {result['count']}")
     for reason in round_["reason_list"]:
@@ -589,6 +604,7 @@ def report_context(record: dict) -> dict[str, Any]:
         "subject_label": subject_label,
         "outcome_label": outcome_label,
         "amendment_status_label": amendment_status_label,
+        "hidden_tally_line": hidden_tally_line,
         "person": _person,
     }
 

@@ -9,6 +9,16 @@ JOIN_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U
 JOIN_CODE_LENGTH = 6
 JOIN_CODE_TYPED_MAX = 9  # as people type it: K7M-2P9, with a space or two
 FACILITATOR_SESSION_HOURS = 12
+EXPECTED_PEOPLE_RANGE = (1, 500)  # the head count a facilitator may set
+# With a head count set, every join up to it gets in at once (a room of 40 behind one
+# address in a minute) and every join past it waits for the facilitator. With none set, a
+# join waits once UNSET_HEAD_COUNT people are in (more than any clinic team), or when it
+# comes in a burst: JOIN_BURST joins within JOIN_BURST_SECONDS.
+UNSET_HEAD_COUNT = 60
+JOIN_BURST = 30
+JOIN_BURST_SECONDS = 10
+MAX_WAITING = 100  # phones waiting for approval at once; past it a join is refused
+WAITING_SHOWN = 20  # waiting phones the control page lists at once (the rest counted)
 
 # Workshops and their stages
 TITLE_MAX = 120  # characters: a team's (workshop's) name

@@ -149,7 +149,8 @@ class RoundAnswer:
 
 @dataclass(frozen=True, slots=True)
 class Tally:
-    """What a round's answers add up to; ``visible`` once enough people answered."""
+    """What a round's answers add up to; ``visible`` once enough people answered (below
+    that, only ``answered`` is filled: the counts are zero and the reasons empty)."""
 
     counts: dict[int, int]
     answered: int
@@ -159,6 +160,7 @@ class Tally:
     visible: bool
     share: float
     passes: bool
+    present: int = 0  # the people present (not removed), who could answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -596,19 +598,37 @@ def my_round_answer(db: Database, round_: Round, participant: Participant) -> Ro
 
 def round_tally(db: Database, round_: Round) -> Tally:
     """Add up a round's answers; reasons come without names, in a stable order."""
-    rows = list(
+    # Everyone present, with their answer if they gave one: the answers and, in the same
+    # read, how many could have answered.
+    everyone = list(
         db.query(
-            """select a.level, a.reason from round_answers a
-               join participants p on p.id = a.participant_id
-               where a.round_id = ? and p.removed_at is null
+            """select a.level, a.reason from participants p
+               left join round_answers a on a.participant_id = p.id and a.round_id = ?
+               where p.workshop_id = ? and p.removed_at is null
                order by a.level, a.reason""",
-            [round_.id],
+            [round_.id, round_.workshop_id],
         )
     )
+    rows = [row for row in everyone if row["level"] is not None]
+    present = len(everyone)
     counts = {level: 0 for level in LEVELS}
     for row in rows:
         counts[row["level"]] += 1
     answered = len(rows)
+    if answered < round_.min_answers:
+        # Below the anonymity minimum nothing but the count leaves here, open or closed:
+        # a tally of two or a lone reason names its author. Such a round cannot pass.
+        return Tally(
+            counts={level: 0 for level in LEVELS},
+            answered=answered,
+            accepting=0,
+            blocks=0,
+            reasons=(),
+            visible=False,
+            share=0.0,
+            passes=False,
+            present=present,
+        )
     accepting = sum(counts[level] for level in ACCEPTING_LEVELS)
     share = accepting / answered if answered else 0.0
     return Tally(
@@ -617,11 +637,12 @@ def round_tally(db: Database, round_: Round) -> Tally:
         accepting=accepting,
         blocks=counts[BLOCK],
         reasons=tuple((row["level"], row["reason"]) for row in rows if row["reason"]),
-        visible=answered >= round_.min_answers,
+        visible=True,
         share=share,
-        passes=answered >= max(1, round_.min_answers)
+        passes=answered >= 1
         and counts[BLOCK] == 0
         and accepting * 100 >= round_.threshold * answered,
+        present=present,
     )
 
 

@@ -179,7 +179,15 @@ def purge_workshop(db: Database, workshop: Workshop) -> list[str]:
         )
         db.execute(f"delete from round_answers where {_OF_ITS_ROUNDS}", [workshop.id])
         db.execute(f"delete from rounds where {_AGREED_NOTHING}", [workshop.id])
-        for table in ("votes", "answers", "themes", "amendments", "drafts", "participants"):
+        for table in (
+            "votes",
+            "answers",
+            "themes",
+            "amendments",
+            "drafts",
+            "participants",
+            "join_requests",
+        ):
             db.execute(f"delete from {table} where workshop_id = ?", [workshop.id])
         emptied = ("answers-changed", "participants-changed", "participants-removed")
         for kind in (*emptied, "mission-changed"):

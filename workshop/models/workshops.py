@@ -40,6 +40,7 @@ class Workshop:
     routine_agreed_at: str | None = None
     poster_on_screen: int = 0
     time_zone: str = ""  # an IANA name; empty: the default for its language (zones.py)
+    expected_people: int | None = None  # the head count the facilitator expects, if set
 
     @property
     def is_agreed(self) -> bool:

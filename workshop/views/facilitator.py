@@ -1,7 +1,7 @@
 """The facilitator's own pages: start a workshop, claim it with the private link, the
 control page and its live parts, moving everyone through the stages, the private
 link's replacement, and the people in the room (added without a phone, removed,
-the door)."""
+the door, the expected head count and the phones waiting to be let in)."""
 
 import hmac
 
@@ -17,11 +17,11 @@ from flask import (
 )
 from flask_babel import get_locale, gettext, ngettext
 
-from .. import limits, models
+from .. import limits, messages, models
 from ..access import facilitator_session_id, facilitator_workshop, remember_facilitator
 from ..control import after_change, control_context, render_fragment
 from ..db import get_db
-from ..forms import CreateWorkshopForm, JoinForm, PersonForm, form_errors
+from ..forms import CreateWorkshopForm, ExpectedForm, JoinForm, PersonForm, form_errors
 from ..method import template_stages
 from ..web import external_url, found, render, revalidate
 from ..zones import default_zone
@@ -157,6 +157,14 @@ def people(public_id: str):
     return render_fragment(workshop, "participant_count")
 
 
+@bp.get("/w/<public_id>/control/waiting")
+def waiting(public_id: str):
+    """Render joined against expected and the phones waiting to join, for a live refresh."""
+    workshop = facilitator_workshop(public_id)
+    revalidate(workshop, "facilitator")
+    return render_fragment(workshop, "join_requests")
+
+
 @bp.post("/w/<public_id>/stage/<int:stage_id>")
 def go_to_stage(public_id: str, stage_id: int):
     """Move everyone to the chosen stage."""
@@ -204,4 +212,42 @@ def joining(public_id: str, switch: str):
     """Close the door once everyone is in, or open it again."""
     workshop = facilitator_workshop(public_id)
     models.set_joining_locked(get_db(), workshop, switch == "lock")
+    return after_change(workshop)
+
+
+@bp.post("/w/<public_id>/expected")
+def expected(public_id: str):
+    """Set how many people are expected: joins past it wait for approval (empty: unset)."""
+    workshop = facilitator_workshop(public_id)
+    form = ExpectedForm(prefix="expected")
+    if not form.validate_on_submit():
+        return after_change(workshop, expected_form=form, agree_errors=form_errors(form))
+    expected = form.expected.data
+    if form.now.data:  # Credo's suggestion: everyone who is in at this moment
+        expected = models.count_participants(get_db(), workshop)
+    try:
+        models.set_expected_people(get_db(), workshop, expected)
+    except models.Refused as refusal:
+        form.expected.errors = [messages.for_facilitator(refusal.reason)]
+        return after_change(workshop, expected_form=form, agree_errors=form.expected.errors)
+    return after_change(workshop)
+
+
+@bp.post("/w/<public_id>/joins/<int:request_id>/<any(approve, refuse):decision>")
+def decide_join(public_id: str, request_id: int, decision: str):
+    """Let a waiting phone in, or turn it away."""
+    workshop = facilitator_workshop(public_id)
+    held = found(models.get_join_request_by_id(get_db(), workshop, request_id))
+    try:
+        models.decide_join(get_db(), workshop, held, decision == "approve")
+    except models.Refused as refusal:
+        return after_change(workshop, agree_errors=[messages.for_facilitator(refusal.reason)])
+    return after_change(workshop)
+
+
+@bp.post("/w/<public_id>/joins/refuse-all")
+def refuse_all_joins(public_id: str):
+    """Turn away every phone still waiting to join."""
+    workshop = facilitator_workshop(public_id)
+    models.refuse_all_waiting(get_db(), workshop)
     return after_change(workshop)

@@ -103,14 +103,57 @@ def _too_many_joins(wait: int, typed: str):
 
 
 def _enter(workshop: Workshop, form: JoinForm):
-    """Let this phone in (once) and ask for an optional name."""
+    """Let this phone in (once), or hold it for the facilitator; then ask for a name."""
+    waiting = url_for("participant.waiting", public_id=workshop.public_id)
     if current_participant(workshop) is None:
+        held = _held_join(workshop)
+        if held is not None and held.status == "waiting":  # asked already: no second request
+            return redirect(waiting, 303)
         try:
-            participant, key = models.add_participant(get_db(), workshop)
-        except Refused:
+            participant, _held, key = models.join_workshop(get_db(), workshop, limits.device_id())
+        except Refused as refusal:
+            if refusal.reason == "waiting-full":
+                message = messages.for_phone(refusal.reason)
+                return render("participant/join.html", form=form, closed=message, status=429)
             return _joining_closed(form)
         remember_participant(workshop, key)
+        if participant is None:
+            return redirect(waiting, 303)
     return redirect(url_for("participant.name", public_id=workshop.public_id), 303)
+
+
+def _held_join(workshop: Workshop) -> models.JoinRequest | None:
+    """Return the join this phone's key is held in, if it is held rather than let in."""
+    key = session.get("participant", {}).get(workshop.public_id)
+    return models.get_join_request(get_db(), workshop, key) if isinstance(key, str) else None
+
+
+@bp.get("/w/<public_id>/waiting")
+def waiting(public_id: str):
+    """Tell a held phone it waits for the facilitator; go on to the name once let in.
+
+    The page asks again every few seconds (204 while nothing changed); without scripts,
+    a link asks again.
+    """
+    workshop = load_workshop(public_id)
+    if current_participant(workshop) is not None:
+        target = url_for("participant.name", public_id=public_id)
+        if is_partial_request():
+            return Response(status=204, headers={"HX-Redirect": target})
+        return redirect(target, 303)
+    held = _held_join(workshop)
+    if held is None:
+        return redirect(url_for("participant.join"), 303)
+    if held.status == "waiting" and is_partial_request():
+        return Response(status=204)
+    join_url = url_for("participant.join_by_token", token=workshop.join_token)
+    return render(
+        "participant/waiting.html",
+        "waiting_status" if is_partial_request() else None,
+        workshop=workshop,
+        held=held,
+        join_url=join_url,
+    )
 
 
 def _participant(public_id: str) -> tuple[Workshop, models.Participant]:
@@ -118,6 +161,12 @@ def _participant(public_id: str) -> tuple[Workshop, models.Participant]:
     workshop = load_workshop(public_id)
     participant = current_participant(workshop)
     if participant is None:
+        waiting = _held_join(workshop)
+        if waiting is not None and waiting.status == "waiting":
+            target = url_for("participant.waiting", public_id=public_id)
+            if is_partial_request():
+                abort(Response(status=204, headers={"HX-Redirect": target}))
+            abort(redirect(target, 303))
         held = dict(session.get("participant", {}))
         if held.pop(public_id, None) is not None:  # a key that no longer opens: removed
             session["participant"] = held

@@ -127,8 +127,12 @@ def _join_context(workshop: Workshop) -> dict:
 
 
 def _people_context(workshop: Workshop) -> dict:
-    """What the head count shows."""
-    return {"workshop": workshop, "people": models.count_participants(get_db(), workshop)}
+    """What the head count shows: those in, of those expected when a number is set."""
+    return {
+        "workshop": workshop,
+        "people": models.count_participants(get_db(), workshop),
+        "expected": workshop.expected_people,
+    }
 
 
 def _pages_context(workshop: Workshop) -> dict:
