@@ -6,35 +6,35 @@ from workshop import models
 from workshop.db import connect, migrate
 from workshop.migrations import migrations
 
-from .conftest import make_workshop
-
 
 def test_answers_made_as_contributions_keep_their_merges_dots_and_nonces(app, tmp_path):
     path = str(tmp_path / "old.db")
     with app.app_context(), closing(connect(path)) as db:
         migrations.apply(db, stop_before="0013_rename_contributions_to_answers")
-        workshop, _secret = make_workshop(db)
-        stage = models.list_stages(db, workshop)[0]
-        participant, _key = models.add_participant(db, workshop)
+        # Rows written as that older Credo wrote them: plain SQL, since today's models
+        # may write columns later migrations add.
+        workshop_id = _insert(db, "workshops", language="pl", status="open")
+        stage_id = _insert(db, "stages", workshop_id=workshop_id, kind="question", position=0)
+        participant_id = _insert(db, "participants", workshop_id=workshop_id)
         for number, merged_into in ((1, None), (2, 1)):
-            db.execute(
-                "insert into contributions (id, workshop_id, stage_id, participant_id, body, "
-                "client_nonce, created_at, updated_at, merged_into) "
-                "values (?, ?, ?, ?, ?, ?, 't', 't', ?)",
-                [
-                    number,
-                    workshop.id,
-                    stage.id,
-                    participant.id,
-                    f"Answer {number}",
-                    f"n{number}",
-                    merged_into,
-                ],
+            _insert(
+                db,
+                "contributions",
+                id=number,
+                workshop_id=workshop_id,
+                stage_id=stage_id,
+                participant_id=participant_id,
+                body=f"Answer {number}",
+                client_nonce=f"n{number}",
+                merged_into=merged_into,
             )
-        db.execute(
-            "insert into votes (workshop_id, stage_id, participant_id, contribution_id, "
-            "created_at) values (?, ?, ?, 1, 't')",
-            [workshop.id, stage.id, participant.id],
+        _insert(
+            db,
+            "votes",
+            workshop_id=workshop_id,
+            stage_id=stage_id,
+            participant_id=participant_id,
+            contribution_id=1,
         )
         db.conn.commit()
 
@@ -51,7 +51,20 @@ def test_answers_made_as_contributions_keep_their_merges_dots_and_nonces(app, tm
         indexes = {index.name for index in db["answers"].indexes}
         assert {"answers_stage", "answers_nonce"} <= indexes
         # References follow the table: deleting an answer still takes its dots with it.
-        workshop = models.get_workshop_by_id(db, workshop.id)
+        workshop = models.get_workshop_by_id(db, workshop_id)
         models.delete_as_facilitator(db, workshop, models.get_answer(db, workshop, 1))
         assert db.execute("select count(*) from votes").fetchone() == (0,)
         assert db.execute("select merged_into from answers where id = 2").fetchone() == (None,)
+
+
+def _insert(db, table: str, **values) -> int:
+    """Insert a row, filling each other required column with a plain value of its type."""
+    for column in db.execute(f"pragma table_info({table})").fetchall():
+        _cid, name, kind, notnull, default, primary = column
+        if notnull and default is None and not primary and name not in values:
+            values[name] = 0 if "INT" in kind.upper() else f"{table}-{name}"
+    names = ", ".join(values)
+    marks = ", ".join("?" for _ in values)
+    return db.execute(
+        f"insert into {table} ({names}) values ({marks})", list(values.values())
+    ).lastrowid
