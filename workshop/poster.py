@@ -32,7 +32,7 @@ from urllib.request import url2pathname
 from flask import current_app, has_app_context, has_request_context, render_template
 from flask_babel import force_locale, format_date, gettext
 from flask_babel import lazy_gettext as _l
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
 from . import fonts
 from .rules import (
@@ -417,15 +417,47 @@ def unsupported_characters(text: str) -> set[str]:
 
 
 def prepare_logo(data: bytes) -> bytes:
-    """Check an uploaded logo (PNG or JPEG, ≤ 2 MB) and return it as a small, clean PNG."""
+    """Check an uploaded logo (PNG or JPEG, ≤ 2 MB) and return it as a small, clean PNG.
+
+    The whole image is decoded strictly: a truncated file or a corrupt chunk is refused,
+    never printed with its missing part filled in black.
+    """
     with _messages("en"):
-        return _prepare_logo(data)
+        if len(data) > LOGO_MAX_BYTES:
+            raise PosterError(
+                gettext("The logo is larger than 2 MB: please upload a smaller file.")
+            )
+        with _logo_lock:
+            return _decode_strictly(data)
+
+
+# One logo is decoded at a time: a large one takes tens of megabytes while it is scaled.
+_logo_lock = threading.Lock()
+
+
+def _decode_strictly(data: bytes) -> bytes:
+    """Run _prepare_logo with Pillow refusing truncated and corrupt images.
+
+    WeasyPrint sets Pillow's process-wide ``LOAD_TRUNCATED_IMAGES`` when it is imported,
+    and Pillow then fills what is missing with black and skips checksums. The switch is
+    off while a logo decodes (under ``_logo_lock``; WeasyPrint only ever reads our own
+    clean images) and put back after; should WeasyPrint's first import set it meanwhile,
+    the logo is decoded again.
+    """
+    lenient = ImageFile.LOAD_TRUNCATED_IMAGES
+    try:
+        while True:
+            ImageFile.LOAD_TRUNCATED_IMAGES = False
+            clean = _prepare_logo(data)
+            if not ImageFile.LOAD_TRUNCATED_IMAGES:
+                return clean
+            lenient = True
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = lenient or ImageFile.LOAD_TRUNCATED_IMAGES
 
 
 def _prepare_logo(data: bytes) -> bytes:
     """Do prepare_logo's work."""
-    if len(data) > LOGO_MAX_BYTES:
-        raise PosterError(gettext("The logo is larger than 2 MB: please upload a smaller file."))
     refused = gettext("The logo must be a PNG or JPEG image.")
     try:
         with warnings.catch_warnings():
