@@ -280,3 +280,33 @@ def test_export_errors_are_clear_messages_not_tracebacks(env, monkeypatch):
     for failed in (unknown, draft, result):
         assert isinstance(failed.exception, SystemExit) and "Traceback" not in failed.output
     assert not (env / "p.pdf").exists()
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "card", "csv"])
+def test_a_failed_output_write_keeps_no_export_and_no_half_file(env, monkeypatch, fmt):
+    workshop_id, db, workshop = _agreed_workshop(env)
+    runner = CliRunner()
+    missing = env / "no-such-folder" / "out"
+    result = runner.invoke(main, ["export", workshop_id, "--format", fmt, "-o", str(missing)])
+    assert result.exit_code == 1 and "cannot write" in result.output
+    assert models.list_exports(db, workshop) == []
+    assert "nothing was kept" in result.output and "Traceback" not in result.output
+    out = env / "out"
+    out.write_bytes(b"the earlier export")
+
+    def full_disk(*args):
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as patched:
+        patched.setattr("workshop.cli.os.replace", full_disk)
+        result = runner.invoke(main, ["export", workshop_id, "--format", fmt, "-o", str(out)])
+    assert result.exit_code == 1 and "No space left" in result.output
+    assert out.read_bytes() == b"the earlier export"  # not written in place
+    assert not [path for path in env.iterdir() if path.name.startswith(".out")]  # no temporary
+    assert models.list_exports(db, workshop) == []
+    assert not (env / "exports").exists() or not list((env / "exports").iterdir())
+    result = runner.invoke(main, ["export", workshop_id, "--format", fmt, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes() != b"the earlier export" and oct(out.stat().st_mode)[-3:] != "600"
+    assert len(models.list_exports(db, workshop)) == 1
+    db.close()

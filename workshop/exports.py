@@ -8,7 +8,7 @@ import re
 import threading
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 
@@ -41,6 +41,8 @@ RECORD_FORMATS = {
 PREVIEW_WIDTH = 900
 PREVIEW_CACHE_SIZE = 32
 
+Deliver = Callable[[bytes], None]  # hands an export over (writes the -o file) before it is kept
+
 
 # Files kept in exports/ ----------------------------------------------------------------------
 
@@ -64,8 +66,15 @@ def keep_export(
     label: str,
     ending: str,
     options: dict | None = None,
+    deliver: "Deliver | None" = None,
 ) -> Path:
-    """Write ``data`` to a new file in exports/ and add it to the workshop's history."""
+    """Write ``data`` to a new file in exports/ and add it to the workshop's history.
+
+    ``deliver`` (the command line's ``-o`` file) gets the data first: when it raises,
+    nothing is kept and the history has no row for it.
+    """
+    if deliver is not None:
+        deliver(data)
     folder = exports_dir()
     folder.mkdir(parents=True, exist_ok=True)
     stem = f"{workshop.public_id}-{_slug(workshop.title)}-{label}-"
@@ -168,7 +177,10 @@ def poster_problems(db: Database, workshop: Workshop, agreed: bool = True) -> li
 
 
 def write_poster(
-    db: Database, workshop: Workshop, options: "PosterOptions | None" = None
+    db: Database,
+    workshop: Workshop,
+    options: "PosterOptions | None" = None,
+    deliver: Deliver | None = None,
 ) -> tuple[bytes, Path]:
     """Render the poster (with the last chosen options unless given), keep a copy in
     exports/, and return its bytes and path.
@@ -183,7 +195,8 @@ def write_poster(
         raise PosterError(" ".join(problems))
     pdf = poster.render_poster(poster_text(db, workshop, settings), options)
     kept = {**options.as_dict(), "city": settings.city, "logo": settings.logo is not None}
-    path = keep_export(db, workshop, "poster", pdf, f"poster-{options.size}", ".pdf", kept)
+    label = f"poster-{options.size}"
+    path = keep_export(db, workshop, "poster", pdf, label, ".pdf", kept, deliver)
     return pdf, path
 
 
@@ -279,7 +292,9 @@ def card_text(db: Database, workshop: Workshop) -> "CardText":
     )
 
 
-def write_staff_card(db: Database, workshop: Workshop, size: str = "a5") -> tuple[bytes, Path]:
+def write_staff_card(
+    db: Database, workshop: Workshop, size: str = "a5", deliver: Deliver | None = None
+) -> tuple[bytes, Path]:
     """Render the staff card, keep a copy in exports/, and return its bytes and path.
 
     Raises PosterError when there are no principles to print.
@@ -289,7 +304,8 @@ def write_staff_card(db: Database, workshop: Workshop, size: str = "a5") -> tupl
         raise PosterError(gettext("The staff card needs the team's principles: add them first."))
     pdf = poster.render_staff_card(card, size=size)
     options = {"size": size, "routine": bool(card.routine)}
-    return pdf, keep_export(db, workshop, "card", pdf, f"staff-card-{size}", ".pdf", options)
+    label = f"staff-card-{size}"
+    return pdf, keep_export(db, workshop, "card", pdf, label, ".pdf", options, deliver)
 
 
 # The workshop's record -----------------------------------------------------------------------
@@ -300,7 +316,9 @@ def workshop_json(db: Database, workshop: Workshop) -> str:
     return json.dumps(record.workshop_record(db, workshop), ensure_ascii=False, indent=2)
 
 
-def record_file(db: Database, workshop: Workshop, fmt: str) -> tuple[bytes, Path]:
+def record_file(
+    db: Database, workshop: Workshop, fmt: str, deliver: Deliver | None = None
+) -> tuple[bytes, Path]:
     """Write the workshop's record as a PDF report, CSV, Markdown or JSON into exports/."""
     kind, label, ending = RECORD_FORMATS[fmt]
     data = record.workshop_record(db, workshop)
@@ -312,4 +330,4 @@ def record_file(db: Database, workshop: Workshop, fmt: str) -> tuple[bytes, Path
         content = record.record_as_markdown(data).encode("utf-8")
     else:
         content = (workshop_json(db, workshop) + "\n").encode("utf-8")
-    return content, keep_export(db, workshop, kind, content, label, ending)
+    return content, keep_export(db, workshop, kind, content, label, ending, deliver=deliver)
