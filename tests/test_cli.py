@@ -310,3 +310,20 @@ def test_a_failed_output_write_keeps_no_export_and_no_half_file(env, monkeypatch
     assert out.read_bytes() != b"the earlier export" and oct(out.stat().st_mode)[-3:] != "600"
     assert len(models.list_exports(db, workshop)) == 1
     db.close()
+
+
+def test_export_refuses_a_staff_card_for_principles_never_agreed(env):
+    from .test_exports import PRINCIPLES
+
+    runner = CliRunner()
+    info = json.loads(
+        runner.invoke(main, ["create", "--title", "Klinika", "--lang", "en", "--json"]).output
+    )
+    db = connect(str(env / "cli.db"))
+    workshop = models.get_workshop(db, info["id"])
+    models.replace_principles(db, workshop, PRINCIPLES)
+    card = env / "card.pdf"
+    result = runner.invoke(main, ["export", info["id"], "--format", "card", "-o", str(card)])
+    assert result.exit_code == 1 and "principles are not agreed yet" in result.output
+    assert not card.exists() and models.list_exports(db, workshop) == []
+    db.close()

@@ -598,3 +598,25 @@ def test_record_pdf_reads_like_a_report(facilitator, workshop, db, tmp_path):
     assert "Pomagamy ludziom — każdego dnia." in text
     assert "Za ogólnie, brak pacjentów" in text
     assert MISSION[:30] in text and "Poufność" in text
+
+
+def test_the_staff_card_prints_only_agreed_principles(facilitator, workshop, db, tmp_path):
+    models.replace_principles(db, workshop, PRINCIPLES)  # typed, never agreed
+    page = BeautifulSoup(facilitator.get(f"/w/{workshop.public_id}/poster").data, "html.parser")
+    assert not page.select('a[href*="card.pdf"]')
+    assert "Zasady nie są jeszcze uzgodnione" in page.select_one(".card-problems").get_text()
+    refused = facilitator.get(f"/w/{workshop.public_id}/card.pdf?size=a5")
+    assert refused.status_code == 422 and "nie są jeszcze uzgodnione" in refused.text
+    assert models.list_exports(db, workshop) == []
+    round_ = models.open_round(db, workshop, "principles", None)
+    for _ in range(3):
+        person, _key = models.add_participant(db, workshop)
+        models.answer_round(db, workshop, round_, person, 1)
+    models.close_round(db, workshop, round_)  # the principles agreed in their own round
+    page = BeautifulSoup(facilitator.get(f"/w/{workshop.public_id}/poster").data, "html.parser")
+    assert len(page.select('a[href*="card.pdf"]')) == 2 and not page.select(".card-problems")
+    response = facilitator.get(f"/w/{workshop.public_id}/card.pdf?size=a5")
+    assert response.status_code == 200
+    pdf = tmp_path / "card.pdf"
+    pdf.write_bytes(response.data)
+    assert "Rzetelność" in pdf_text(pdf)

@@ -292,16 +292,37 @@ def card_text(db: Database, workshop: Workshop) -> "CardText":
     )
 
 
+def card_problems(db: Database, workshop: Workshop) -> list[str]:
+    """List what keeps the staff card from printing: like the poster, it prints only what
+    was agreed, its principles (in their own round or with the mission) and the routine
+    (left off until agreed)."""
+    principle_count = len(models.list_principles(db, workshop))
+    if not principle_count:
+        return [gettext("The staff card needs the team's principles: add them first.")]
+    problems = messages.principle_problems(principle_count)
+    if not (workshop.principles_agreed_at or workshop.is_agreed):
+        problems.insert(
+            0,
+            gettext(
+                "The principles are not agreed yet: agree them, or the mission, "
+                "in a consensus round first."
+            ),
+        )
+    return problems
+
+
 def write_staff_card(
     db: Database, workshop: Workshop, size: str = "a5", deliver: Deliver | None = None
 ) -> tuple[bytes, Path]:
     """Render the staff card, keep a copy in exports/, and return its bytes and path.
 
-    Raises PosterError when there are no principles to print.
+    Raises PosterError, in the caller's language, when the card is not ready to print
+    (card_problems).
     """
+    problems = card_problems(db, workshop)
+    if problems:
+        raise PosterError(" ".join(problems))
     card = card_text(db, workshop)
-    if not card.principles:
-        raise PosterError(gettext("The staff card needs the team's principles: add them first."))
     pdf = poster.render_staff_card(card, size=size)
     options = {"size": size, "routine": bool(card.routine)}
     label = f"staff-card-{size}"

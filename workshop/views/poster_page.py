@@ -14,6 +14,7 @@ from ..access import facilitator_workshop
 from ..db import get_db
 from ..exports import (
     EXPORT_KINDS,
+    card_problems,
     describe_export,
     export_path,
     poster_preview,
@@ -127,6 +128,7 @@ def _studio(
         preview_key=key,
         warning=warning,
         has_routine=bool(workshop.routine_agreed_at and workshop.routine.strip()),
+        card_problems=card_problems(db, workshop),
         **_history(db, workshop),
     )
 
