@@ -213,3 +213,36 @@ def test_no_page_of_a_big_report_ends_with_a_heading(app, db, workshop, tmp_path
         end = " ".join(" ".join(lines[-7:-1]).split())
         stranded += [(page, label) for label in labels if end.endswith(label)]
     assert not stranded, stranded
+
+
+def test_a_reworded_answers_first_detail_is_kept_in_markdown_and_the_report(
+    app, db, workshop, english, tmp_path
+):
+    stage = models.current_stage(db, workshop)
+    person, _key = models.add_participant(db, workshop)
+    answer = models.add_contribution(db, workshop, stage, person, "Zaufanie", "mówimy prawdę")
+    models.edit_as_facilitator(db, workshop, answer, "Zaufanie", "mówimy prawdę pacjentom")
+    data = workshop_record(db, workshop)
+    first = "first wording: Zaufanie — mówimy prawdę"
+    assert first in record.record_as_markdown(data)
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(record.record_as_report_pdf(data))
+    text = " ".join(
+        subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout.split()
+    )
+    assert first in text
+
+
+def test_routine_steps_in_drafts_and_rounds_stay_apart_in_markdown(filled, english):
+    from .test_exports import ROUTINE
+
+    text = record.record_as_markdown(filled)
+    steps = [f"  > {n}. {record.escape_markdown(step)}" for n, step in enumerate(ROUTINE, 1)]
+    quoted = "\n".join(steps)
+    assert text.count(quoted) == 2  # the routine's draft and the round that agreed it
+    assert " ".join(ROUTINE[:2]) not in text
+
+
+def test_lines_of_a_quoted_wording_keep_their_breaks(app, english):
+    lines = record._markdown_quote("Pierwsza linia\nDruga linia\n\nNowy akapit")
+    assert lines == ["> Pierwsza linia\\", "> Druga linia", ">", "> Nowy akapit"]

@@ -386,9 +386,7 @@ def answers_as_csv(record: dict) -> str:
     )
     for stage in stages_with_answers(record):
         for answer in stage["answers"]:
-            first = answer["original_body"]
-            if answer["original_detail"]:
-                first = f"{first or answer['body']} — {answer['original_detail']}"
+            first = first_wording(answer)
             row = [
                 f"{stage['number']}. {stage['title']}",
                 answer["id"],
@@ -404,6 +402,15 @@ def answers_as_csv(record: dict) -> str:
             ]
             writer.writerow([neutralise_cell(cell) for cell in row])
     return "\ufeff" + buffer.getvalue()
+
+
+def first_wording(answer: dict) -> str | None:
+    """Return how an answer read before the facilitator reworded it, its detail after a
+    dash, or None when it was never reworded. The spreadsheet, Markdown and report share it."""
+    first = answer["original_body"]
+    if answer["original_detail"]:
+        first = f"{first or answer['body']} — {answer['original_detail']}"
+    return first
 
 
 # Markdown --------------------------------------------------------------------------------
@@ -447,7 +454,7 @@ def record_as_markdown(record: dict) -> str:
             if answer["detail"]:
                 out.append("  " + _markdown_item(answer["detail"], "-").replace("\n", "\n  "))
             if notes:
-                out.append("  - " + md(" · ".join(notes)))
+                out.append("  " + _markdown_item(" · ".join(notes)).replace("\n", "\n  "))
         if stage["answers"]:
             out.append("")
     out += _markdown_agreement(record)
@@ -463,8 +470,9 @@ def _answer_notes(answer: dict) -> list[str]:
         notes.append(gettext("merged into #%(num)d", num=answer["merged_into"]))
     if answer["moderation"] != "visible":
         notes.append(moderation_label(answer["moderation"]))
-    if answer["original_body"] is not None:
-        notes.append(gettext("first wording: %(text)s", text=answer["original_body"]))
+    first = first_wording(answer)
+    if first is not None:
+        notes.append(gettext("first wording: %(text)s", text=first))
     if answer["entered_by"] == "facilitator":
         notes.append(gettext("entered by the facilitator"))
     return notes
@@ -479,7 +487,7 @@ def _markdown_outcome(record: dict) -> list[str]:
         out += ["### " + gettext("Mission (agreed %(date)s)", date=date)]
     else:
         out += ["### " + gettext("Mission (not agreed yet)")]
-    out += ["", "> " + md(mission["text"] or "—").replace("\n", "\n> "), ""]
+    out += ["", *_markdown_quote(mission["text"] or "—"), ""]
     if record["principles"]:
         out += ["### " + gettext("Principles"), ""]
         for number, principle in enumerate(record["principles"], start=1):
@@ -509,7 +517,8 @@ def _markdown_agreement(record: dict) -> list[str]:
                     who=origin_label(version),
                     date=moment(version["created_at"], zone),
                 )
-                out += [f"- {md(head)}", "", "  > " + md(version["text"]).replace("\n", "\n  > ")]
+                routine = draft["kind"] == "routine"
+                out += [f"- {md(head)}", "", *_markdown_quote(version["text"], routine, "  ")]
                 out.append("")
     if record["amendments"]:
         out += ["## " + gettext("Suggested changes"), ""]
@@ -524,6 +533,21 @@ def _markdown_agreement(record: dict) -> list[str]:
         for round_ in rounds_with_results(record):
             out += _markdown_round(round_, zone)
     return out
+
+
+def _markdown_quote(text: str, routine: bool = False, indent: str = "") -> list[str]:
+    """Return a wording as a Markdown quote whose lines stay apart: a routine's steps as a
+    numbered list, other lines ended by hard breaks, blank lines as new paragraphs."""
+    lines = [line.strip() for line in text.splitlines()]
+    if routine:
+        steps = [line for line in lines if line]
+        body = [_markdown_item(step, f"{n}.") for n, step in enumerate(steps, start=1)]
+    else:
+        body = []
+        for line, following in zip(lines, [*lines[1:], ""], strict=True):
+            hard_break = "\\" if line and following else ""
+            body.append(escape_markdown(line) + hard_break)
+    return [f"{indent}> {line}".rstrip() for line in body or ["—"]]
 
 
 def _draft_titles(record: dict) -> list[tuple[str, dict]]:
@@ -560,7 +584,8 @@ def _markdown_round(round_: dict, zone: str) -> list[str]:
         )
     )
     if round_["text"]:
-        out.append("- " + md(gettext("Wording:")) + " " + md(round_["text"]).replace("\n", " "))
+        out += ["- " + md(gettext("Wording:")), ""]
+        out += [*_markdown_quote(round_["text"], round_["subject"] == "routine", "  "), ""]
     for name, line in round_["principles"] or []:
         out.append("- " + md(f"{name} — {line}"))
     for result in round_["results"]:
@@ -585,6 +610,7 @@ def report_context(record: dict) -> dict[str, Any]:
         "routine": routine_steps(record),
         "moment": partial(moment, zone=record["time_zone"]),
         "moderation_label": moderation_label,
+        "first_wording": first_wording,
         "origin_label": origin_label,
         "subject_label": subject_label,
         "outcome_label": outcome_label,
