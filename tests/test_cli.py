@@ -327,3 +327,16 @@ def test_export_refuses_a_staff_card_for_principles_never_agreed(env):
     assert result.exit_code == 1 and "principles are not agreed yet" in result.output
     assert not card.exists() and models.list_exports(db, workshop) == []
     db.close()
+
+
+def test_export_writes_the_spreadsheet_as_xlsx_to_a_file_only(env):
+    workshop_id, db, workshop = _agreed_workshop(env)
+    runner = CliRunner()
+    refused = runner.invoke(main, ["export", workshop_id, "--format", "xlsx", "-o", "-"])
+    assert refused.exit_code == 2 and "to a file" in refused.output
+    out = env / "answers.xlsx"
+    result = runner.invoke(main, ["export", workshop_id, "--format", "xlsx", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes()[:2] == b"PK"
+    assert [export.kind for export in models.list_exports(db, workshop)] == ["xlsx"]
+    db.close()

@@ -101,6 +101,7 @@ def soup(response) -> BeautifulSoup:
         "card.pdf",
         "record.pdf",
         "record.csv",
+        "record.xlsx",
         "record.md",
         "record.json",
         "exports",
@@ -556,19 +557,24 @@ def fill_room(db, workshop):
     return answers
 
 
-def test_record_downloads_in_four_formats_and_is_kept(facilitator, workshop, db, tmp_path):
+def test_record_downloads_in_five_formats_and_is_kept(facilitator, workshop, db, tmp_path):
     fill_room(db, workshop)
     base = f"/w/{workshop.public_id}/record"
     types = {"pdf": "application/pdf", "csv": "text/csv", "md": "text/markdown"}
     types["json"] = "application/json"
+    types["xlsx"] = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     for fmt, mimetype in types.items():
         response = facilitator.get(f"{base}.{fmt}")
         assert response.status_code == 200, fmt
         assert response.mimetype == mimetype
         assert "attachment" in response.headers["Content-Disposition"]
     kinds = [export.kind for export in models.list_exports(db, workshop)]
-    assert kinds == ["json", "markdown", "csv", "report"]
-    assert len(list((tmp_path / "exports").iterdir())) == 4
+    assert kinds == ["xlsx", "json", "markdown", "csv", "report"]
+    assert len(list((tmp_path / "exports").iterdir())) == 5
+    page = BeautifulSoup(facilitator.get(f"/w/{workshop.public_id}/poster").data, "html.parser")
+    csv_link = page.select_one('a[href$="record.csv"]')
+    assert csv_link.find_next_sibling("a")["href"].endswith("record.xlsx")
+    assert "Excel" in csv_link.find_next_sibling("a").get_text()
 
 
 def test_record_csv_opens_safely_in_a_spreadsheet(facilitator, workshop, db):

@@ -912,9 +912,7 @@ def half(data: bytes) -> bytes:
     [half(noisy_png()), with_bad_idat_crc(noisy_png()), half(jpeg_bytes(400, 300))],
     ids=["truncated-png", "idat-crc", "truncated-jpeg"],
 )
-def test_a_broken_logo_is_refused_even_where_pillow_may_load_truncated_images(
-    broken, monkeypatch
-):
+def test_a_broken_logo_is_refused_even_where_pillow_may_load_truncated_images(broken, monkeypatch):
     # WeasyPrint sets this for the whole process when it is imported.
     monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
     with pytest.raises(PosterError, match="PNG or JPEG"):

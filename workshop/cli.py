@@ -220,6 +220,7 @@ FORMATS = {
     "card": "the staff card: the agreed trust-recovery routine and the principles",
     "report": "the whole workshop as a readable PDF report",
     "csv": "one spreadsheet row per answer",
+    "xlsx": "the same spreadsheet as an Excel workbook",
     "md": "the whole workshop as Markdown",
     "json": "the whole workshop as JSON",
 }
@@ -229,7 +230,8 @@ TEXT_FORMATS = ("csv", "md", "json")
 def _check_export_options(fmt: str, size: str | None, chosen: dict, to_stdout: bool) -> None:
     """Refuse options that do not belong to the chosen format."""
     if to_stdout and fmt not in TEXT_FORMATS:
-        raise click.UsageError("write a PDF to a file, e.g. -o poster.pdf")
+        example = "record.xlsx" if fmt == "xlsx" else "poster.pdf"
+        raise click.UsageError(f"write {fmt} to a file, e.g. -o {example}")
     if fmt != "pdf" and chosen:
         raise click.UsageError(f"--{next(iter(chosen))} is for the poster (--format pdf)")
     if size and fmt not in ("pdf", "card"):

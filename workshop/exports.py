@@ -28,6 +28,7 @@ EXPORT_KINDS = {
     "card": _l("Staff card"),
     "report": _l("Workshop report (PDF)"),
     "csv": _l("Answers (CSV)"),
+    "xlsx": _l("Answers (Excel)"),
     "markdown": _l("Record (Markdown)"),
     "json": _l("Record (JSON)"),
 }
@@ -35,6 +36,7 @@ EXPORT_KINDS = {
 RECORD_FORMATS = {
     "pdf": ("report", "record", ".pdf"),
     "csv": ("csv", "answers", ".csv"),
+    "xlsx": ("xlsx", "answers", ".xlsx"),
     "md": ("markdown", "record", ".md"),
     "json": ("json", "record", ".json"),
 }
@@ -340,13 +342,15 @@ def workshop_json(db: Database, workshop: Workshop) -> str:
 def record_file(
     db: Database, workshop: Workshop, fmt: str, deliver: Deliver | None = None
 ) -> tuple[bytes, Path]:
-    """Write the workshop's record as a PDF report, CSV, Markdown or JSON into exports/."""
+    """Write the workshop's record as a PDF report, CSV, Excel, Markdown or JSON into exports/."""
     kind, label, ending = RECORD_FORMATS[fmt]
     data = record.workshop_record(db, workshop)
     if fmt == "pdf":
         content = record.record_as_report_pdf(data)
     elif fmt == "csv":
         content = record.answers_as_csv(data).encode("utf-8")
+    elif fmt == "xlsx":
+        content = record.answers_as_xlsx(data)
     elif fmt == "md":
         content = record.record_as_markdown(data).encode("utf-8")
     else:

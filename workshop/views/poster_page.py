@@ -38,6 +38,7 @@ bp = Blueprint("poster_page", __name__)
 MIMETYPES = {
     ".pdf": "application/pdf",
     ".csv": "text/csv; charset=utf-8",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ".md": "text/markdown; charset=utf-8",
     ".json": "application/json",
 }
@@ -238,7 +239,7 @@ def staff_card(public_id: str) -> Response:
     return _attachment(pdf, path)
 
 
-@bp.get("/w/<public_id>/record.<any(pdf, csv, md, json):fmt>")
+@bp.get("/w/<public_id>/record.<any(pdf, csv, xlsx, md, json):fmt>")
 def workshop_record(public_id: str, fmt: str) -> Response:
     """Download the whole workshop as a PDF report, a spreadsheet, Markdown or JSON."""
     workshop = facilitator_workshop(public_id)
