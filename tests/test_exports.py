@@ -362,6 +362,34 @@ def test_the_poster_form_checks_csrf_and_takes_a_logo_sized_upload(app, facilita
     assert too_big.status_code == 422  # the logo's own message, not the 64 KB form limit
 
 
+def test_a_refused_logo_saves_nothing_else_and_keeps_what_was_typed(facilitator, workshop, db):
+    agree(db, workshop)
+    save_options(facilitator, workshop, city="Łódź")
+    before = models.get_poster_settings(db, workshop)
+    broken = image_bytes("PNG", size=(300, 200), noise=True)
+    upload = (io.BytesIO(broken[: len(broken) // 2]), "logo.png")
+    response = save_options(facilitator, workshop, size="a2", city="Lublin", logo=upload)
+    assert response.status_code == 422 and soup(response).find(id="logo-errors")
+    after = models.get_poster_settings(db, workshop)
+    assert (after.city, after.options, after.logo) == ("Łódź", before.options, None)
+    block = soup(response)
+    assert block.find("input", attrs={"name": "city"})["value"] == "Lublin"
+    assert block.find("input", attrs={"name": "size", "value": "a2"}).has_attr("checked")
+
+
+@pytest.mark.parametrize("headers", [HX, {}], ids=["htmx", "plain-form"])
+def test_a_far_too_large_upload_names_the_logos_2_mb_limit(facilitator, workshop, db, headers):
+    agree(db, workshop)
+    save_options(facilitator, workshop, city="Łódź")
+    huge = (io.BytesIO(b"\x89PNG" + bytes(9 * 1024 * 1024)), "logo.png")
+    response = save_options(facilitator, workshop, headers=headers, city="Lublin", logo=huge)
+    assert response.status_code == 413
+    errors = soup(response).find(id="logo-errors").get_text(strip=True)
+    assert "2 MB" in errors  # the logo's own words, in Polish, not the form's size limit
+    assert "za dużo" not in response.get_data(as_text=True).lower()
+    assert models.get_poster_settings(db, workshop).city == "Łódź"
+
+
 def test_the_logo_can_be_removed(facilitator, workshop, db):
     agree(db, workshop)
     save_options(facilitator, workshop, logo=(io.BytesIO(image_bytes("PNG")), "logo.png"))

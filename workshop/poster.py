@@ -424,9 +424,7 @@ def prepare_logo(data: bytes) -> bytes:
     """
     with _messages("en"):
         if len(data) > LOGO_MAX_BYTES:
-            raise PosterError(
-                gettext("The logo is larger than 2 MB: please upload a smaller file.")
-            )
+            raise PosterError(logo_too_large())
         with _logo_lock:
             return _decode_strictly(data)
 
@@ -485,6 +483,11 @@ def _prepare_logo(data: bytes) -> bytes:
         out = io.BytesIO()
         clean.save(out, "PNG", optimize=True)
         return out.getvalue()
+
+
+def logo_too_large() -> str:
+    """Return the message for a logo file over the size limit."""
+    return gettext("The logo is larger than 2 MB: please upload a smaller file.")
 
 
 def _too_many_pixels() -> str:
