@@ -34,12 +34,13 @@ from flask_babel import force_locale, format_date, gettext
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
-from . import fonts
+from . import fonts, png
 from .rules import (
     CARD_MAX_STEPS,
     LOGO_MAX_BYTES,
     LOGO_MAX_PIXELS,
     LOGO_MAX_PX,
+    LOGO_WHOLE_MAX_PIXELS,
     MAX_PRINCIPLES,
     POSTER_MAX_CHARACTERS,
 )
@@ -472,7 +473,7 @@ def _prepare_logo(data: bytes) -> bytes:
         if image.format == "PNG" and getattr(image, "is_animated", False):
             raise PosterError(gettext("The logo must be a still image, not an animation."))
         try:
-            image.load()
+            image = _decoded(image, data)
             image = ImageOps.exif_transpose(image) or image
             image = _as_rgb(image)
         except (OSError, ValueError, SyntaxError):
@@ -483,6 +484,27 @@ def _prepare_logo(data: bytes) -> bytes:
         out = io.BytesIO()
         clean.save(out, "PNG", optimize=True)
         return out.getvalue()
+
+
+def _decoded(image: "Image.Image", data: bytes) -> "Image.Image":
+    """Decode the logo near the size it is stored at: a JPEG at a reduced scale (Pillow's
+    draft), a large PNG a band at a time, reduced as it goes (png.py); whole otherwise."""
+    scale = min(1.0, LOGO_MAX_PX / max(image.size))
+    if image.format == "JPEG":
+        width, height = (max(1, round(side * scale)) for side in image.size)
+        image.draft(image.mode, (width, height))  # at least that size
+    elif image.width * image.height > LOGO_WHOLE_MAX_PIXELS:
+        # Box-averaged to 1.5 times the stored size or more, then LANCZOS does the rest.
+        reduced = png.reduce_in_bands(data, max(1, int(1 / scale / 1.5)))
+        if reduced is None:
+            raise PosterError(_too_many_pixels())
+        if "exif" in image.info:
+            reduced.info["exif"] = image.info["exif"]
+        return reduced
+    if image.width * image.height > LOGO_WHOLE_MAX_PIXELS:
+        raise PosterError(_too_many_pixels())
+    image.load()
+    return image
 
 
 def logo_too_large() -> str:
