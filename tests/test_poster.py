@@ -6,6 +6,7 @@ import io
 import re
 import struct
 import subprocess
+import threading
 import zlib
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from PIL import Image, ImageFile
 from pypdf import PdfReader
 
 from workshop import create_app
+from workshop import poster as poster_module
 from workshop.poster import (
     CARD_SIZES,
     FRAME_STYLES,
@@ -919,3 +921,27 @@ def test_a_broken_logo_is_refused_even_where_pillow_may_load_truncated_images(br
         prepare_logo(broken)
     assert ImageFile.LOAD_TRUNCATED_IMAGES  # put back for WeasyPrint
     assert prepare_logo(noisy_png())  # and a whole one is still taken
+
+
+def test_one_logo_is_decoded_at_a_time(monkeypatch):
+    decode = poster_module._prepare_logo
+    inside, most = [], []
+    other_came_in = threading.Event()
+
+    def counted(data: bytes) -> bytes:
+        inside.append(data)
+        most.append(len(inside))
+        if len(inside) > 1:
+            other_came_in.set()
+        other_came_in.wait(1)  # gives a second upload the chance to come in alongside
+        inside.remove(data)
+        return decode(data)
+
+    monkeypatch.setattr(poster_module, "_prepare_logo", counted)
+    uploads = [png_bytes(40, 20), png_bytes(30, 30)]
+    threads = [threading.Thread(target=prepare_logo, args=(upload,)) for upload in uploads]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most == [1, 1]
