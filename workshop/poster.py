@@ -476,8 +476,13 @@ def _prepare_logo(data: bytes) -> bytes:
             image = _decoded(image, data)
             image = ImageOps.exif_transpose(image) or image
             image = _as_rgb(image)
-        except (OSError, ValueError, SyntaxError):
-            raise PosterError(refused) from None
+        except (OSError, ValueError, SyntaxError):  # truncated, a bad checksum, bad data
+            raise PosterError(
+                gettext(
+                    "The logo file is damaged or incomplete: save it again "
+                    "and upload the new file."
+                )
+            ) from None
         image.thumbnail((LOGO_MAX_PX, LOGO_MAX_PX), Image.Resampling.LANCZOS)
         # A new image from the pixels alone: no EXIF, ICC, text chunks or timestamps.
         clean = Image.frombytes(image.mode, image.size, image.tobytes())
