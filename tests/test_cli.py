@@ -280,3 +280,63 @@ def test_export_errors_are_clear_messages_not_tracebacks(env, monkeypatch):
     for failed in (unknown, draft, result):
         assert isinstance(failed.exception, SystemExit) and "Traceback" not in failed.output
     assert not (env / "p.pdf").exists()
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "card", "csv"])
+def test_a_failed_output_write_keeps_no_export_and_no_half_file(env, monkeypatch, fmt):
+    workshop_id, db, workshop = _agreed_workshop(env)
+    runner = CliRunner()
+    missing = env / "no-such-folder" / "out"
+    result = runner.invoke(main, ["export", workshop_id, "--format", fmt, "-o", str(missing)])
+    assert result.exit_code == 1 and "cannot write" in result.output
+    assert models.list_exports(db, workshop) == []
+    assert "nothing was kept" in result.output and "Traceback" not in result.output
+    out = env / "out"
+    out.write_bytes(b"the earlier export")
+
+    def full_disk(*args):
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as patched:
+        patched.setattr("workshop.cli.os.replace", full_disk)
+        result = runner.invoke(main, ["export", workshop_id, "--format", fmt, "-o", str(out)])
+    assert result.exit_code == 1 and "No space left" in result.output
+    assert out.read_bytes() == b"the earlier export"  # not written in place
+    assert not [path for path in env.iterdir() if path.name.startswith(".out")]  # no temporary
+    assert models.list_exports(db, workshop) == []
+    assert not (env / "exports").exists() or not list((env / "exports").iterdir())
+    result = runner.invoke(main, ["export", workshop_id, "--format", fmt, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes() != b"the earlier export" and oct(out.stat().st_mode)[-3:] != "600"
+    assert len(models.list_exports(db, workshop)) == 1
+    db.close()
+
+
+def test_export_refuses_a_staff_card_for_principles_never_agreed(env):
+    from .test_exports import PRINCIPLES
+
+    runner = CliRunner()
+    info = json.loads(
+        runner.invoke(main, ["create", "--title", "Klinika", "--lang", "en", "--json"]).output
+    )
+    db = connect(str(env / "cli.db"))
+    workshop = models.get_workshop(db, info["id"])
+    models.replace_principles(db, workshop, PRINCIPLES)
+    card = env / "card.pdf"
+    result = runner.invoke(main, ["export", info["id"], "--format", "card", "-o", str(card)])
+    assert result.exit_code == 1 and "principles are not agreed yet" in result.output
+    assert not card.exists() and models.list_exports(db, workshop) == []
+    db.close()
+
+
+def test_export_writes_the_spreadsheet_as_xlsx_to_a_file_only(env):
+    workshop_id, db, workshop = _agreed_workshop(env)
+    runner = CliRunner()
+    refused = runner.invoke(main, ["export", workshop_id, "--format", "xlsx", "-o", "-"])
+    assert refused.exit_code == 2 and "to a file" in refused.output
+    out = env / "answers.xlsx"
+    result = runner.invoke(main, ["export", workshop_id, "--format", "xlsx", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes()[:2] == b"PK"
+    assert [export.kind for export in models.list_exports(db, workshop)] == ["xlsx"]
+    db.close()

@@ -101,6 +101,7 @@ def soup(response) -> BeautifulSoup:
         "card.pdf",
         "record.pdf",
         "record.csv",
+        "record.xlsx",
         "record.md",
         "record.json",
         "exports",
@@ -361,6 +362,34 @@ def test_the_poster_form_checks_csrf_and_takes_a_logo_sized_upload(app, facilita
     assert too_big.status_code == 422  # the logo's own message, not the 64 KB form limit
 
 
+def test_a_refused_logo_saves_nothing_else_and_keeps_what_was_typed(facilitator, workshop, db):
+    agree(db, workshop)
+    save_options(facilitator, workshop, city="Łódź")
+    before = models.get_poster_settings(db, workshop)
+    broken = image_bytes("PNG", size=(300, 200), noise=True)
+    upload = (io.BytesIO(broken[: len(broken) // 2]), "logo.png")
+    response = save_options(facilitator, workshop, size="a2", city="Lublin", logo=upload)
+    assert response.status_code == 422 and soup(response).find(id="logo-errors")
+    after = models.get_poster_settings(db, workshop)
+    assert (after.city, after.options, after.logo) == ("Łódź", before.options, None)
+    block = soup(response)
+    assert block.find("input", attrs={"name": "city"})["value"] == "Lublin"
+    assert block.find("input", attrs={"name": "size", "value": "a2"}).has_attr("checked")
+
+
+@pytest.mark.parametrize("headers", [HX, {}], ids=["htmx", "plain-form"])
+def test_a_far_too_large_upload_names_the_logos_2_mb_limit(facilitator, workshop, db, headers):
+    agree(db, workshop)
+    save_options(facilitator, workshop, city="Łódź")
+    huge = (io.BytesIO(b"\x89PNG" + bytes(9 * 1024 * 1024)), "logo.png")
+    response = save_options(facilitator, workshop, headers=headers, city="Lublin", logo=huge)
+    assert response.status_code == 413
+    errors = soup(response).find(id="logo-errors").get_text(strip=True)
+    assert "2 MB" in errors  # the logo's own words, in Polish, not the form's size limit
+    assert "za dużo" not in response.get_data(as_text=True).lower()
+    assert models.get_poster_settings(db, workshop).city == "Łódź"
+
+
 def test_the_logo_can_be_removed(facilitator, workshop, db):
     agree(db, workshop)
     save_options(facilitator, workshop, logo=(io.BytesIO(image_bytes("PNG")), "logo.png"))
@@ -556,19 +585,24 @@ def fill_room(db, workshop):
     return answers
 
 
-def test_record_downloads_in_four_formats_and_is_kept(facilitator, workshop, db, tmp_path):
+def test_record_downloads_in_five_formats_and_is_kept(facilitator, workshop, db, tmp_path):
     fill_room(db, workshop)
     base = f"/w/{workshop.public_id}/record"
     types = {"pdf": "application/pdf", "csv": "text/csv", "md": "text/markdown"}
     types["json"] = "application/json"
+    types["xlsx"] = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     for fmt, mimetype in types.items():
         response = facilitator.get(f"{base}.{fmt}")
         assert response.status_code == 200, fmt
         assert response.mimetype == mimetype
         assert "attachment" in response.headers["Content-Disposition"]
     kinds = [export.kind for export in models.list_exports(db, workshop)]
-    assert kinds == ["json", "markdown", "csv", "report"]
-    assert len(list((tmp_path / "exports").iterdir())) == 4
+    assert kinds == ["xlsx", "json", "markdown", "csv", "report"]
+    assert len(list((tmp_path / "exports").iterdir())) == 5
+    page = BeautifulSoup(facilitator.get(f"/w/{workshop.public_id}/poster").data, "html.parser")
+    csv_link = page.select_one('a[href$="record.csv"]')
+    assert csv_link.find_next_sibling("a")["href"].endswith("record.xlsx")
+    assert "Excel" in csv_link.find_next_sibling("a").get_text()
 
 
 def test_record_csv_opens_safely_in_a_spreadsheet(facilitator, workshop, db):
@@ -598,3 +632,25 @@ def test_record_pdf_reads_like_a_report(facilitator, workshop, db, tmp_path):
     assert "Pomagamy ludziom — każdego dnia." in text
     assert "Za ogólnie, brak pacjentów" in text
     assert MISSION[:30] in text and "Poufność" in text
+
+
+def test_the_staff_card_prints_only_agreed_principles(facilitator, workshop, db, tmp_path):
+    models.replace_principles(db, workshop, PRINCIPLES)  # typed, never agreed
+    page = BeautifulSoup(facilitator.get(f"/w/{workshop.public_id}/poster").data, "html.parser")
+    assert not page.select('a[href*="card.pdf"]')
+    assert "Zasady nie są jeszcze uzgodnione" in page.select_one(".card-problems").get_text()
+    refused = facilitator.get(f"/w/{workshop.public_id}/card.pdf?size=a5")
+    assert refused.status_code == 422 and "nie są jeszcze uzgodnione" in refused.text
+    assert models.list_exports(db, workshop) == []
+    round_ = models.open_round(db, workshop, "principles", None)
+    for _ in range(3):
+        person, _key = models.add_participant(db, workshop)
+        models.answer_round(db, workshop, round_, person, 1)
+    models.close_round(db, workshop, round_)  # the principles agreed in their own round
+    page = BeautifulSoup(facilitator.get(f"/w/{workshop.public_id}/poster").data, "html.parser")
+    assert len(page.select('a[href*="card.pdf"]')) == 2 and not page.select(".card-problems")
+    response = facilitator.get(f"/w/{workshop.public_id}/card.pdf?size=a5")
+    assert response.status_code == 200
+    pdf = tmp_path / "card.pdf"
+    pdf.write_bytes(response.data)
+    assert "Rzetelność" in pdf_text(pdf)

@@ -6,15 +6,17 @@ import io
 import re
 import struct
 import subprocess
+import threading
 import zlib
 from pathlib import Path
 
 import pytest
 from fontTools.ttLib import TTFont
-from PIL import Image
+from PIL import Image, ImageFile
 from pypdf import PdfReader
 
 from workshop import create_app
+from workshop import poster as poster_module
 from workshop.poster import (
     CARD_SIZES,
     FRAME_STYLES,
@@ -889,3 +891,57 @@ def test_frame_styles_keep_the_text_inside_the_window():
         geometry = Geometry(297, 420, name)
         assert geometry.text_left > geometry.window, name
         assert all(inset < geometry.window + 0.01 for _, inset in geometry.layers), name
+
+
+def noisy_png(width: int = 400, height: int = 300) -> bytes:
+    out = io.BytesIO()
+    Image.effect_noise((width, height), 60).convert("RGB").save(out, "PNG")
+    return out.getvalue()
+
+
+def with_bad_idat_crc(png: bytes) -> bytes:
+    """Return the PNG with one byte of its first IDAT chunk's data flipped (its CRC now wrong)."""
+    at = png.index(b"IDAT") + 4 + 100
+    return png[:at] + bytes([png[at] ^ 0xFF]) + png[at + 1 :]
+
+
+def half(data: bytes) -> bytes:
+    return data[: len(data) // 2]
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [half(noisy_png()), with_bad_idat_crc(noisy_png()), half(jpeg_bytes(400, 300))],
+    ids=["truncated-png", "idat-crc", "truncated-jpeg"],
+)
+def test_a_broken_logo_is_refused_even_where_pillow_may_load_truncated_images(broken, monkeypatch):
+    # WeasyPrint sets this for the whole process when it is imported.
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    with pytest.raises(PosterError, match="damaged or incomplete"):
+        prepare_logo(broken)
+    assert ImageFile.LOAD_TRUNCATED_IMAGES  # put back for WeasyPrint
+    assert prepare_logo(noisy_png())  # and a whole one is still taken
+
+
+def test_one_logo_is_decoded_at_a_time(monkeypatch):
+    decode = poster_module._prepare_logo
+    inside, most = [], []
+    other_came_in = threading.Event()
+
+    def counted(data: bytes) -> bytes:
+        inside.append(data)
+        most.append(len(inside))
+        if len(inside) > 1:
+            other_came_in.set()
+        other_came_in.wait(1)  # gives a second upload the chance to come in alongside
+        inside.remove(data)
+        return decode(data)
+
+    monkeypatch.setattr(poster_module, "_prepare_logo", counted)
+    uploads = [png_bytes(40, 20), png_bytes(30, 30)]
+    threads = [threading.Thread(target=prepare_logo, args=(upload,)) for upload in uploads]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most == [1, 1]

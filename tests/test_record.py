@@ -4,6 +4,8 @@ import csv
 import io
 import re
 import subprocess
+import zipfile
+from xml.etree import ElementTree
 
 import pytest
 from bs4 import BeautifulSoup
@@ -213,3 +215,76 @@ def test_no_page_of_a_big_report_ends_with_a_heading(app, db, workshop, tmp_path
         end = " ".join(" ".join(lines[-7:-1]).split())
         stranded += [(page, label) for label in labels if end.endswith(label)]
     assert not stranded, stranded
+
+
+def test_a_reworded_answers_first_detail_is_kept_in_markdown_and_the_report(
+    app, db, workshop, english, tmp_path
+):
+    stage = models.current_stage(db, workshop)
+    person, _key = models.add_participant(db, workshop)
+    answer = models.add_answer(db, workshop, stage, person, "Zaufanie", "mówimy prawdę")
+    models.edit_as_facilitator(db, workshop, answer, "Zaufanie", "mówimy prawdę pacjentom")
+    data = workshop_record(db, workshop)
+    first = "first wording: Zaufanie — mówimy prawdę"
+    assert first in record.record_as_markdown(data)
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(record.record_as_report_pdf(data))
+    text = " ".join(
+        subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout.split()
+    )
+    assert first in text
+
+
+def test_routine_steps_in_drafts_and_rounds_stay_apart_in_markdown(filled, english):
+    from .test_exports import ROUTINE
+
+    text = record.record_as_markdown(filled)
+    steps = [f"  > {n}. {record.escape_markdown(step)}" for n, step in enumerate(ROUTINE, 1)]
+    quoted = "\n".join(steps)
+    assert text.count(quoted) == 2  # the routine's draft and the round that agreed it
+    assert " ".join(ROUTINE[:2]) not in text
+
+
+def test_lines_of_a_quoted_wording_keep_their_breaks(app, english):
+    lines = record._markdown_quote("Pierwsza linia\nDruga linia\n\nNowy akapit")
+    assert lines == ["> Pierwsza linia\\", "> Druga linia", ">", "> Nowy akapit"]
+
+
+def xlsx_rows(data: bytes) -> list[list[str]]:
+    """Read the first sheet of a workbook as text, cell by cell (formulas marked with '{f}')."""
+    namespace = {"x": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        shared = ElementTree.fromstring(book.read("xl/sharedStrings.xml"))
+        text = f"{{{namespace['x']}}}t"
+        strings = ["".join(t.text or "" for t in item.iter(text)) for item in shared]
+        sheet = ElementTree.fromstring(book.read("xl/worksheets/sheet1.xml"))
+    rows = []
+    for row in sheet.iterfind(".//x:sheetData/x:row", namespace):
+        cells = []
+        for cell in row.iterfind("x:c", namespace):
+            if cell.find("x:f", namespace) is not None:
+                cells.append("{f}")
+            elif cell.get("t") == "s":
+                cells.append(strings[int(cell.find("x:v", namespace).text)])
+            else:
+                cells.append(cell.find("x:v", namespace).text)
+        rows.append(cells)
+    return rows
+
+
+def test_the_spreadsheet_as_xlsx_has_the_csvs_rows_as_text_and_numbers(filled, english):
+    rows = xlsx_rows(record.answers_as_xlsx(filled))
+    from_csv = list(csv.reader(io.StringIO(record.answers_as_csv(filled)[1:])))
+    assert rows[0] == from_csv[0] and len(rows) == len(from_csv) == 6
+    assert all(len(row) == len(rows[0]) for row in rows)  # empty cells are written too
+    answers = {row[2]: row for row in rows[1:]}
+    # Text cells: a formula stays text, without the CSV's neutralising quote.
+    assert set(answers) == {'=HYPERLINK("http://evil","x")', "+1 (poprawione)", "-2"} | {
+        "@SUM(A1:A2)",
+        "*Zdrowie* [a](b)",
+    }
+    assert "{f}" not in {cell for row in rows for cell in row}
+    assert answers["+1 (poprawione)"][4] == "2" and answers["+1 (poprawione)"][8] == "+1"
+    for csv_row in from_csv[1:]:
+        row = answers[csv_row[2].removeprefix("'")]
+        assert [cell.removeprefix("'") for cell in csv_row] == row

@@ -6,6 +6,8 @@ import os
 import resource
 import sqlite3
 import sys
+import tempfile
+from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 
@@ -233,6 +235,7 @@ FORMATS = {
     "card": "the staff card: the agreed trust-recovery routine and the principles",
     "report": "the whole workshop as a readable PDF report",
     "csv": "one spreadsheet row per answer",
+    "xlsx": "the same spreadsheet as an Excel workbook",
     "md": "the whole workshop as Markdown",
     "json": "the whole workshop as JSON",
 }
@@ -242,7 +245,8 @@ TEXT_FORMATS = ("csv", "md", "json")
 def _check_export_options(fmt: str, size: str | None, chosen: dict, to_stdout: bool) -> None:
     """Refuse options that do not belong to the chosen format."""
     if to_stdout and fmt not in TEXT_FORMATS:
-        raise click.UsageError("write a PDF to a file, e.g. -o poster.pdf")
+        example = "record.xlsx" if fmt == "xlsx" else "poster.pdf"
+        raise click.UsageError(f"write {fmt} to a file, e.g. -o {example}")
     if fmt != "pdf" and chosen:
         raise click.UsageError(f"--{next(iter(chosen))} is for the poster (--format pdf)")
     if size and fmt not in ("pdf", "card"):
@@ -311,6 +315,7 @@ def export(
         if workshop is None:
             db.close()
             raise click.ClickException(f"no workshop has the id {workshop_id!r}")
+        deliver = None if to_stdout else _writer(output)
         try:
             with force_locale(workshop.language):
                 if fmt == "pdf":
@@ -318,23 +323,46 @@ def export(
                     options = PosterOptions.from_dict(
                         {**saved, **chosen, "size": size or saved["size"]}
                     )
-                    content, kept = write_poster(db, workshop, options)
+                    content, kept = write_poster(db, workshop, options, deliver)
                 elif fmt == "card":
-                    content, kept = write_staff_card(db, workshop, size or "a5")
+                    content, kept = write_staff_card(db, workshop, size or "a5", deliver)
                 else:
-                    content, kept = record_file(db, workshop, "pdf" if fmt == "report" else fmt)
+                    record_fmt = "pdf" if fmt == "report" else fmt
+                    content, kept = record_file(db, workshop, record_fmt, deliver)
         except (PosterError, ValueError) as error:
             raise click.ClickException(str(error)) from error
+        except OSError as error:  # the -o file: nothing was kept
+            message = f"cannot write {output}: {error.strerror or error}; nothing was kept"
+            raise click.ClickException(message) from error
         finally:
             db.close()
     if to_stdout:  # only the data: it is usually piped on
         click.echo(content.decode("utf-8"), nl=False)
         return
-    try:
-        output.write_bytes(content)
-    except OSError as error:
-        raise click.ClickException(f"cannot write {output}: {error.strerror}") from error
     click.echo(f"Wrote {output} (a copy is kept in {kept})", err=True)
+
+
+def _writer(output: Path) -> Callable[[bytes], None]:
+    """Return what writes an export to ``output``: into a temporary file beside it, renamed
+    over it once whole, so a failed write leaves no half file (and the export is kept only
+    after it)."""
+
+    def write(content: bytes) -> None:
+        fd, name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
+        temporary = Path(name)
+        try:
+            with os.fdopen(fd, "wb") as stream:
+                stream.write(content)
+                stream.flush()
+                os.fsync(stream.fileno())
+            umask = os.umask(0)
+            os.umask(umask)
+            temporary.chmod(0o666 & ~umask)  # as a plain write would have made it
+            os.replace(temporary, output)
+        finally:
+            temporary.unlink(missing_ok=True)
+
+    return write
 
 
 # Backups, restores and retention ---------------------------------------------------------

@@ -8,7 +8,7 @@ import re
 import threading
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 
@@ -29,6 +29,7 @@ EXPORT_KINDS = {
     "card": _l("Staff card"),
     "report": _l("Workshop report (PDF)"),
     "csv": _l("Answers (CSV)"),
+    "xlsx": _l("Answers (Excel)"),
     "markdown": _l("Record (Markdown)"),
     "json": _l("Record (JSON)"),
 }
@@ -36,11 +37,14 @@ EXPORT_KINDS = {
 RECORD_FORMATS = {
     "pdf": ("report", "record", ".pdf"),
     "csv": ("csv", "answers", ".csv"),
+    "xlsx": ("xlsx", "answers", ".xlsx"),
     "md": ("markdown", "record", ".md"),
     "json": ("json", "record", ".json"),
 }
 PREVIEW_WIDTH = 900
 PREVIEW_CACHE_SIZE = 32
+
+Deliver = Callable[[bytes], None]  # hands an export over (writes the -o file) before it is kept
 
 
 # Files kept in exports/ ----------------------------------------------------------------------
@@ -65,10 +69,17 @@ def keep_export(
     label: str,
     ending: str,
     options: dict | None = None,
+    deliver: "Deliver | None" = None,
 ) -> Path:
     """Write ``data`` to a new file in exports/ and add it to the workshop's history; when
     the newest export of the same kind and label holds the same bytes, return that file
-    instead, so asking again for an unchanged record or poster keeps one copy."""
+    instead, so asking again for an unchanged record or poster keeps one copy.
+
+    ``deliver`` (the command line's ``-o`` file) gets the data first: when it raises,
+    nothing is kept and the history has no row for it.
+    """
+    if deliver is not None:
+        deliver(data)
     folder = exports_dir()
     folder.mkdir(parents=True, exist_ok=True)
     if (same := _same_as_newest(db, workshop, kind, label, data)) is not None:
@@ -188,7 +199,10 @@ def poster_problems(db: Database, workshop: Workshop, agreed: bool = True) -> li
 
 
 def write_poster(
-    db: Database, workshop: Workshop, options: "PosterOptions | None" = None
+    db: Database,
+    workshop: Workshop,
+    options: "PosterOptions | None" = None,
+    deliver: Deliver | None = None,
 ) -> tuple[bytes, Path]:
     """Render the poster (with the last chosen options unless given), keep a copy in
     exports/, and return its bytes and path.
@@ -203,7 +217,8 @@ def write_poster(
         raise PosterError(" ".join(problems))
     pdf = poster.render_poster(poster_text(db, workshop, settings), options)
     kept = {**options.as_dict(), "city": settings.city, "logo": settings.logo is not None}
-    path = keep_export(db, workshop, "poster", pdf, f"poster-{options.size}", ".pdf", kept)
+    label = f"poster-{options.size}"
+    path = keep_export(db, workshop, "poster", pdf, label, ".pdf", kept, deliver)
     return pdf, path
 
 
@@ -299,17 +314,41 @@ def card_text(db: Database, workshop: Workshop) -> "CardText":
     )
 
 
-def write_staff_card(db: Database, workshop: Workshop, size: str = "a5") -> tuple[bytes, Path]:
+def card_problems(db: Database, workshop: Workshop) -> list[str]:
+    """List what keeps the staff card from printing: like the poster, it prints only what
+    was agreed, its principles (in their own round or with the mission) and the routine
+    (left off until agreed)."""
+    principle_count = len(models.list_principles(db, workshop))
+    if not principle_count:
+        return [gettext("The staff card needs the team's principles: add them first.")]
+    problems = messages.principle_problems(principle_count)
+    if not (workshop.principles_agreed_at or workshop.is_agreed):
+        problems.insert(
+            0,
+            gettext(
+                "The principles are not agreed yet: agree them, or the mission, "
+                "in a consensus round first."
+            ),
+        )
+    return problems
+
+
+def write_staff_card(
+    db: Database, workshop: Workshop, size: str = "a5", deliver: Deliver | None = None
+) -> tuple[bytes, Path]:
     """Render the staff card, keep a copy in exports/, and return its bytes and path.
 
-    Raises PosterError when there are no principles to print.
+    Raises PosterError, in the caller's language, when the card is not ready to print
+    (card_problems).
     """
+    problems = card_problems(db, workshop)
+    if problems:
+        raise PosterError(" ".join(problems))
     card = card_text(db, workshop)
-    if not card.principles:
-        raise PosterError(gettext("The staff card needs the team's principles: add them first."))
     pdf = poster.render_staff_card(card, size=size)
     options = {"size": size, "routine": bool(card.routine)}
-    return pdf, keep_export(db, workshop, "card", pdf, f"staff-card-{size}", ".pdf", options)
+    label = f"staff-card-{size}"
+    return pdf, keep_export(db, workshop, "card", pdf, label, ".pdf", options, deliver)
 
 
 # The workshop's record -----------------------------------------------------------------------
@@ -320,8 +359,10 @@ def workshop_json(db: Database, workshop: Workshop) -> str:
     return json.dumps(record.workshop_record(db, workshop), ensure_ascii=False, indent=2)
 
 
-def record_file(db: Database, workshop: Workshop, fmt: str) -> tuple[bytes, Path]:
-    """Write the workshop's record as a PDF report, CSV, Markdown or JSON into exports/."""
+def record_file(
+    db: Database, workshop: Workshop, fmt: str, deliver: Deliver | None = None
+) -> tuple[bytes, Path]:
+    """Write the workshop's record as a PDF report, CSV, Excel, Markdown or JSON into exports/."""
     kind, label, ending = RECORD_FORMATS[fmt]
     if fmt == "pdf" and models.raw_data(db, workshop).answers > RECORD_PDF_MAX_ANSWERS:
         raise Refused("record-too-large")  # its layout's time and memory grow with each answer
@@ -330,8 +371,10 @@ def record_file(db: Database, workshop: Workshop, fmt: str) -> tuple[bytes, Path
         content = record.record_as_report_pdf(data)
     elif fmt == "csv":
         content = record.answers_as_csv(data).encode("utf-8")
+    elif fmt == "xlsx":
+        content = record.answers_as_xlsx(data)
     elif fmt == "md":
         content = record.record_as_markdown(data).encode("utf-8")
     else:
         content = (workshop_json(db, workshop) + "\n").encode("utf-8")
-    return content, keep_export(db, workshop, kind, content, label, ending)
+    return content, keep_export(db, workshop, kind, content, label, ending, deliver=deliver)

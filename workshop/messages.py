@@ -333,14 +333,19 @@ def agreement_problems(mission: str, principle_count: int) -> list[str]:
                 num=words,
             )
         )
+    return problems + principle_problems(principle_count)
+
+
+def principle_problems(principle_count: int) -> list[str]:
+    """List what keeps this many principles from the poster and the staff card."""
     low, high = PRINCIPLE_COUNT
-    if not low <= principle_count <= high:
-        problems.append(
-            gettext(
-                "Agree on %(min)d to %(max)d principles; there are %(num)d.",
-                min=low,
-                max=high,
-                num=principle_count,
-            )
+    if low <= principle_count <= high:
+        return []
+    return [
+        gettext(
+            "Agree on %(min)d to %(max)d principles; there are %(num)d.",
+            min=low,
+            max=high,
+            num=principle_count,
         )
-    return problems
+    ]

@@ -32,14 +32,15 @@ from urllib.request import url2pathname
 from flask import current_app, has_app_context, has_request_context, render_template
 from flask_babel import force_locale, format_date, gettext
 from flask_babel import lazy_gettext as _l
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
-from . import fonts
+from . import fonts, png
 from .rules import (
     CARD_MAX_STEPS,
     LOGO_MAX_BYTES,
     LOGO_MAX_PIXELS,
     LOGO_MAX_PX,
+    LOGO_WHOLE_MAX_PIXELS,
     MAX_PRINCIPLES,
     POSTER_MAX_CHARACTERS,
 )
@@ -417,15 +418,45 @@ def unsupported_characters(text: str) -> set[str]:
 
 
 def prepare_logo(data: bytes) -> bytes:
-    """Check an uploaded logo (PNG or JPEG, ≤ 2 MB) and return it as a small, clean PNG."""
+    """Check an uploaded logo (PNG or JPEG, ≤ 2 MB) and return it as a small, clean PNG.
+
+    The whole image is decoded strictly: a truncated file or a corrupt chunk is refused,
+    never printed with its missing part filled in black.
+    """
     with _messages("en"):
-        return _prepare_logo(data)
+        if len(data) > LOGO_MAX_BYTES:
+            raise PosterError(logo_too_large())
+        with _logo_lock:
+            return _decode_strictly(data)
+
+
+# One logo is decoded at a time: a large one takes tens of megabytes while it is scaled.
+_logo_lock = threading.Lock()
+
+
+def _decode_strictly(data: bytes) -> bytes:
+    """Run _prepare_logo with Pillow refusing truncated and corrupt images.
+
+    WeasyPrint sets Pillow's process-wide ``LOAD_TRUNCATED_IMAGES`` when it is imported,
+    and Pillow then fills what is missing with black and skips checksums. The switch is
+    off while a logo decodes (under ``_logo_lock``; WeasyPrint only ever reads our own
+    clean images) and put back after; should WeasyPrint's first import set it meanwhile,
+    the logo is decoded again.
+    """
+    lenient = ImageFile.LOAD_TRUNCATED_IMAGES
+    try:
+        while True:
+            ImageFile.LOAD_TRUNCATED_IMAGES = False
+            clean = _prepare_logo(data)
+            if not ImageFile.LOAD_TRUNCATED_IMAGES:
+                return clean
+            lenient = True
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = lenient or ImageFile.LOAD_TRUNCATED_IMAGES
 
 
 def _prepare_logo(data: bytes) -> bytes:
     """Do prepare_logo's work."""
-    if len(data) > LOGO_MAX_BYTES:
-        raise PosterError(gettext("The logo is larger than 2 MB: please upload a smaller file."))
     refused = gettext("The logo must be a PNG or JPEG image.")
     try:
         with warnings.catch_warnings():
@@ -442,17 +473,48 @@ def _prepare_logo(data: bytes) -> bytes:
         if image.format == "PNG" and getattr(image, "is_animated", False):
             raise PosterError(gettext("The logo must be a still image, not an animation."))
         try:
-            image.load()
+            image = _decoded(image, data)
             image = ImageOps.exif_transpose(image) or image
             image = _as_rgb(image)
-        except (OSError, ValueError, SyntaxError):
-            raise PosterError(refused) from None
+        except (OSError, ValueError, SyntaxError):  # truncated, a bad checksum, bad data
+            raise PosterError(
+                gettext(
+                    "The logo file is damaged or incomplete: save it again "
+                    "and upload the new file."
+                )
+            ) from None
         image.thumbnail((LOGO_MAX_PX, LOGO_MAX_PX), Image.Resampling.LANCZOS)
         # A new image from the pixels alone: no EXIF, ICC, text chunks or timestamps.
         clean = Image.frombytes(image.mode, image.size, image.tobytes())
         out = io.BytesIO()
         clean.save(out, "PNG", optimize=True)
         return out.getvalue()
+
+
+def _decoded(image: "Image.Image", data: bytes) -> "Image.Image":
+    """Decode the logo near the size it is stored at: a JPEG at a reduced scale (Pillow's
+    draft), a large PNG a band at a time, reduced as it goes (png.py); whole otherwise."""
+    scale = min(1.0, LOGO_MAX_PX / max(image.size))
+    if image.format == "JPEG":
+        width, height = (max(1, round(side * scale)) for side in image.size)
+        image.draft(image.mode, (width, height))  # at least that size
+    elif image.width * image.height > LOGO_WHOLE_MAX_PIXELS:
+        # Box-averaged to 1.5 times the stored size or more, then LANCZOS does the rest.
+        reduced = png.reduce_in_bands(data, max(1, int(1 / scale / 1.5)))
+        if reduced is None:
+            raise PosterError(_too_many_pixels())
+        if "exif" in image.info:
+            reduced.info["exif"] = image.info["exif"]
+        return reduced
+    if image.width * image.height > LOGO_WHOLE_MAX_PIXELS:
+        raise PosterError(_too_many_pixels())
+    image.load()
+    return image
+
+
+def logo_too_large() -> str:
+    """Return the message for a logo file over the size limit."""
+    return gettext("The logo is larger than 2 MB: please upload a smaller file.")
 
 
 def _too_many_pixels() -> str:

@@ -1,11 +1,12 @@
 """The workshop's record: the whole workshop as plain data (the JSON export), and for
-people a PDF report, a spreadsheet (CSV) and Markdown.
+people a PDF report, a spreadsheet (CSV and Excel) and Markdown.
 
 ``workshop_record`` gathers the plain record from the models; each function after it takes
 that record and needs an app context for translations.
 """
 
 import csv
+import datetime
 import io
 import re
 from functools import partial
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, render_template
 from flask_babel import format_datetime, gettext, ngettext
 from sqlite_utils import Database
+from xlsxwriter import Workbook
 
 from .forms import LEVEL_LABELS
 from .models import (
@@ -382,7 +384,54 @@ def answers_as_csv(record: dict) -> str:
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(
+    for row in answer_rows(record):
+        writer.writerow([neutralise_cell(cell) for cell in row])
+    return "\ufeff" + buffer.getvalue()
+
+
+def answers_as_xlsx(record: dict) -> bytes:
+    """Return the same rows as the CSV as an Excel workbook, which opens right in every
+    locale (a Polish Excel expects ``;`` in a CSV it opens by double-click).
+
+    Every text is written as a text cell, so nothing runs as a formula and nothing needs
+    the CSV's neutralising quote; numbers are numbers.
+    """
+    buffer = io.BytesIO()
+    options = {
+        "in_memory": True,
+        "strings_to_formulas": False,
+        "strings_to_numbers": False,
+        "strings_to_urls": False,
+    }
+    with Workbook(buffer, options) as workbook:
+        created = datetime.datetime.fromisoformat(record["created_at"]).replace(tzinfo=None)
+        workbook.set_properties({"title": record["title"], "created": created})
+        sheet = workbook.add_worksheet(gettext("Answers")[:31])
+        bold = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+        wrapped = workbook.add_format({"text_wrap": True, "valign": "top"})
+        rows = answer_rows(record)
+        for number, row in enumerate(rows):
+            for column, cell in enumerate(row):
+                if isinstance(cell, int):
+                    sheet.write_number(number, column, cell, wrapped)
+                else:
+                    text = "" if cell is None else str(cell)
+                    sheet.write_string(number, column, text, bold if not number else wrapped)
+        for column, width in enumerate(XLSX_WIDTHS):
+            sheet.set_column(column, column, width)
+        sheet.freeze_panes(1, 0)
+        sheet.autofilter(0, 0, len(rows) - 1, len(rows[0]) - 1)
+    return buffer.getvalue()
+
+
+# Column widths in characters: stage, no., answer, detail, dots, theme, merged, moderation,
+# first wording, entered by, created.
+XLSX_WIDTHS = (24, 8, 48, 40, 7, 18, 10, 22, 40, 16, 17)
+
+
+def answer_rows(record: dict) -> list[list[str | int]]:
+    """Return the spreadsheet's header and one row per answer, as they are (not neutralised)."""
+    rows: list[list[str | int]] = [
         [
             gettext("Stage"),
             gettext("Answer no."),
@@ -396,12 +445,10 @@ def answers_as_csv(record: dict) -> str:
             gettext("Entered by"),
             gettext("Created"),
         ]
-    )
+    ]
     for stage in stages_with_answers(record):
         for answer in stage["answers"]:
-            first = answer["original_body"]
-            if answer["original_detail"]:
-                first = f"{first or answer['body']} — {answer['original_detail']}"
+            first = first_wording(answer)
             row = [
                 f"{stage['number']}. {stage['title']}",
                 answer["id"],
@@ -415,8 +462,17 @@ def answers_as_csv(record: dict) -> str:
                 entered_by_label(answer["entered_by"]),
                 _sortable_moment(answer["created_at"], record["time_zone"]),
             ]
-            writer.writerow([neutralise_cell(cell) for cell in row])
-    return "\ufeff" + buffer.getvalue()
+            rows.append(row)
+    return rows
+
+
+def first_wording(answer: dict) -> str | None:
+    """Return how an answer read before the facilitator reworded it, its detail after a
+    dash, or None when it was never reworded. The spreadsheet, Markdown and report share it."""
+    first = answer["original_body"]
+    if answer["original_detail"]:
+        first = f"{first or answer['body']} — {answer['original_detail']}"
+    return first
 
 
 # Markdown --------------------------------------------------------------------------------
@@ -460,7 +516,7 @@ def record_as_markdown(record: dict) -> str:
             if answer["detail"]:
                 out.append("  " + _markdown_item(answer["detail"], "-").replace("\n", "\n  "))
             if notes:
-                out.append("  - " + md(" · ".join(notes)))
+                out.append("  " + _markdown_item(" · ".join(notes)).replace("\n", "\n  "))
         if stage["answers"]:
             out.append("")
     out += _markdown_agreement(record)
@@ -476,8 +532,9 @@ def _answer_notes(answer: dict) -> list[str]:
         notes.append(gettext("merged into #%(num)d", num=answer["merged_into"]))
     if answer["moderation"] != "visible":
         notes.append(moderation_label(answer["moderation"]))
-    if answer["original_body"] is not None:
-        notes.append(gettext("first wording: %(text)s", text=answer["original_body"]))
+    first = first_wording(answer)
+    if first is not None:
+        notes.append(gettext("first wording: %(text)s", text=first))
     if answer["entered_by"] == "facilitator":
         notes.append(gettext("entered by the facilitator"))
     return notes
@@ -492,7 +549,7 @@ def _markdown_outcome(record: dict) -> list[str]:
         out += ["### " + gettext("Mission (agreed %(date)s)", date=date)]
     else:
         out += ["### " + gettext("Mission (not agreed yet)")]
-    out += ["", "> " + md(mission["text"] or "—").replace("\n", "\n> "), ""]
+    out += ["", *_markdown_quote(mission["text"] or "—"), ""]
     if record["principles"]:
         out += ["### " + gettext("Principles"), ""]
         for number, principle in enumerate(record["principles"], start=1):
@@ -522,7 +579,8 @@ def _markdown_agreement(record: dict) -> list[str]:
                     who=origin_label(version),
                     date=moment(version["created_at"], zone),
                 )
-                out += [f"- {md(head)}", "", "  > " + md(version["text"]).replace("\n", "\n  > ")]
+                routine = draft["kind"] == "routine"
+                out += [f"- {md(head)}", "", *_markdown_quote(version["text"], routine, "  ")]
                 out.append("")
     if record["amendments"]:
         out += ["## " + gettext("Suggested changes"), ""]
@@ -537,6 +595,21 @@ def _markdown_agreement(record: dict) -> list[str]:
         for round_ in rounds_with_results(record):
             out += _markdown_round(round_, zone)
     return out
+
+
+def _markdown_quote(text: str, routine: bool = False, indent: str = "") -> list[str]:
+    """Return a wording as a Markdown quote whose lines stay apart: a routine's steps as a
+    numbered list, other lines ended by hard breaks, blank lines as new paragraphs."""
+    lines = [line.strip() for line in text.splitlines()]
+    if routine:
+        steps = [line for line in lines if line]
+        body = [_markdown_item(step, f"{n}.") for n, step in enumerate(steps, start=1)]
+    else:
+        body = []
+        for line, following in zip(lines, [*lines[1:], ""], strict=True):
+            hard_break = "\\" if line and following else ""
+            body.append(escape_markdown(line) + hard_break)
+    return [f"{indent}> {line}".rstrip() for line in body or ["—"]]
 
 
 def _draft_titles(record: dict) -> list[tuple[str, dict]]:
@@ -573,7 +646,8 @@ def _markdown_round(round_: dict, zone: str) -> list[str]:
         )
     )
     if round_["text"]:
-        out.append("- " + md(gettext("Wording:")) + " " + md(round_["text"]).replace("\n", " "))
+        out += ["- " + md(gettext("Wording:")), ""]
+        out += [*_markdown_quote(round_["text"], round_["subject"] == "routine", "  "), ""]
     for name, line in round_["principles"] or []:
         out.append("- " + md(f"{name} — {line}"))
     if not round_.get("shown", True):
@@ -600,6 +674,7 @@ def report_context(record: dict) -> dict[str, Any]:
         "routine": routine_steps(record),
         "moment": partial(moment, zone=record["time_zone"]),
         "moderation_label": moderation_label,
+        "first_wording": first_wording,
         "origin_label": origin_label,
         "subject_label": subject_label,
         "outcome_label": outcome_label,

@@ -71,6 +71,10 @@ CITY_MAX = 60
 LOGO_MAX_BYTES = 2 * 1024 * 1024
 LOGO_MAX_PX = 1200
 LOGO_MAX_PIXELS = 40_000_000  # decoded size we agree to open (a 2 MB PNG can hold far more)
+# Larger logos are decoded at a reduced size (a JPEG by its scale, an 8-bit PNG a band of
+# rows at a time) so one upload takes tens of megabytes, not hundreds; any other image
+# over it (an interlaced or 16-bit PNG) is refused.
+LOGO_WHOLE_MAX_PIXELS = 8_000_000
 CARD_MAX_STEPS = 12  # a staff card's routine steps
 POSTER_MAX_CHARACTERS = 6000  # well above the form limits; stops absurd input before layout
 

@@ -79,3 +79,30 @@ def test_download_right_after_typing_a_city_prints_that_city(
     expect(preview.locator("img.preview-image")).to_be_visible()
     shoot(page, artifacts / "poster-page.png")
     room.assert_clean_console()
+
+
+def test_a_logo_over_2_mb_is_refused_before_it_is_sent(room, new_workshop, server, tmp_path):
+    made = new_workshop()
+    db = volume.open_db(server)
+    workshop = volume.get_workshop(db, made.id)
+    models.save_mission(db, workshop, MISSION)
+    models.replace_principles(db, workshop, PRINCIPLES)
+    models.mark_agreed(db, workshop)
+    db.close()
+    page = room.open(made.facilitator_url, "laptop", "facilitator")
+    expect(page).to_have_url(re.compile(r"/control$"))
+    page.goto(f"/w/{made.id}/poster")
+    expect(page.locator("#poster-preview img.preview-image")).to_be_visible()
+    page.locator("#poster-form input[name=city]").fill("Lublin")  # typed, not yet sent
+    posts: list[str] = []
+    page.on("request", lambda request: request.method == "POST" and posts.append(request.url))
+    huge = tmp_path / "logo.png"
+    huge.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(3 * 1024 * 1024))
+    page.locator("#poster-form input[name=logo]").set_input_files(huge)
+    errors = page.locator("#logo-errors")
+    expect(errors).to_contain_text("2 MB")
+    logo = page.locator("#poster-form input[name=logo]")
+    expect(logo).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#poster-form input[name=city]")).to_have_value("Lublin")
+    assert logo.evaluate("input => input.files.length") == 0
+    assert not posts

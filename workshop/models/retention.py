@@ -19,7 +19,7 @@ from ._base import _all, _count, now
 from .events import record_event
 from .workshops import Workshop, get_workshop_by_id
 
-RECORD_EXPORT_KINDS = ("report", "csv", "markdown", "json")  # files that copy raw answers
+RECORD_EXPORT_KINDS = ("report", "csv", "xlsx", "markdown", "json")  # files that copy raw answers
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from ..access import facilitator_workshop
 from ..db import get_db
 from ..exports import (
     EXPORT_KINDS,
+    card_problems,
     describe_export,
     export_path,
     poster_preview,
@@ -27,7 +28,15 @@ from ..exports import (
 from ..extensions import csrf
 from ..forms import PosterForm
 from ..models import PosterSettings, Refused, Workshop
-from ..poster import CARD_SIZES, FRAMES, THEMES, PosterError, PosterOptions, prepare_logo
+from ..poster import (
+    CARD_SIZES,
+    FRAMES,
+    THEMES,
+    PosterError,
+    PosterOptions,
+    logo_too_large,
+    prepare_logo,
+)
 from ..rules import LOGO_MAX_BYTES
 from ..web import found, is_partial_request, keyed_image, refuse, render
 
@@ -37,6 +46,7 @@ bp = Blueprint("poster_page", __name__)
 MIMETYPES = {
     ".pdf": "application/pdf",
     ".csv": "text/csv; charset=utf-8",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ".md": "text/markdown; charset=utf-8",
     ".json": "application/json",
 }
@@ -127,6 +137,7 @@ def _studio(
         preview_key=key,
         warning=warning,
         has_routine=bool(workshop.routine_agreed_at and workshop.routine.strip()),
+        card_problems=card_problems(db, workshop),
         **_history(db, workshop),
     )
 
@@ -154,6 +165,8 @@ def save_poster(public_id: str):
     """Remember the chosen options, city and logo; answer with the new preview, or with the
     PDF when "Download PDF" sent the form."""
     request.max_content_length = UPLOAD_MAX_BYTES
+    if (request.content_length or 0) > UPLOAD_MAX_BYTES:  # the body is never read
+        return _logo_too_large(public_id)
     if current_app.config.get("WTF_CSRF_ENABLED", True):
         csrf.protect()
     workshop = facilitator_workshop(public_id)
@@ -162,10 +175,15 @@ def save_poster(public_id: str):
     saved, _settings = poster_settings(db, workshop)
     if not form.validate_on_submit():
         return _studio(workshop, form, saved, status=422)
+    try:
+        logo = _uploaded_logo(form)
+    except PosterError as error:  # nothing is saved; the form keeps what was chosen and typed
+        form.logo.errors = [str(error)]
+        return _studio(workshop, form, saved, status=422)
     options = _options_from(form)
     models.save_poster_settings(db, workshop, json.dumps(options.as_dict()), form.city.data)
-    if not _save_logo(db, workshop, form):
-        return _studio(workshop, form, options, status=422)
+    if "remove_logo" in request.form or logo is not None:
+        models.set_poster_logo(db, workshop, logo)
     if "download" in request.form:  # "Download PDF": exactly what the form showed
         return poster(public_id)
     if not is_partial_request():
@@ -175,18 +193,24 @@ def save_poster(public_id: str):
     )
 
 
-def _save_logo(db: Database, workshop: Workshop, form: PosterForm) -> bool:
-    """Store an uploaded logo (checked and scaled down), or remove it; False if refused."""
+def _uploaded_logo(form: PosterForm) -> bytes | None:
+    """Return the uploaded logo checked and scaled down, or None without one (or when it
+    is being removed). Raises PosterError when it is refused."""
     upload = form.logo.data
-    if "remove_logo" in request.form:
-        models.set_poster_logo(db, workshop, None)
-    elif upload is not None and upload.filename:
-        try:
-            models.set_poster_logo(db, workshop, prepare_logo(upload.read()))
-        except PosterError as error:
-            form.logo.errors = [str(error)]
-            return False
-    return True
+    if "remove_logo" in request.form or upload is None or not upload.filename:
+        return None
+    return prepare_logo(upload.read())
+
+
+def _logo_too_large(public_id: str) -> Any:
+    """Answer an upload far over the logo's limit, whose form was never read: the page as
+    saved, the limit named next to the logo field (the page checks a file's size before
+    sending it, so this meets only a browser without JavaScript)."""
+    workshop = facilitator_workshop(public_id)
+    options, settings = poster_settings(get_db(), workshop)
+    form = _poster_form(options, settings)
+    form.logo.errors = [logo_too_large()]
+    return _studio(workshop, form, options, status=413)
 
 
 @bp.get("/w/<public_id>/poster/preview.png")
@@ -236,7 +260,7 @@ def staff_card(public_id: str) -> Response:
     return _attachment(pdf, path)
 
 
-@bp.get("/w/<public_id>/record.<any(pdf, csv, md, json):fmt>")
+@bp.get("/w/<public_id>/record.<any(pdf, csv, xlsx, md, json):fmt>")
 def workshop_record(public_id: str, fmt: str) -> Response:
     """Download the whole workshop as a PDF report, a spreadsheet, Markdown or JSON."""
     workshop = facilitator_workshop(public_id)
