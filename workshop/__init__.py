@@ -8,7 +8,7 @@ from flask import Flask
 
 from . import db, hub, i18n, web
 from .extensions import babel, csrf
-from .rules import DEFAULT_RETENTION_DAYS
+from .rules import DEFAULT_LIVE_STREAMS_PER_ADDRESS, DEFAULT_RETENTION_DAYS
 from .views import (
     agreement,
     facilitator,
@@ -68,6 +68,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         # "Production"). Unset: each process polls the database and counts on its own.
         REDIS_URL=None,
         LIVE_REDIS_POLL_SECONDS=1.0,  # with Redis, still read the database this often
+        # Open live streams one address may hold in each worker process (the other stream
+        # limits are in rules.py); THREADS is each worker's, which `workshop serve` sets:
+        # streams take at most all but a fifth of them (rules.live_streams_max).
+        LIVE_STREAMS_PER_ADDRESS=DEFAULT_LIVE_STREAMS_PER_ADDRESS,
+        THREADS=1500,
         # Security (SECURITY.md). The session cookie is Secure on every HTTPS request;
         # SESSION_COOKIE_SECURE=true forces it even when the app cannot tell (a TLS proxy
         # without PROXY_FIX). PROXY_FIX=N trusts N proxies' X-Forwarded-For/-Proto/-Host.

@@ -1,0 +1,214 @@
+"""One hostile client against the real server (issue 16): live streams, slow requests,
+large bodies, odd headers. Every attack is bounded in count and time and stays on loopback;
+the numbers each test prints are the ones SECURITY.md quotes.
+"""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import time
+from collections.abc import Iterator
+from contextlib import closing, suppress
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+
+from workshop import create_app
+from workshop.db import connect
+from workshop.rules import LIVE_STREAMS_PER_HOLDER, LIVE_STREAMS_ROOM_MARGIN, live_streams_max
+
+from .conftest import make_workshop
+from .live_room import Browser, Server, join
+
+THREADS = 60  # per worker: streams may take live_streams_max(60) = 40 of them
+PER_ADDRESS = 36  # below that, so the address limit is the one met first
+BOUND = 10.0  # s: a correctness bound on each request, not a speed target
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[Server]:
+    made = Server(tmp_path_factory.mktemp("hostile"), workers=1, threads=THREADS)
+    made.env["WORKSHOP_LIVE_STREAMS_PER_ADDRESS"] = str(PER_ADDRESS)
+    made.start()
+    try:
+        yield made
+    finally:
+        made.stop()
+
+
+def _screen_path(info: dict) -> str:
+    token = urlsplit(info["screen_url"]).path.rsplit("/", 1)[-1]
+    return f"/w/{info['id']}/live?k={token}"
+
+
+class Streams:
+    """Live streams held open on their own connections, as many tabs would."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.open: list[http.client.HTTPConnection] = []
+        self.refused = 0
+        self.retry_after: set[str] = set()
+
+    def try_open(self, path: str, cookies: dict | None = None, headers: dict | None = None) -> int:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=BOUND)
+        sent = dict(headers or {})
+        if cookies:
+            sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+        conn.request("GET", path, headers=sent)
+        response = conn.getresponse()
+        if response.status == 200:
+            self.open.append(conn)
+        else:
+            if response.status == 429:
+                self.refused += 1
+                self.retry_after.add(response.headers.get("Retry-After", ""))
+            response.read()
+            conn.close()
+        return response.status
+
+    def close(self) -> None:
+        for conn in self.open:
+            with suppress(OSError):
+                conn.sock.shutdown(socket.SHUT_RDWR)
+            conn.close()
+        self.open = []
+
+
+def _answer(phone: Browser, public_id: str, text: str) -> int:
+    body = urlencode({"body": text, "detail": "", "nonce": text, "csrf_token": phone.csrf})
+    headers = {"HX-Request": "true", "X-CSRFToken": phone.csrf}
+    status, _, _ = phone.request("POST", f"/w/{public_id}/answers", body, headers)
+    return status
+
+
+def _ordinary_requests(server: Server, info: dict) -> dict[str, float]:
+    """A new phone joins and answers, and the start page opens: each one's time in seconds."""
+    times = {}
+    phone = Browser(server.port)
+    began = time.monotonic()
+    join(phone, urlsplit(info["join_url"]).path)
+    times["join"] = time.monotonic() - began
+    began = time.monotonic()
+    assert _answer(phone, info["id"], f"Ordinary answer {began}") in (200, 201, 204)
+    times["answer"] = time.monotonic() - began
+    phone.close()
+    began = time.monotonic()
+    with closing(http.client.HTTPConnection("127.0.0.1", server.port, timeout=BOUND)) as conn:
+        conn.request("GET", "/")
+        assert conn.getresponse().status == 200
+    times["start page"] = time.monotonic() - began
+    return times
+
+
+def _wait_until_admitted(streams: Streams, path: str, within: float = 15.0) -> None:
+    """Wait until the server has noticed closed streams (at its next heartbeat) and admits."""
+    deadline = time.monotonic() + within
+    while streams.try_open(path) != 200:
+        assert time.monotonic() < deadline, "closed streams were never released"
+        time.sleep(0.2)
+
+
+# ── 1. Live streams: per holder, per workshop, per address ─────────────────────────────────
+
+
+def test_live_streams_are_capped_per_holder_workshop_and_address_and_pages_still_load(server):
+    screens = Streams(server.port)
+    phones_streams = Streams(server.port)
+    rooms = [server.create_workshop(f"Room {n}") for n in range(4)]
+    try:
+        # One screen link, 10 tabs: the holder's limit.
+        statuses = [screens.try_open(_screen_path(rooms[0])) for _ in range(10)]
+        assert statuses.count(200) == LIVE_STREAMS_PER_HOLDER
+        assert statuses.count(429) == 10 - LIVE_STREAMS_PER_HOLDER
+        assert screens.retry_after == {"1"}  # the heartbeat: when a closed stream is noticed
+
+        # Eight phones of one workshop, ten tabs each: the room's limit (people + margin).
+        phones = [Browser(server.port) for _ in range(8)]
+        for phone in phones:
+            join(phone, urlsplit(rooms[1]["join_url"]).path)
+            phone.close()
+        room_path = f"/w/{rooms[1]['id']}/live"
+        held_by_room = 0
+        for phone in phones:
+            for _tab in range(10):
+                held_by_room += phones_streams.try_open(room_path, phone.cookies) == 200
+        assert held_by_room == len(phones) + LIVE_STREAMS_ROOM_MARGIN
+
+        # More screen links from this address: the address's limit.
+        more = [screens.try_open(_screen_path(room)) for room in rooms[2:] for _ in range(10)]
+        held = len(screens.open) + len(phones_streams.open)
+        assert held == PER_ADDRESS, (held, more)
+        print(
+            f"\nlive streams: one screen link held {LIVE_STREAMS_PER_HOLDER} of 10, a workshop "
+            f"of 8 phones {held_by_room} of 80, one address {held} "
+            f"(limit {PER_ADDRESS}; a worker of {THREADS} threads: {live_streams_max(THREADS)})"
+        )
+
+        # While the streams are at their limits, ordinary requests are served.
+        times = _ordinary_requests(server, rooms[1])
+        print("while at the limit: " + ", ".join(f"{k} {v:.3f} s" for k, v in times.items()))
+
+        # A closed stream frees its place.
+        screens.close()
+        _wait_until_admitted(screens, _screen_path(rooms[0]))
+    finally:
+        screens.close()
+        phones_streams.close()
+
+
+def test_streams_take_at_most_all_but_a_fifth_of_a_workers_threads(tmp_path):
+    assert live_streams_max(1500) == 1200 and live_streams_max(60) == 40
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "DATABASE": str(tmp_path / "c.db"),
+            "THREADS": 30,  # 10 streams
+        }
+    )
+    db = connect(app.config["DATABASE"])
+    workshops = [make_workshop(db, title=f"T{n}")[0] for n in range(4)]
+    client = app.test_client()
+    held, statuses = [], []
+    for workshop in workshops:
+        for _tab in range(LIVE_STREAMS_PER_HOLDER):
+            response = client.get(f"/w/{workshop.public_id}/live?k={workshop.screen_token}")
+            statuses.append(response.status_code)
+            held.append(response)
+    assert statuses.count(200) == live_streams_max(30) and statuses.count(429) == 6
+    for response in held:
+        response.close()
+    workshop = workshops[-1]
+    response = client.get(f"/w/{workshop.public_id}/live?k={workshop.screen_token}")
+    assert response.status_code == 200  # closing released them
+    response.close()
+    db.close()
+
+
+# ── 12. Last-Event-ID: malformed or huge is ignored ───────────────────────────────────────
+
+
+def test_a_huge_or_malformed_last_event_id_starts_the_stream_from_now(server):
+    room = server.create_workshop("Resume")
+    streams = Streams(server.port)
+    statuses = []
+    try:
+        for value in ("9" * 5000, "9" * 19, "²".encode().decode("latin-1"), "-1", "1e9", " 7"):
+            for path, headers in (
+                (_screen_path(room), {"Last-Event-ID": value}),
+                (_screen_path(room) + "&" + urlencode({"after": value}), {}),
+            ):
+                deadline = time.monotonic() + 15
+                while (status := streams.try_open(path, headers=headers)) == 429:
+                    assert time.monotonic() < deadline, "closed streams were never released"
+                    streams.close()
+                    time.sleep(0.2)
+                statuses.append(status)
+                streams.close()
+    finally:
+        streams.close()
+    assert statuses[0::2] == [200] * 6, statuses  # Last-Event-ID: ignored, a fresh stream
+    assert set(statuses[1::2]) <= {200, 414}, statuses  # ?after=: 5,000 digits is too long a URL
+    assert "Traceback" not in server.log_text()
