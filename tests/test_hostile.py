@@ -19,7 +19,7 @@ from workshop.db import connect
 from workshop.rules import LIVE_STREAMS_PER_HOLDER, LIVE_STREAMS_ROOM_MARGIN, live_streams_max
 
 from .conftest import make_workshop
-from .live_room import Browser, Server, join
+from .live_room import Browser, Server, claim, join
 
 THREADS = 60  # per worker: streams may take live_streams_max(60) = 40 of them
 PER_ADDRESS = 36  # below that, so the address limit is the one met first
@@ -212,3 +212,62 @@ def test_a_huge_or_malformed_last_event_id_starts_the_stream_from_now(server):
     assert statuses[0::2] == [200] * 6, statuses  # Last-Event-ID: ignored, a fresh stream
     assert set(statuses[1::2]) <= {200, 414}, statuses  # ?after=: 5,000 digits is too long a URL
     assert "Traceback" not in server.log_text()
+
+
+# ── 8. Large bodies: only the signed-in facilitator's poster form, after its token ──────────
+
+
+def _post_head(port: int, path: str, length: int, headers: dict) -> tuple[int, float]:
+    """Send a POST's headers and its first KiB of a ``length``-byte body; return the status
+    the server answers without the rest (0: it waited for more) and how long it took."""
+    lines = [f"POST {path} HTTP/1.1", "Host: 127.0.0.1", f"Content-Length: {length}"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    lines.append("Content-Type: multipart/form-data; boundary=x")
+    began = time.monotonic()
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode() + b"--x\r\n" + b"a" * 1024)
+        try:
+            reply = sock.recv(64)
+        except TimeoutError:
+            return 0, time.monotonic() - began
+    return int(reply.split()[1]), time.monotonic() - began
+
+
+def test_only_the_signed_in_facilitator_with_a_token_gets_the_poster_upload_limit(server):
+    info = server.create_workshop("Uploads")
+    size = 7_900_000
+    facilitator = Browser(server.port)
+    claim(facilitator, urlsplit(info["facilitator_url"]).path)
+    phone = Browser(server.port)
+    join(phone, urlsplit(info["join_url"]).path)
+    facilitator.close()
+    phone.close()
+    cookie = "; ".join(f"{k}={v}" for k, v in facilitator.cookies.items())
+    phone_cookie = "; ".join(f"{k}={v}" for k, v in phone.cookies.items())
+    answered = {
+        "stranger, no such workshop": _post_head(server.port, "/w/nosuch/poster", size, {}),
+        "stranger": _post_head(server.port, f"/w/{info['id']}/poster", size, {}),
+        "phone": _post_head(server.port, f"/w/{info['id']}/poster", size, {"Cookie": phone_cookie}),
+        "facilitator, wrong token": _post_head(
+            server.port,
+            f"/w/{info['id']}/poster",
+            size,
+            {"Cookie": cookie, "X-CSRFToken": "forged"},
+        ),
+    }
+    print(
+        "\n7.9 MB bodies answered before the body: "
+        + ", ".join(f"{who} {status} in {took:.3f} s" for who, (status, took) in answered.items())
+    )
+    assert [status for status, _ in answered.values()] == [404, 403, 403, 400]
+    # Elsewhere, and to everyone, the 64 KiB limit: refused at the headers too.
+    status, _ = _post_head(server.port, f"/w/{info['id']}/answers", size, {"Cookie": cookie})
+    assert status == 413
+    # The facilitator with the right token is read in full (and told what is wrong with it).
+    status, _ = _post_head(
+        server.port,
+        f"/w/{info['id']}/poster",
+        size,
+        {"Cookie": cookie, "X-CSRFToken": facilitator.csrf, "HX-Request": "true"},
+    )
+    assert status == 0  # the server waits for the rest of the upload
