@@ -10,6 +10,7 @@ import socket
 import time
 from collections.abc import Iterator
 from contextlib import closing, suppress
+from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import pytest
@@ -271,3 +272,45 @@ def test_only_the_signed_in_facilitator_with_a_token_gets_the_poster_upload_limi
         {"Cookie": cookie, "X-CSRFToken": facilitator.csrf, "HX-Request": "true"},
     )
     assert status == 0  # the server waits for the rest of the upload
+
+
+# ── 10. File modes: the owner's only ─────────────────────────────────────────────────────────
+
+
+def test_the_database_its_wal_and_exports_are_the_owners_only(server):
+    info = server.create_workshop("Modes")
+    facilitator = Browser(server.port)
+    screen = Streams(server.port)  # the server's hub keeps a connection open: -wal stays
+    try:
+        assert screen.try_open(_screen_path(info)) == 200
+        claim(facilitator, urlsplit(info["facilitator_url"]).path)
+        status, _, _ = facilitator.request("GET", f"/w/{info['id']}/record.json")
+        assert status == 200
+        database = server.database
+        modes = {
+            path.name: oct(path.stat().st_mode & 0o777)
+            for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm"))
+        }
+    finally:
+        facilitator.close()
+        screen.close()
+    exports = server.root / "exports"
+    modes["exports/"] = oct(exports.stat().st_mode & 0o777)
+    modes.update({path.name: oct(path.stat().st_mode & 0o777) for path in exports.iterdir()})
+    print(f"\nfile modes: {modes}")
+    assert len(modes) >= 5
+    assert set(modes.values()) <= {"0o600", "0o700"}
+    assert modes["exports/"] == "0o700"
+
+
+def test_an_older_database_is_narrowed_to_the_owner(tmp_path):
+    database = tmp_path / "old" / "credo.db"
+    database.parent.mkdir()
+    database.touch(mode=0o644)
+    database.chmod(0o644)
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE": str(database)})
+    assert app and database.stat().st_mode & 0o777 == 0o600
+    fresh = tmp_path / "new" / "credo.db"
+    create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE": str(fresh)})
+    assert fresh.parent.stat().st_mode & 0o777 == 0o700
+    assert fresh.stat().st_mode & 0o777 == 0o600

@@ -1,5 +1,6 @@
 """Credo: a live mission & values workshop, from phones to a framed poster."""
 
+import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -115,8 +116,12 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _instance_secret(instance: Path) -> str:
     """Read the secret key from instance/, creating it on first run."""
     path = instance / "secret_key"
-    if not path.exists():
-        instance.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+    db.private_folder(instance)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, db.PRIVATE_FILE)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as stream:
+            stream.write(secrets.token_hex(32))
     return path.read_text().strip()
