@@ -6,6 +6,7 @@ the numbers each test prints are the ones SECURITY.md quotes.
 from __future__ import annotations
 
 import http.client
+import re
 import socket
 import time
 from collections.abc import Iterator
@@ -314,3 +315,57 @@ def test_an_older_database_is_narrowed_to_the_owner(tmp_path):
     create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE": str(fresh)})
     assert fresh.parent.stat().st_mode & 0o777 == 0o700
     assert fresh.stat().st_mode & 0o777 == 0o600
+
+
+# ── 11. The facilitator secret never travels in the cookie ─────────────────────────────────
+
+
+def _cookie_contents(server: Server, tmp_path: Path, cookie: str) -> str:
+    """Decode a session cookie as anyone who reads it can (signed, not encrypted)."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": server.env["WORKSHOP_SECRET_KEY"],
+            "DATABASE": str(tmp_path / "decode.db"),
+        }
+    )
+    return repr(app.session_interface.get_signing_serializer(app).loads(cookie))
+
+
+def test_the_private_link_is_shown_once_and_never_in_the_cookie(server, tmp_path):
+    browser = Browser(server.port)
+    try:
+        status, _, page = browser.request("GET", "/")
+        browser.read_csrf(page)
+        form = {"title": "Secret", "language": "en", "template": "mission"}
+        body = urlencode({**form, "csrf_token": browser.csrf})
+        status, response, _ = browser.request("POST", "/", body)
+        assert status == 303
+        sent = _cookie_contents(server, tmp_path, browser.cookies["session"])
+        control = urlsplit(response.headers["Location"]).path
+        public_id = control.split("/")[2]
+        status, _, page = browser.request("GET", control)
+        link = re.search(rb'id="admin-link-value"[^>]*value="([^"]+)"', page).group(1).decode()
+        token = link.rsplit("/f/", 1)[1]
+        browser.read_csrf(page)
+        # A new link: the same, through the POST that replaces it.
+        body = urlencode({"csrf_token": browser.csrf})
+        status, _, _ = browser.request("POST", f"/w/{public_id}/access/new-link", body)
+        assert status == 303
+        sent_again = _cookie_contents(server, tmp_path, browser.cookies["session"])
+        status, _, page = browser.request("GET", control)
+        new_link = re.search(rb'id="admin-link-value"[^>]*value="([^"]+)"', page)
+        new_token = new_link.group(1).decode().rsplit("/f/", 1)[1]
+        status, _, again = browser.request("GET", control)
+        assert b"/f/" not in again  # shown once
+    finally:
+        browser.close()
+    for cookie, secret in ((sent, token), (sent_again, new_token)):
+        assert "/f/" not in cookie and secret not in cookie, cookie
+    print(f"\nthe session cookie after creating a workshop: {sent}")
+    other = Browser(server.port)
+    try:
+        status, _, _ = other.request("GET", f"/f/{new_token}")
+        assert status == 303  # the link shown is the real one
+    finally:
+        other.close()
