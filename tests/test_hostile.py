@@ -179,7 +179,8 @@ def test_streams_take_at_most_all_but_a_fifth_of_a_workers_threads(tmp_path):
             response = client.get(f"/w/{workshop.public_id}/live?k={workshop.screen_token}")
             statuses.append(response.status_code)
             held.append(response)
-    assert statuses.count(200) == live_streams_max(30) and statuses.count(429) == 6
+    assert statuses.count(200) == live_streams_max(30)
+    assert statuses.count(429) == len(statuses) - live_streams_max(30)
     for response in held:
         response.close()
     workshop = workshops[-1]

@@ -63,7 +63,7 @@ DEFAULT_RETENTION_DAYS = 30
 
 # Live streams (each open one holds a server thread; counted in each worker process)
 EVENT_ID_MAX_DIGITS = 18  # a Last-Event-ID or ?after= longer than this is ignored (< 2**63)
-LIVE_STREAMS_PER_HOLDER = 4  # one phone, one screen link, one facilitator: tabs + a reconnect
+LIVE_STREAMS_PER_HOLDER = 8  # one phone, screen link or facilitator: tabs, reloads, reconnects
 LIVE_STREAMS_ROOM_MARGIN = 20  # a workshop: one per person who joined, plus this many
 DEFAULT_LIVE_STREAMS_PER_ADDRESS = 400  # a clinic's NAT: the whole room, twice over
 LIVE_THREADS_KEPT_FREE = (20, 5)  # threads never given to streams: at least 20, or 1/5 of all
