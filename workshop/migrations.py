@@ -338,7 +338,7 @@ def add_workshop_time_zone(db: Database) -> None:
     )
 
 
-@migrations(name="0013_add_facilitator_link_pad")
+@migrations(name="0016_add_facilitator_link_pad")
 def add_facilitator_link_pad(db: Database) -> None:
     # A new private link is shown once, on the next control page, without ever being in
     # the cookie or the database whole: the browser's cookie carries it XOR a random pad,
