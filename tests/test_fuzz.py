@@ -423,6 +423,48 @@ def test_random_text_in_amendments_proposals_and_round_answers(fuzz_rooms, text,
         assert_fine(phone.post(url, data=data))
 
 
+# ── Hypothesis: random request headers ──────────────────────────────────────────────────
+
+header_values = st.one_of(
+    st.text(st.characters(min_codepoint=0x20, max_codepoint=0xFF), max_size=300),
+    st.from_regex(r"\A[0-9]{1,6000}\Z"),
+    st.sampled_from(["-1", "+5", " 5", "5 ", "0x10", "1e9", "²", "٣", "9" * 19, "9" * 5000]),
+)
+
+
+def _sent(response) -> None:
+    """Assert no 500, and close a stream (never read a stream's whole body)."""
+    assert response.status_code < 500, response.status_code
+    response.close()
+
+
+@settings(FUZZ, max_examples=60)
+@given(value=header_values, other=header_values)
+def test_random_request_headers_never_500(fuzz_rooms, value, other):
+    question, _mission, _draft = fuzz_rooms
+    public, screen = question.public, question.workshop.screen_token
+    headers = {
+        "Last-Event-ID": value,
+        "Accept-Language": other,
+        "HX-Request": other,
+        "HX-Current-URL": value,
+        "HX-Target": other,
+        "If-None-Match": value,
+        "Referer": other,
+    }
+    for client, url in (
+        (question.phone, f"/w/{public}/live"),
+        (question.facilitator, f"/w/{public}/live"),
+        (question.phone, f"/w/{public}/live?k={screen}"),
+        (question.phone, f"/w/{public}/p"),
+        (question.facilitator, f"/w/{public}/control"),
+        (question.phone, f"/s/{screen}"),
+        (question.phone, "/join"),
+    ):
+        _sent(client.get(url, headers=headers))
+    _sent(question.phone.get(f"/w/{public}/live", query_string={"after": value}))
+
+
 # ── The poster: renders or refuses, and fetches nothing from outside ─────────────────────
 
 

@@ -1,5 +1,6 @@
 """Credo: a live mission & values workshop, from phones to a framed poster."""
 
+import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -8,7 +9,7 @@ from flask import Flask
 
 from . import db, hub, i18n, web
 from .extensions import babel, csrf
-from .rules import DEFAULT_RETENTION_DAYS
+from .rules import DEFAULT_LIVE_STREAMS_PER_ADDRESS, DEFAULT_RETENTION_DAYS
 from .views import (
     agreement,
     facilitator,
@@ -68,6 +69,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         # "Production"). Unset: each process polls the database and counts on its own.
         REDIS_URL=None,
         LIVE_REDIS_POLL_SECONDS=1.0,  # with Redis, still read the database this often
+        # Open live streams one address may hold in each worker process (the other stream
+        # limits are in rules.py); THREADS is each worker's, which `workshop serve` sets:
+        # streams take at most all but a fifth of them (rules.live_streams_max).
+        LIVE_STREAMS_PER_ADDRESS=DEFAULT_LIVE_STREAMS_PER_ADDRESS,
+        THREADS=1500,
         # Security (SECURITY.md). The session cookie is Secure on every HTTPS request;
         # SESSION_COOKIE_SECURE=true forces it even when the app cannot tell (a TLS proxy
         # without PROXY_FIX). PROXY_FIX=N trusts N proxies' X-Forwarded-For/-Proto/-Host.
@@ -121,8 +127,12 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _instance_secret(instance: Path) -> str:
     """Read the secret key from instance/, creating it on first run."""
     path = instance / "secret_key"
-    if not path.exists():
-        instance.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+    db.private_folder(instance)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, db.PRIVATE_FILE)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as stream:
+            stream.write(secrets.token_hex(32))
     return path.read_text().strip()

@@ -24,6 +24,23 @@ def remember_facilitator(workshop: Workshop, session_id: str) -> None:
     session.permanent = True
 
 
+def show_new_link_once(workshop: Workshop, link: str) -> None:
+    """Have the next control page show a new private link, which never travels whole: the
+    cookie carries it sealed, the facilitator session keeps the pad (models.seal_new_link)."""
+    session_id = facilitator_session_id(workshop)
+    if session_id:
+        session["new_admin_link"] = models.seal_new_link(get_db(), workshop, session_id, link)
+
+
+def take_new_link(workshop: Workshop) -> str | None:
+    """Return the new private link to show on this control page, once; None if there is none."""
+    sealed = session.pop("new_admin_link", None)
+    session_id = facilitator_session_id(workshop)
+    if not isinstance(sealed, str) or not session_id:
+        return None
+    return models.open_new_link(get_db(), workshop, session_id, sealed)
+
+
 def facilitator_session_id(workshop: Workshop) -> str | None:
     """Return the facilitator session id this browser holds for the workshop, if any."""
     held = session.get("facilitator")

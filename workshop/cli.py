@@ -87,7 +87,8 @@ def main() -> None:
     default=1500,
     show_default=True,
     help="Threads per worker, started only as needed. Every open phone, screen and control "
-    "page holds one for its live updates, so keep this well above the people connected.",
+    "page holds one for its live updates, so keep this well above the people connected; "
+    "live updates get at most four fifths of them, the rest always serve pages.",
 )
 @click.option(
     "--workers",
@@ -101,6 +102,7 @@ def serve(host: str, port: int, threads: int, workers: int) -> None:
     """Serve Credo with gunicorn (a production server, not Flask's development one)."""
     _allow_open_files(2 * threads + 100)  # per process: each worker has its own files
     os.environ["WORKSHOP_WORKERS"] = str(workers)  # without Redis, each takes its share of limits
+    os.environ["WORKSHOP_THREADS"] = str(threads)  # live streams leave some for other requests
 
     class Server(BaseApplication):
         def load_config(self) -> None:

@@ -68,9 +68,32 @@ def write(db: Database) -> Iterator[Database]:
         db.commit()
 
 
+PRIVATE_FILE = 0o600  # the database, its -wal and -shm, exports, backups: the owner's only
+PRIVATE_FOLDER = 0o700
+
+
+def private_folder(folder: Path) -> Path:
+    """Make ``folder`` (and any missing parents) if needed, readable by its owner only."""
+    folder.mkdir(parents=True, exist_ok=True, mode=PRIVATE_FOLDER)
+    folder.chmod(PRIVATE_FOLDER)
+    return folder
+
+
+def make_private(path: str) -> None:
+    """Create the database file 0600 before SQLite does (it would make it 0644); SQLite
+    gives its -wal and -shm the database file's mode. An older file is narrowed to 0600."""
+    folder = Path(path).parent
+    if not folder.exists():
+        private_folder(folder)  # a folder someone else made is theirs to set
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE))
+    for name in (path, f"{path}-wal", f"{path}-shm"):
+        with suppress(FileNotFoundError):
+            os.chmod(name, PRIVATE_FILE)
+
+
 def migrate(path: str) -> None:
-    """Create the database file if needed and apply pending migrations."""
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    """Create the database file (0600) if needed and apply pending migrations."""
+    make_private(path)
     with closing(connect(path)) as db:
         if db.journal_mode != "wal":
             db.enable_wal()

@@ -4,6 +4,7 @@ projector. The poster page, the projector, the control page and the CLI all call
 
 import hashlib
 import json
+import os
 import re
 import threading
 import unicodedata
@@ -18,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlite_utils import Database
 
 from . import messages, models, poster, record
+from .db import PRIVATE_FILE, private_folder
 from .forms import ORIENTATION_NAMES, SIZE_NAMES
 from .models import Export, PosterSettings, Refused, Workshop
 from .poster import FRAMES, THEMES, CardText, PosterError, PosterOptions, PosterText
@@ -80,8 +82,7 @@ def keep_export(
     """
     if deliver is not None:
         deliver(data)
-    folder = exports_dir()
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_folder(exports_dir())
     if (same := _same_as_newest(db, workshop, kind, label, data)) is not None:
         return same
     stem = f"{workshop.public_id}-{_slug(workshop.title)}-{label}-"
@@ -89,7 +90,9 @@ def keep_export(
     for attempt in range(1, 1000):
         path = folder / f"{stem}{f'-{attempt}' if attempt > 1 else ''}{ending}"
         try:
-            with path.open("xb") as stream:  # never overwrite an earlier export
+            # Never overwrite an earlier export; readable by the owner only, as backups are.
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+            with os.fdopen(fd, "wb") as stream:
                 stream.write(data)
             break
         except FileExistsError:

@@ -10,7 +10,7 @@ import logging
 import os
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterator
 from contextlib import closing
 
@@ -175,6 +175,46 @@ class Hub:
                 topic.publish(events)
 
 
+class StreamGate:
+    """Counts this process's open streams under several keys; refuses one past any limit.
+
+    Every open stream holds a server thread until the client goes away (noticed at the next
+    heartbeat at the latest), so one client must not be able to hold them all: a stream is
+    admitted only while each of its keys (its holder, its workshop, its address, the whole
+    process) is under that key's limit, and released when the stream closes.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.open: Counter[tuple] = Counter()
+
+    def admit(self, limits: dict[tuple, int]) -> tuple | None:
+        """Count a new stream under every key of ``limits``; on refusal return the full key."""
+        with self.lock:
+            for key, limit in limits.items():
+                if self.open[key] >= limit:
+                    return key
+            self.open.update(limits.keys())
+            return None
+
+    def release(self, keys) -> None:
+        """Forget a stream that has closed."""
+        with self.lock:
+            self.open.subtract(keys)
+            for key in keys:
+                if self.open[key] <= 0:
+                    del self.open[key]
+
+    def held(self, key: tuple) -> int:
+        with self.lock:
+            return self.open[key]
+
+
+def get_gate(app: Flask | None = None) -> StreamGate:
+    """Return this app's count of open streams (one per process)."""
+    return (app or current_app).extensions["credo_stream_gate"]
+
+
 def get_hub(app: Flask | None = None) -> Hub:
     """Return this app's hub."""
     return (app or current_app).extensions["credo_hub"]
@@ -213,7 +253,8 @@ def event_stream(
 
 
 def init_app(app: Flask) -> None:
-    """Give the app its hub (its poller starts on the first stream)."""
+    """Give the app its hub (its poller starts on the first stream) and its stream gate."""
+    app.extensions["credo_stream_gate"] = StreamGate()
     app.extensions["credo_hub"] = Hub(
         app.config["DATABASE"],
         app.config["LIVE_POLL_SECONDS"],

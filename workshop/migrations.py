@@ -386,3 +386,16 @@ def create_join_requests(db: Database) -> None:
         CREATE INDEX join_requests_waiting ON join_requests (workshop_id, status);
         """,
     )
+
+
+@migrations(name="0015_add_facilitator_link_pad")
+def add_facilitator_link_pad(db: Database) -> None:
+    # A new private link is shown once, on the next control page, without ever being in
+    # the cookie or the database whole: the browser's cookie carries it XOR a random pad,
+    # and this column of the facilitator session that asked keeps the pad until then.
+    _execute_all(
+        db,
+        """
+        ALTER TABLE facilitator_sessions ADD COLUMN link_pad TEXT;
+        """,
+    )

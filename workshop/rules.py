@@ -84,10 +84,24 @@ RECORD_PDF_MAX_ANSWERS = 1000  # a PDF report past this is refused (CSV, Markdow
 # Keeping data
 DEFAULT_RETENTION_DAYS = 30
 
+# Live streams (each open one holds a server thread; counted in each worker process)
+EVENT_ID_MAX_DIGITS = 18  # a Last-Event-ID or ?after= longer than this is ignored (< 2**63)
+LIVE_STREAMS_PER_HOLDER = 8  # one phone, screen link or facilitator: tabs, reloads, reconnects
+LIVE_STREAMS_ROOM_MARGIN = 20  # a workshop: one per person who joined, plus this many
+DEFAULT_LIVE_STREAMS_PER_ADDRESS = 400  # a clinic's NAT: the whole room, twice over
+LIVE_THREADS_KEPT_FREE = (20, 5)  # threads never given to streams: at least 20, or 1/5 of all
+
 
 def word_count(text: str) -> int:
     """Count words as MISSION_WORDS counts them: runs of characters between spaces."""
     return len(text.split())
+
+
+def live_streams_max(threads: int) -> int:
+    """Return how many streams a worker of ``threads`` threads holds, keeping the rest free
+    for ordinary requests (LIVE_THREADS_KEPT_FREE)."""
+    least, share = LIVE_THREADS_KEPT_FREE
+    return max(1, threads - max(least, threads // share))
 
 
 def retention_days(config: dict) -> int:

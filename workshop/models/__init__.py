@@ -183,7 +183,9 @@ from .workshops import (
     get_workshop_by_id,
     get_workshop_by_screen_token,
     normalize_join_code,
+    open_new_link,
     rotate_admin_token,
+    seal_new_link,
     set_time_zone,
     start_facilitator_session,
 )
@@ -336,6 +338,8 @@ __all__ = [
     "set_stage_input",
     "set_theme",
     "start_facilitator_session",
+    "seal_new_link",
+    "open_new_link",
     "start_timer",
     "step_screen_pages",
     "stop_timer",

@@ -187,6 +187,50 @@ def start_facilitator_session(db: Database, workshop: Workshop) -> str:
     return session_id
 
 
+def seal_new_link(db: Database, workshop: Workshop, session_id: str, link: str) -> str:
+    """Split a new private link in two for showing it once: keep a random pad of its length
+    with the facilitator session and return the link XOR the pad (hex), for the cookie.
+
+    Neither half alone tells anything of the link (a one-time pad); a later seal replaces
+    the pad, so only the newest link can be shown.
+    """
+    data = link.encode()
+    pad = secrets.token_bytes(len(data))
+    with write(db):
+        db.execute(
+            "update facilitator_sessions set link_pad = ? where id = ? and workshop_id = ?",
+            [pad.hex(), session_id, workshop.id],
+        )
+    return bytes(a ^ b for a, b in zip(data, pad, strict=True)).hex()
+
+
+def open_new_link(db: Database, workshop: Workshop, session_id: str, sealed: str) -> str | None:
+    """Join a sealed link with its pad, which is dropped: the link is shown once. None when
+    the pad is gone or does not fit (another browser, an older link)."""
+    with write(db):
+        rows = list(
+            db.query(
+                "select link_pad from facilitator_sessions where id = ? and workshop_id = ?",
+                [session_id, workshop.id],
+            )
+        )
+        db.execute(
+            "update facilitator_sessions set link_pad = null where id = ? and workshop_id = ?",
+            [session_id, workshop.id],
+        )
+    try:
+        pad = bytes.fromhex(rows[0]["link_pad"] or "") if rows else b""
+        data = bytes.fromhex(sealed)
+    except (TypeError, ValueError):
+        return None
+    if not pad or len(pad) != len(data):
+        return None
+    try:
+        return bytes(a ^ b for a, b in zip(data, pad, strict=True)).decode()
+    except UnicodeDecodeError:
+        return None
+
+
 def facilitator_session_is_valid(db: Database, workshop: Workshop, session_id: str) -> bool:
     """Tell whether this session still controls the workshop."""
     rows = db.query(

@@ -12,13 +12,18 @@ from flask import (
     make_response,
     redirect,
     request,
-    session,
     url_for,
 )
 from flask_babel import get_locale, gettext, ngettext
 
 from .. import limits, messages, models
-from ..access import facilitator_session_id, facilitator_workshop, remember_facilitator
+from ..access import (
+    facilitator_session_id,
+    facilitator_workshop,
+    remember_facilitator,
+    show_new_link_once,
+    take_new_link,
+)
 from ..control import after_change, control_context, render_fragment
 from ..db import get_db
 from ..forms import CreateWorkshopForm, ExpectedForm, JoinForm, PersonForm, form_errors
@@ -47,7 +52,7 @@ def index():
             time_zone=form.time_zone.data or default_zone(form.language.data),
         )
         remember_facilitator(workshop, models.start_facilitator_session(get_db(), workshop))
-        session["new_admin_link"] = external_url("facilitator.claim", token=admin_token)
+        show_new_link_once(workshop, external_url("facilitator.claim", token=admin_token))
         return redirect(url_for("facilitator.control", public_id=workshop.public_id), 303)
     status = 422 if form.errors else 200
     return _start_page(form, status)
@@ -110,7 +115,7 @@ def access(public_id: str, action: str):
     db = get_db()
     if action == "new-link":
         token = models.rotate_admin_token(db, workshop)
-        session["new_admin_link"] = external_url("facilitator.claim", token=token)
+        show_new_link_once(workshop, external_url("facilitator.claim", token=token))
     if action == "end-others" or request.form.get("end_others"):
         keep = facilitator_session_id(workshop) or ""
         ended = models.end_other_facilitator_sessions(db, workshop, keep)
@@ -129,7 +134,7 @@ def access(public_id: str, action: str):
 def control(public_id: str):
     """Show the facilitator's control page."""
     workshop = facilitator_workshop(public_id)
-    admin_link = session.pop("new_admin_link", None)
+    admin_link = take_new_link(workshop)
     return render("facilitator/control.html", admin_link=admin_link, **control_context(workshop))
 
 

@@ -18,7 +18,7 @@ from flask import (
 from flask_babel import gettext, refresh
 
 from .. import messages, models
-from ..access import facilitator_workshop, remember_facilitator
+from ..access import facilitator_workshop, remember_facilitator, show_new_link_once
 from ..db import checkpoint, get_db
 from ..exports import remove_export_files
 from ..forms import CloneForm, StageForm, TimeZoneForm, form_errors
@@ -166,7 +166,7 @@ def clone(public_id: str):
     db = get_db()
     copy, admin_token = models.clone_workshop(db, workshop, form.title.data)
     remember_facilitator(copy, models.start_facilitator_session(db, copy))
-    session["new_admin_link"] = external_url("facilitator.claim", token=admin_token)
+    show_new_link_once(copy, external_url("facilitator.claim", token=admin_token))
     destination = url_for("facilitator.control", public_id=copy.public_id)
     if is_partial_request():
         return Response("", 200, {"HX-Redirect": destination})

@@ -1,0 +1,153 @@
+"""Slow requests against the real server: does a phone still get in while one client holds
+many connections open, sending a header line now and then and never finishing?
+
+``python -m bench.slowloris [--threads N] [--connections N] [--seconds S]`` starts
+``workshop serve`` (one worker) on a loopback port, opens the attacking connections (each
+sends a request line, then one more header line every ``--every`` seconds), and meanwhile,
+once a second, a new phone scans the QR link, joins and sends an answer. It prints, for the
+phone's join and answer, how many succeeded and how long they took (5 s is a failure).
+Loopback only; the attack ends after ``--seconds``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import resource
+import socket
+import statistics
+import tempfile
+import threading
+import time
+from contextlib import suppress
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+from tests.live_room import CONNECTION_ERRORS, Browser, Server, join
+
+PHONE_TIMEOUT = 5.0  # s: past this a phone's request counts as failed
+
+
+def attack(port: int, connections: int, every: float, stop: threading.Event) -> list[int]:
+    """Hold ``connections`` slow requests open until ``stop``; return [opened, dropped]."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, connections + 500)), hard))
+    sockets: list[socket.socket] = []
+    counts = [0, 0]
+    for _ in range(connections):
+        with suppress(OSError):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=2)
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            sock.setblocking(False)  # to look for the server's close without waiting
+            sockets.append(sock)
+    counts[0] = len(sockets)
+    line = 0
+    while not stop.wait(min(every, 1.0)):
+        line += 1
+        for sock in list(sockets):
+            try:
+                if sock.recv(1, socket.MSG_PEEK) == b"":
+                    raise ConnectionResetError  # the server closed it
+            except BlockingIOError:
+                if line % max(1, round(every)) == 0:
+                    with suppress(OSError):
+                        sock.sendall(f"X-Slow-{line}: {line}\r\n".encode())
+                continue
+            except OSError:
+                pass
+            sockets.remove(sock)
+            sock.close()
+            counts[1] += 1
+    for sock in sockets:
+        sock.close()
+    return counts
+
+
+def phone_visits(server: Server, join_path: str, public_id: str, seconds: float) -> dict:
+    """Once a second, a new phone joins and answers; return each step's times (None: failed)."""
+    times: dict[str, list[float | None]] = {"join": [], "answer": []}
+    deadline = time.monotonic() + seconds
+    number = 0
+    while time.monotonic() < deadline:
+        number += 1
+        phone = Browser(server.port)
+        began = time.monotonic()
+        try:
+            _with_timeout(phone)
+            join(phone, join_path)
+            times["join"].append(time.monotonic() - began)
+            began = time.monotonic()
+            body = urlencode(
+                {"body": f"Answer {number}", "nonce": f"n{number}", "csrf_token": phone.csrf}
+            )
+            headers = {"HX-Request": "true", "X-CSRFToken": phone.csrf}
+            status, _, _ = phone.request("POST", f"/w/{public_id}/answers", body, headers)
+            times["answer"].append(time.monotonic() - began if status < 400 else None)
+        except (AssertionError, *CONNECTION_ERRORS):
+            for step in times:
+                if len(times[step]) < number:
+                    times[step].append(None)
+        finally:
+            phone.close()
+        time.sleep(max(0.0, 1.0 - (time.monotonic() - began)))
+    return times
+
+
+def _with_timeout(phone: Browser) -> None:
+    """Give the phone's connections the bench's timeout instead of the usual 30 s."""
+
+    class Quick(http.client.HTTPConnection):
+        def __init__(self, host: str, port: int, timeout: float = PHONE_TIMEOUT) -> None:
+            super().__init__(host, port, timeout=PHONE_TIMEOUT)
+
+    phone.conn = Quick("127.0.0.1", phone.port)
+
+
+def summary(name: str, values: list[float | None]) -> str:
+    done = [value for value in values if value is not None]
+    if not done:
+        return f"{name}: 0 of {len(values)} succeeded"
+    return (
+        f"{name}: {len(done)} of {len(values)} succeeded, median {statistics.median(done):.3f} s,"
+        f" slowest {max(done):.3f} s"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--threads", type=int, default=1500)
+    parser.add_argument("--connections", type=int, default=2000)
+    parser.add_argument("--every", type=float, default=2.0)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        server = Server(Path(folder), workers=1, threads=args.threads)
+        server.start()
+        try:
+            info = server.create_workshop("Slowloris")
+            stop = threading.Event()
+            result: list[list[int]] = []
+            attacker = threading.Thread(
+                target=lambda: result.append(
+                    attack(server.port, args.connections, args.every, stop)
+                )
+            )
+            attacker.start()
+            time.sleep(min(5.0, args.seconds / 4))  # let the connections open
+            times = phone_visits(server, urlsplit(info["join_url"]).path, info["id"], args.seconds)
+            stop.set()
+            attacker.join()
+            opened, dropped = result[0]
+            print(
+                f"slowloris: {opened} slow connections held against 1 worker of "
+                f"{args.threads} threads, a header line every {args.every:g} s; the server "
+                f"dropped {dropped} of them within {args.seconds:g} s"
+            )
+            print(summary("  a phone's join", times["join"]))
+            print(summary("  its answer", times["answer"]))
+        finally:
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()
