@@ -394,6 +394,7 @@ SUBSET = [
     ("a2", "landscape", "none"),
 ]
 DPI = 40
+MM = 72 / 25.4  # points
 
 
 def pdf_boxes(path: Path) -> dict[str, tuple[float, ...]]:
@@ -476,7 +477,8 @@ def check_frame_and_ink(path: Path, options: PosterOptions) -> None:
 
 
 def check_page(path: Path, options: PosterOptions) -> None:
-    """One page of the named size: MediaBox, and TrimBox 3 mm inside it with bleed."""
+    """One page of the named size: the TrimBox; with bleed, the BleedBox exactly 3 mm
+    past it and the MediaBox a 9 mm slug past that, for the crop marks."""
     info = pdf_info(path)
     assert info["Pages"].strip() == "1"
     width, height = (mm * 72 / 25.4 for mm in page_size(options.size, options.orientation))
@@ -484,10 +486,13 @@ def check_page(path: Path, options: PosterOptions) -> None:
     x0, y0, x1, y1 = boxes["TrimBox"]
     assert x1 - x0 == pytest.approx(width, abs=0.5)
     assert y1 - y0 == pytest.approx(height, abs=0.5)
-    bleed = 3 * 72 / 25.4 if options.bleed else 0
-    x0, y0, x1, y1 = boxes["MediaBox"]
-    assert x1 - x0 == pytest.approx(width + 2 * bleed, abs=0.5)
-    assert y1 - y0 == pytest.approx(height + 2 * bleed, abs=0.5)
+    bleed = 3 * MM if options.bleed else 0
+    slug = 9 * MM if options.bleed else 0
+    for box, past in (("BleedBox", bleed), ("MediaBox", bleed + slug)):
+        x0, y0, x1, y1 = boxes[box]
+        assert (x0, y0) == (pytest.approx(-past, abs=0.01), pytest.approx(-past, abs=0.01))
+        assert x1 - x0 == pytest.approx(width + 2 * past, abs=0.01)
+        assert y1 - y0 == pytest.approx(height + 2 * past, abs=0.01)
 
 
 def check_fonts(path: Path) -> None:
@@ -594,27 +599,71 @@ def test_every_theme_renders_with_its_paper(render, theme):
 
 
 @pytest.mark.parametrize(("size", "frame"), [("a3", "gold"), ("letter", "none"), ("a2", "black")])
-def test_bleed_adds_3mm_with_crop_marks_and_paper_to_the_edge(render, size, frame):
+def test_bleed_adds_3mm_of_paper_and_a_white_slug_with_crop_marks(render, size, frame):
     options = PosterOptions(size=size, frame=frame, bleed=True)
     path = render(TYPICAL, options)
     check_page(path, options)
     image = raster(path)
     page = hex_rgb(PALETTES["ivory"].page)
     width, height = image.size
-    # Mid-edge, in the bleed: the paper colour, so a trim error shows no white edge.
-    for x, y in [
-        (width // 2, 1),
-        (1, height // 2),
-        (width // 2, height - 2),
-        (width - 2, height // 2),
-    ]:
-        assert close(image.getpixel((x, y)), page), (x, y)
-    # The crop marks are dark hairlines in the corners of the bleed.
-    stem = path.with_name(f"{path.stem}-corner")
-    run("pdftoppm", "-r", "300", "-W", "36", "-H", "36", "-png", "-singlefile", path, stem)
-    with Image.open(stem.with_suffix(".png")) as corner:
-        assert corner.convert("L").getextrema()[0] < 100
+    slug = round(9 * DPI / 25.4) - 1  # the last pixel row of the slug
+    bleed = round(10.5 * DPI / 25.4)  # the middle of the bleed
+    # Mid-edge, in the bleed: the paper colour, so a trim error shows no white edge;
+    # past it, the slug is white.
+    for inset, colour in ((bleed, page), (slug, (255, 255, 255))):
+        for x, y in [
+            (width // 2, inset),
+            (inset, height // 2),
+            (width // 2, height - 1 - inset),
+            (width - 1 - inset, height // 2),
+        ]:
+            assert close(image.getpixel((x, y)), colour), (x, y, inset)
+    check_crop_marks(path)
     assert "Przychodnia" in pdf_text(path)
+
+
+def check_crop_marks(path: Path) -> None:
+    """At 300 dpi, around every corner: dark marks in the slug on the trim lines, from 4 mm
+    to 10 mm past the trim, nothing dark in the bleed; drawn 0.25 pt wide in the
+    registration colour (100 % of every separation)."""
+    dpi = 300
+    px = dpi / 25.4
+    x0, y0, x1, y1 = pdf_boxes(path)["MediaBox"]
+    size = (round((x1 - x0) / 72 * dpi), round((y1 - y0) / 72 * dpi))
+    trim = 12 * px  # from the media box's edge
+    reach = round(14 * px)
+    for flip_x in (False, True):
+        for flip_y in (False, True):
+            left = size[0] - reach if flip_x else 0
+            top = size[1] - reach if flip_y else 0
+            stem = path.with_name(f"{path.stem}-corner-{int(flip_x)}{int(flip_y)}")
+            run(
+                "pdftoppm", "-r", dpi, "-x", left, "-y", top, "-W", reach, "-H", reach,
+                "-gray", "-singlefile", path, stem,
+            )  # fmt: skip
+            with Image.open(stem.with_suffix(".pgm")) as corner:
+                corner = corner.transpose(Image.Transpose.FLIP_LEFT_RIGHT) if flip_x else corner
+                corner = corner.transpose(Image.Transpose.FLIP_TOP_BOTTOM) if flip_y else corner
+                dark = corner.point(lambda value: 255 if value < 128 else 0)
+            # Within the bleed and the page (from 3 mm outside the trim): no marks.
+            inside = round(trim - 3 * px)
+            assert dark.crop((inside, inside, reach, reach)).getbbox() is None
+            # The mark along the vertical trim line, above the corner, and its twin.
+            for mark in (dark, dark.transpose(Image.Transpose.TRANSPOSE)):
+                found = mark.crop((0, 0, reach, inside)).getbbox()
+                assert found is not None, "a crop mark"
+                assert abs((found[0] + found[2]) / 2 - trim) <= 2, found  # on the trim line
+                assert found[2] - found[0] <= 3  # a hairline: 0.25 pt is 1 pixel at 300 dpi
+                assert trim - found[3] == pytest.approx(4 * px, abs=2)  # starts 4 mm out
+                assert found[3] - found[1] == pytest.approx(6 * px, abs=2)  # 6 mm long
+    page = PdfReader(path).pages[0]
+    spaces = page["/Resources"]["/ColorSpace"]
+    registration = spaces["/CredoRegistration"]
+    assert registration[:3] == ["/Separation", "/All", "/DeviceCMYK"]
+    tint = registration[3].get_object()
+    assert list(tint["/C1"]) == [1, 1, 1, 1]
+    marks = " ".join(page["/Contents"][-1].get_object().get_data().decode().split())
+    assert "/CredoRegistration CS" in marks and "0.25 w" in marks and "/Artifact BMC" in marks
 
 
 def test_metadata_has_title_author_language_and_tags(render):
@@ -856,11 +905,12 @@ def test_preview_is_a_png_of_the_page(poster_app, options, width_px):
     with Image.open(io.BytesIO(png)) as image:
         assert image.format == "PNG" and image.width == width_px
         width, height = page_size(options.size, options.orientation)
-        if options.bleed:
-            width, height = width + 6, height + 6
+        past = 12 if options.bleed else 0  # the bleed and the slug
+        width, height = width + 2 * past, height + 2 * past
         assert image.height == pytest.approx(width_px * height / width, abs=1.5)
         page = hex_rgb(PALETTES[options.theme].page)
-        assert close(image.convert("RGB").getpixel((width_px // 2, 2)), page)
+        paper = round((past + 0.5) * width_px / width)  # just inside the trim
+        assert close(image.convert("RGB").getpixel((width_px // 2, paper)), page)
 
 
 def test_render_document_uses_our_fonts_and_refuses_external_resources(poster_app, tmp_path):

@@ -106,6 +106,17 @@ TWO_COLUMNS_FROM = 7
 MAX_LAYOUTS = 12
 CLOSE_ENOUGH = 1.02  # stop when the largest fitting and smallest failing sizes are this close
 PX_PER_MM = 96 / 25.4
+PT_PER_MM = 72 / 25.4
+
+# For a print shop (--bleed): the artwork runs 3 mm past the trim (the bleed, cut away),
+# and a white slug past the bleed holds the crop marks, where the cutter never reaches
+# and no artwork touches them: each mark starts 4 mm from the trim (1 mm past the
+# bleed), is 6 mm long and 0.25 pt wide, in registration colour (every separation).
+BLEED_MM = 3.0
+SLUG_MM = 9.0
+MARK_OFFSET_MM = 4.0
+MARK_LENGTH_MM = 6.0
+MARK_WIDTH_PT = 0.25
 
 
 ONE_LETTER_WORD = re.compile(r"(?<![^\s(\[„\"'«‘“])([aiouwz]) ", re.IGNORECASE)
@@ -536,7 +547,7 @@ def _render_poster(text: PosterText, options: PosterOptions) -> bytes:
         )
     if len(doc.pages) != 1:
         raise PosterError(gettext("The poster text does not fit on one page."))
-    return _write(doc, options.archival)
+    return _write(doc, options.archival, options.bleed)
 
 
 def render_preview(
@@ -637,7 +648,7 @@ def _messages(language: str) -> Iterator[None]:
             yield
 
 
-def _write(doc: "Document", archival: bool) -> bytes:
+def _write(doc: "Document", archival: bool, bleed: bool = False) -> bytes:
     """Write a laid-out document as PDF/UA-1 or, for archives, as tagged PDF/A-2u.
 
     PDF/UA-1 tags the text for screen readers; the painted frame becomes artifacts.
@@ -648,12 +659,93 @@ def _write(doc: "Document", archival: bool) -> bytes:
     "a" claims a fully accessible structure we cannot validate here (no veraPDF). The XMP
     does not also claim PDF/UA: in PDF/A-2 that identifier needs an extension schema.
     """
+    finisher = _print_shop_marks if bleed else None
     if not archival:
-        return doc.write_pdf(pdf_variant="pdf/ua-1")
+        return doc.write_pdf(pdf_variant="pdf/ua-1", finisher=finisher)
     # The output intent's sRGB profile, given under our own name: for "srgb" WeasyPrint
     # 70 opens its bundled profile and never closes the file (a ResourceWarning).
     doc.color_profiles[ARCHIVAL_INTENT] = _srgb_profile()
-    return doc.write_pdf(pdf_variant="pdf/a-2u", pdf_tags=True, output_intent=ARCHIVAL_INTENT)
+    return doc.write_pdf(
+        pdf_variant="pdf/a-2u", pdf_tags=True, output_intent=ARCHIVAL_INTENT, finisher=finisher
+    )
+
+
+def _print_shop_marks(_document: "Document", pdf: Any) -> None:
+    """Set each page's BleedBox 3 mm past the trim, whiten the slug and draw crop marks.
+
+    WeasyPrint makes the MediaBox the CSS bleed (here bleed and slug together), puts the
+    BleedBox at most 10 pt past the trim and draws its own marks inside the bleed, so the
+    page is laid out with no marks and finished here. The marks are a content stream of
+    their own, after the page's (wrapped in q/Q so its flipped coordinates end with it),
+    marked as an artifact so tagged PDFs keep them out of the structure tree.
+    """
+    import pydyf  # noqa: PLC0415 - lazy: comes with WeasyPrint, which takes ~1 s to load
+
+    bleed, offset = BLEED_MM * PT_PER_MM, MARK_OFFSET_MM * PT_PER_MM
+    length = MARK_LENGTH_MM * PT_PER_MM
+    kids = pdf.pages["Kids"]
+    for number in kids[::3]:
+        page = pdf.objects[number]
+        x0, y0, x1, y1 = (float(value) for value in page["MediaBox"])
+        left, top, right, bottom = (float(value) for value in page["TrimBox"])
+        page["BleedBox"] = pydyf.Array([left - bleed, top - bleed, right + bleed, bottom + bleed])
+        resources = _resolve(pdf, page["Resources"])
+        spaces = _resolve(pdf, resources.setdefault("ColorSpace", pydyf.Dictionary()))
+        spaces["CredoRegistration"] = pydyf.Array(
+            ["/Separation", "/All", "/DeviceCMYK", _registration_tint(pdf)]
+        )
+        marks = pydyf.Stream()
+        marks.pop_state()
+        marks.begin_marked_content("Artifact")
+        # The slug is white: the page's paper colour stops at the bleed.
+        marks.set_color_rgb(1, 1, 1)
+        marks.rectangle(x0, y0, x1 - x0, y1 - y0)
+        marks.rectangle(
+            left - bleed, top - bleed, right - left + bleed * 2, bottom - top + bleed * 2
+        )
+        marks.fill(even_odd=True)
+        marks.set_color_space("CredoRegistration", stroke=True)
+        marks.set_color_special(None, True, 1)
+        marks.set_line_width(MARK_WIDTH_PT)
+        for x, y, sx, sy in (
+            (left, top, -1, -1), (right, top, 1, -1), (left, bottom, -1, 1), (right, bottom, 1, 1)
+        ):  # fmt: skip
+            # Each corner: one mark on the line of the vertical trim, one on the horizontal.
+            marks.move_to(x, y + sy * offset)
+            marks.line_to(x, y + sy * (offset + length))
+            marks.move_to(x + sx * offset, y)
+            marks.line_to(x + sx * (offset + length), y)
+        marks.stroke()
+        marks.end_marked_content()
+        opening = pydyf.Stream()
+        opening.push_state()
+        for stream in (opening, marks):
+            pdf.add_object(stream)
+        page["Contents"] = pydyf.Array([opening.reference, page["Contents"], marks.reference])
+
+
+def _resolve(pdf: Any, value: Any) -> Any:
+    """Return the object a reference (``b"12 0 R"``) points to, or the value itself."""
+    if isinstance(value, bytes):
+        return pdf.objects[int(value.split()[0])]
+    return value
+
+
+def _registration_tint(pdf: Any) -> Any:
+    """Return the tint transform of the registration colour: 100 % of C, M, Y and K."""
+    import pydyf  # noqa: PLC0415 - lazy: comes with WeasyPrint, which takes ~1 s to load
+
+    tint = pydyf.Dictionary(
+        {
+            "FunctionType": 2,
+            "Domain": pydyf.Array([0, 1]),
+            "C0": pydyf.Array([0, 0, 0, 0]),
+            "C1": pydyf.Array([1, 1, 1, 1]),
+            "N": 1,
+        }
+    )
+    pdf.add_object(tint)
+    return tint.reference
 
 
 ARCHIVAL_INTENT = "credo-srgb"
@@ -1004,6 +1096,7 @@ class _Renderer:
             frame=options.frame,
             theme=options.theme,
             bleed=options.bleed and decorated,
+            bleed_mm=BLEED_MM + SLUG_MM,
             archival=options.archival,
             font_pt=font_pt,
             labels=_labels(LABELS, label, legible_minimum_pt(options.size)),
