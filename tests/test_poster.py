@@ -595,6 +595,39 @@ def test_every_theme_renders_with_its_paper(render, theme):
     assert close(centre, hex_rgb(PALETTES[theme].page))
 
 
+def text_runs(path: Path) -> list[tuple[float, float, str]]:
+    """Return (x, baseline y, text) in points for every run of text on the page."""
+    runs = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip() and font is not None:
+            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+            runs.append((x, y, text))
+
+    PdfReader(path).pages[0].extract_text(visitor_text=visit)
+    return runs
+
+
+def check_numbers_on_baseline(path: Path, count: int) -> None:
+    """Every list number ("1." …) stands on the baseline of the text beside it."""
+    runs = text_runs(path)
+    numbers = [(x, y) for x, y, text in runs if re.fullmatch(r"\d+\.", text.strip())]
+    assert len(numbers) >= count
+    for x, y in numbers:
+        beside = [ry for rx, ry, text in runs if 0 < rx - x < 60 and abs(ry - y) < 6]
+        assert beside, (x, y)
+        assert min(abs(ry - y) for ry in beside) < 0.05, (x, y, beside)
+
+
+@pytest.mark.parametrize(
+    ("text", "options"),
+    [(TYPICAL, PosterOptions()), (LONG, PosterOptions("a2", "landscape", "black"))],
+)
+def test_principle_numbers_sit_on_the_text_baseline(render, text, options):
+    check_numbers_on_baseline(render(text, options), len(text.principles))
+
+
 # ── Print shop, metadata, archive, reproducibility ──────────────────────────
 
 
@@ -880,6 +913,7 @@ def test_staff_card_has_the_routine_steps_and_principles(poster_app, tmp_path, s
         assert name in text and line.replace(" ", "") in flat
     check_fonts(path)
     check_legible(path, size)
+    check_numbers_on_baseline(path, len(ROUTINE) + len(TYPICAL.principles))
 
 
 def test_staff_card_without_a_routine_lists_the_principles(poster_app, tmp_path):
