@@ -14,6 +14,7 @@ from flask_babel import force_locale
 from PIL import Image
 
 from workshop import models, poster
+from workshop.exports import poster_text
 
 from .conftest import HX
 
@@ -270,6 +271,32 @@ def test_an_invalid_option_keeps_what_was_typed(facilitator, workshop, db):
     assert block.find("input", attrs={"name": "city"})["value"] == "Gdańsk"
     assert block.select(".errors")
     assert models.get_poster_settings(db, workshop).updated_at is None
+
+
+def test_the_footer_signature_is_saved_printed_and_checked(facilitator, workshop, db, tmp_path):
+    agree(db, workshop)
+    response = save_options(
+        facilitator, workshop, headers={}, city="Łódź", signature="Zespół Przychodni",
+        download="pdf",
+    )  # fmt: skip
+    pdf = tmp_path / "poster.pdf"
+    pdf.write_bytes(response.data)
+    year = poster_text(db, models.get_workshop(db, workshop.public_id)).date.year
+    assert f"Zespół Przychodni · Łódź, {year}" in pdf_text(pdf)
+    assert models.get_poster_settings(db, workshop).signature == "Zespół Przychodni"
+    assert json.loads(models.list_exports(db, workshop)[0].options)["signature"] == (
+        "Zespół Przychodni"
+    )
+    page = soup(facilitator.get(f"/w/{workshop.public_id}/poster"))
+    assert page.find("input", attrs={"name": "signature"})["value"] == "Zespół Przychodni"
+    too_long = "Zespół " * 20
+    response = save_options(facilitator, workshop, city="Kraków", signature=too_long)
+    assert response.status_code == 422
+    block = soup(response)
+    assert block.find("input", attrs={"name": "signature"})["value"] == too_long.strip()
+    assert block.find("input", attrs={"name": "city"})["value"] == "Kraków"
+    assert block.select("#signature-errors, .errors")
+    assert models.get_poster_settings(db, workshop).signature == "Zespół Przychodni"
 
 
 LONG_MISSION = " ".join(

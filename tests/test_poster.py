@@ -10,6 +10,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+from flask_babel import force_locale
 from fontTools.ttLib import TTFont
 from PIL import Image
 from pypdf import PdfReader
@@ -30,6 +31,7 @@ from workshop.poster import (
     PosterText,
     clean_text,
     clear_caches,
+    footer_line,
     legible_minimum_pt,
     page_size,
     prepare_logo,
@@ -169,7 +171,7 @@ def test_pdf_text_has_the_mission_and_every_polish_letter(render):
     for name, line in TYPICAL.principles:
         assert name in text
         assert line in text
-    assert "23listopada2026" in text.replace(" ", "")
+    assert "Zespół · 2026" in text  # the footer signs: who and when
 
 
 def test_longest_text_is_all_there(render):
@@ -198,7 +200,7 @@ def test_markup_and_template_payloads_print_literally(render):
     for payload in [*PAYLOADS, "{% raw %}{{ config }}{% endraw %}", "nooverrideorisolate"]:
         assert payload.replace(" ", "") in flat
     assert "49" not in text
-    assert "November 23, 2026" in text
+    assert "The team · 2026" in text
 
 
 def test_metadata_names_the_team_and_language(render):
@@ -628,6 +630,34 @@ def test_principle_numbers_sit_on_the_text_baseline(render, text, options):
     check_numbers_on_baseline(render(text, options), len(text.principles))
 
 
+def test_footer_is_a_signature_set_the_polish_way(poster_app):
+    with poster_app.app_context(), force_locale("pl"):
+        assert footer_line("", "Łódź", DATE, "pl") == "Zespół\u00a0· Łódź,\u00a02026"
+        assert (
+            footer_line("Zespół Przychodni", "", DATE, "pl") == "Zespół Przychodni\u00a0·\u00a02026"
+        )
+        line = footer_line("Lekarze i pielęgniarki z Łodzi", "Łódź", DATE, "pl")
+        assert "i\u00a0pielęgniarki z\u00a0Łodzi\u00a0·" in line
+    with poster_app.app_context(), force_locale("en"):
+        assert footer_line("", "Leeds", DATE, "en") == "The team\u00a0· Leeds,\u00a02026"
+
+
+ONE_LETTER_AT_LINE_END = re.compile(r"(^|\s)[aiouwz]$", re.IGNORECASE | re.MULTILINE)
+
+
+@pytest.mark.parametrize("size", ["a4", "a2"])
+def test_footer_signs_without_repeating_the_team_and_keeps_one_letter_words(render, size):
+    signature = "Zespół lekarzy, pielęgniarek i rejestracji z przychodni w Łodzi i okolicach"
+    text = dataclasses.replace(TYPICAL, city="Łódź", signature=signature)
+    path = render(text, PosterOptions(size=size))
+    flat = pdf_text(path)
+    assert flat.replace(" ", "").count("PodLipami") == 1  # the kicker only
+    assert f"{signature} · Łódź, 2026" in flat
+    lines = run("pdftotext", "-layout", path, "-").replace("\u00a0", " ")
+    footer = lines[lines.index("Zespół lekarzy") :]
+    assert not ONE_LETTER_AT_LINE_END.search(footer.rstrip()), footer
+
+
 # ── Print shop, metadata, archive, reproducibility ──────────────────────────
 
 
@@ -652,7 +682,7 @@ def test_bleed_adds_3mm_of_paper_and_a_white_slug_with_crop_marks(render, size, 
         ]:
             assert close(image.getpixel((x, y)), colour), (x, y, inset)
     check_crop_marks(path)
-    assert "Przychodnia" in pdf_text(path)
+    assert "Nasza misja" in pdf_text(path)
 
 
 def check_crop_marks(path: Path) -> None:
@@ -875,7 +905,7 @@ def test_logo_and_city_are_printed_and_nothing_external_loads(render):
     path = render(text, options)
     images = run("pdfimages", "-list", path).splitlines()[2:]
     assert len([row for row in images if " image " in row]) == 1
-    assert f"{TYPICAL.team} · Łódź, 23 listopada 2026" in pdf_text(path)
+    assert "Zespół · Łódź, 2026" in pdf_text(path)
     check_frame_and_ink(path, options)
     assert pdf_info(path)["Pages"].strip() == "1"
 

@@ -336,3 +336,14 @@ def add_workshop_time_zone(db: Database) -> None:
         ALTER TABLE workshops ADD COLUMN time_zone TEXT NOT NULL DEFAULT '';
         """,
     )
+
+
+@migrations(name="0013_add_poster_signature")
+def add_poster_signature(db: Database) -> None:
+    # Who signs the poster's footer ("Zespół Przychodni"); empty: "the team" in words.
+    _execute_all(
+        db,
+        """
+        ALTER TABLE poster_settings ADD COLUMN signature TEXT NOT NULL DEFAULT '';
+        """,
+    )

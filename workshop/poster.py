@@ -139,6 +139,7 @@ class PosterText:
     date: datetime.date
     city: str = ""
     logo: bytes | None = None  # a PNG made by prepare_logo
+    signature: str = ""  # who signs the footer; empty: "the team", in the poster's language
 
 
 @dataclass(frozen=True)
@@ -418,6 +419,19 @@ def typeset(text: str, language: str) -> str:
     return LAST_SPACE.sub("\u00a0\\1", text)
 
 
+def footer_line(signature: str, city: str, date: datetime.date, language: str) -> str:
+    """Return the poster's footer, a signature: "Zespół Przychodni · Łódź, 2026".
+
+    The team's name is already at the top, so the footer names who signs (the team, in
+    the poster's language, unless the facilitator wrote who) and where and when. Set by
+    the same rules as the rest: no one-letter word at a line end, no lone last word, no
+    line that starts with the dot. Call in the poster's locale.
+    """
+    who = clean_text(signature) or gettext("The team")
+    where = ", ".join(filter(None, [clean_text(city), format_date(date, format="yyyy")]))
+    return typeset(f"{who} · {where}", language).replace(" ·", "\u00a0·")
+
+
 def unsupported_characters(text: str) -> set[str]:
     """Return the characters of ``text`` that the poster fonts cannot draw."""
     covered = fonts.covered_characters()
@@ -522,8 +536,7 @@ def _render_poster(text: PosterText, options: PosterOptions) -> bytes:
     key = (text, options.size, options.orientation, options.frame)
     images: dict = {}
     with renderer.lock, force_locale(text.language):
-        poster["date"] = format_date(text.date, format="long")
-        poster["footer"] = " · ".join(filter(None, [poster["team"], poster["city"]]))
+        poster["footer"] = footer_line(text.signature, text.city, text.date, text.language)
         fitted = renderer.fits.get(key)
         if fitted is None:
             fitted = _fit_layouts(
@@ -801,7 +814,8 @@ def _prepare(text: PosterText, geometry: Geometry) -> dict[str, Any]:
         raise PosterError(gettext("The mission is empty."))
     if not numbered or len(numbered) > MAX_PRINCIPLES:
         raise PosterError(gettext("A poster holds 1 to %(max)d principles.", max=MAX_PRINCIPLES))
-    _check_characters(team, mission, city, *(f"{n} {line}" for _, n, line in numbered))
+    signature = clean_text(text.signature)
+    _check_characters(team, mission, city, signature, *(f"{n} {line}" for _, n, line in numbered))
     language = text.language
     landscape = geometry.width > geometry.height
     step = math.ceil(len(numbered) / _column_count(len(numbered), landscape))

@@ -52,6 +52,7 @@ MIN_ANSWERS_RANGE = (1, 20)
 
 # The poster and the staff card
 CITY_MAX = 60
+SIGNATURE_MAX = 80  # who signs the poster's footer: "Zespół Przychodni"
 LOGO_MAX_BYTES = 2 * 1024 * 1024
 LOGO_MAX_PX = 1200
 LOGO_MAX_PIXELS = 40_000_000  # decoded size we agree to open (a 2 MB PNG can hold far more)

@@ -58,7 +58,8 @@ def _choose_frames_and_themes(form: PosterForm) -> PosterForm:
 
 def _poster_form(options: "PosterOptions", settings: PosterSettings) -> PosterForm:
     """Return the form showing the saved choices."""
-    form = PosterForm(formdata=None, data={**options.as_dict(), "city": settings.city})
+    data = {**options.as_dict(), "city": settings.city, "signature": settings.signature}
+    form = PosterForm(formdata=None, data=data)
     return _choose_frames_and_themes(form)
 
 
@@ -163,7 +164,9 @@ def save_poster(public_id: str):
     if not form.validate_on_submit():
         return _studio(workshop, form, saved, status=422)
     options = _options_from(form)
-    models.save_poster_settings(db, workshop, json.dumps(options.as_dict()), form.city.data)
+    models.save_poster_settings(
+        db, workshop, json.dumps(options.as_dict()), form.city.data, form.signature.data
+    )
     if not _save_logo(db, workshop, form):
         return _studio(workshop, form, options, status=422)
     if "download" in request.form:  # "Download PDF": exactly what the form showed
