@@ -15,6 +15,7 @@ from fontTools.ttLib import TTFont
 from PIL import Image
 from pypdf import PdfReader
 
+from tests import frame_corners
 from workshop import create_app
 from workshop.poster import (
     CARD_SIZES,
@@ -656,6 +657,44 @@ def test_footer_signs_without_repeating_the_team_and_keeps_one_letter_words(rend
     lines = run("pdftotext", "-layout", path, "-").replace("\u00a0", " ")
     footer = lines[lines.index("Zespół lekarzy") :]
     assert not ONE_LETTER_AT_LINE_END.search(footer.rstrip()), footer
+
+
+@pytest.mark.parametrize("frame", list(FRAMES))
+def test_each_frame_corner_matches_its_expected_image_at_300_dpi(render, frame):
+    image = frame_corners.corner(render(TYPICAL, PosterOptions(frame=frame)))
+    expected = frame_corners.expected(frame)
+    assert frame_corners.matches(image, expected), frame_corners.difference(image, expected)
+    # The comparison can fail: every other frame's corner is out of tolerance.
+    for other in FRAMES:
+        if other != frame:
+            assert not frame_corners.matches(image, frame_corners.expected(other)), other
+
+
+def test_gold_frame_is_a_mitred_vector_moulding_lit_from_the_top_left(render):
+    path = render(TYPICAL, PosterOptions(frame="gold"))
+    assert not run("pdfimages", "-list", path).splitlines()[2:], "no bitmaps"
+    image = raster(path, 150).convert("L")
+    px = 150 / 25.4
+    width, height = image.size
+    band = [round((8.5 + 11 * i / 40) * px) for i in range(41)]  # across the moulding
+    top = [image.getpixel((width // 2, y)) for y in band]
+    bottom = [image.getpixel((width // 2, height - 1 - y)) for y in band]
+    left = [image.getpixel((x, height // 2)) for x in band]
+    # Depth: the profile runs from shadow to highlight, with more than one highlight.
+    assert max(top) - min(top) > 100
+    peaks = [i for i in range(1, 40) if top[i] > 200 and top[i] >= max(top[i - 1], top[i + 1])]
+    assert len(peaks) >= 2, top
+    # Light: the top and left sides are brighter than the bottom.
+    assert sum(top) / len(top) > sum(bottom) / len(bottom) + 10
+    assert sum(left) / len(left) > sum(bottom) / len(bottom) + 5
+    # Mitres: at the top-right corner the top and right sides meet on the diagonal with
+    # different light, so across it the same point of the profile changes tone.
+    mirrored = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    steps = [round((9 + 10 * i / 20) * px) for i in range(21)]
+    jumps = [
+        abs(mirrored.getpixel((d + 3, d - 3)) - mirrored.getpixel((d - 3, d + 3))) for d in steps
+    ]
+    assert max(jumps) > 40, jumps
 
 
 # ── Print shop, metadata, archive, reproducibility ──────────────────────────

@@ -269,14 +269,13 @@ class FrameStyle:
 
 
 FRAME_STYLES: dict[str, FrameStyle] = {
-    "gold": FrameStyle(
-        (("moulding", 8.0), ("bead", 14.6), ("lip", 18.6), ("paper", 20.0)), 20.0, 23.45, 1.0, True
-    ),
+    "gold": FrameStyle((("moulding", 8.0), ("paper", 20.0)), 20.0, 23.45, 1.0, True),
     "wood": FrameStyle((("wood", 8.0), ("fillet", 25.0), ("paper", 26.4)), 26.4, 15.6),
     "black": FrameStyle((("gallery", 8.0), ("mat", 19.0), ("window", 41.0)), 42.3, 10.5),
     "modern": FrameStyle((("border", 12.0),), 13.0, 19.0),
     "none": FrameStyle((), 0.0, 24.0),
 }
+GOLD_BAND = 12.0  # the gilt moulding's width
 WOOD_BAND = 17.0  # the wood moulding's width
 GALLERY_BAND = 11.0  # the black frame's width
 BEVEL = 1.3  # the mat's cut bevel around the window
@@ -960,6 +959,115 @@ def _divider_url(static: Path, theme: str) -> str:
     return _svg_cache[key]
 
 
+def _gold_url(width: float, height: float, band: float) -> str:
+    """Return a mitred gilt moulding, ``width`` × ``height`` mm, as an SVG data: URL."""
+    key = ("gold", round(width, 3), round(height, 3), round(band, 3))
+    if key not in _svg_cache:
+        _svg_cache[key] = _data_url(_gold_svg(width, height, band))
+    return _svg_cache[key]
+
+
+# The gilt moulding's cross-section, outer edge (0) to sight edge (1), as heights: a
+# fillet, a rounded outer bead, a cove, an ogee sweep up to a flat top, a small inner
+# bead and the bevel down into the rebate.
+GOLD_PROFILE = (
+    (0.00, 0.00), (0.02, 0.16), (0.05, 0.36), (0.09, 0.47), (0.13, 0.49), (0.17, 0.45),
+    (0.21, 0.34), (0.24, 0.27), (0.29, 0.24), (0.35, 0.28), (0.43, 0.40), (0.52, 0.56),
+    (0.60, 0.66), (0.66, 0.69), (0.71, 0.69), (0.74, 0.66), (0.76, 0.70), (0.79, 0.76),
+    (0.82, 0.77), (0.85, 0.73), (0.87, 0.64), (0.89, 0.60), (0.94, 0.42), (1.00, 0.18),
+)  # fmt: skip
+# Gilding from shadow to highlight: the shade (0–1) of a facet picks a colour here.
+GOLD_RAMP = (
+    (0.00, (62, 42, 8)), (0.22, (111, 81, 20)), (0.42, (158, 118, 36)),
+    (0.60, (199, 156, 60)), (0.76, (230, 196, 110)), (0.90, (246, 224, 150)),
+    (1.00, (255, 246, 212)),
+)  # fmt: skip
+
+
+def _gold_svg(width: float, height: float, band: float) -> str:
+    """Draw four mitred gilt sides, each shaded from its profile, lit from the top left.
+
+    Every strip of a side is one solid trapezoid (as in _wood_svg, for poppler), its
+    colour from how its facet faces the light: a diffuse part and a burnished highlight.
+    The sides face different ways, so the light changes at each mitre as on a real frame.
+    """
+    light = (-0.48, -0.62, 0.62)  # towards the light: up and to the left, above the wall
+    norm = math.sqrt(sum(c * c for c in light))
+    light = tuple(c / norm for c in light)
+    half = (light[0], light[1], light[2] + 1)  # halfway to the viewer, for the highlight
+    norm = math.sqrt(sum(c * c for c in half))
+    half = tuple(c / norm for c in half)
+    relief = 1.6  # how steep the profile is, across the band
+
+    def colour(shade: float) -> str:
+        shade = max(0.0, min(1.0, shade))
+        for (s0, c0), (s1, c1) in zip(GOLD_RAMP, GOLD_RAMP[1:], strict=False):
+            if s0 <= shade <= s1:
+                t = (shade - s0) / (s1 - s0)
+                return "#" + "".join(
+                    f"{round(a + (b - a) * t):02x}" for a, b in zip(c0, c1, strict=True)
+                )
+        return "#fff6d4"
+
+    # The slope at each point of the profile (central differences), followed linearly
+    # between them, so the light rolls smoothly over beads and coves.
+    knots = [p for p, _ in GOLD_PROFILE]
+    heights = [h for _, h in GOLD_PROFILE]
+    slopes = [
+        (heights[min(i + 1, len(knots) - 1)] - heights[max(i - 1, 0)])
+        / (knots[min(i + 1, len(knots) - 1)] - knots[max(i - 1, 0)])
+        for i in range(len(knots))
+    ]
+
+    def slope(p: float) -> float:
+        for i in range(len(knots) - 1):
+            if knots[i] <= p <= knots[i + 1]:
+                t = (p - knots[i]) / (knots[i + 1] - knots[i])
+                return (slopes[i] + (slopes[i + 1] - slopes[i]) * t) * relief
+        return 0.0
+
+    def point(to: Callable[[float, float], tuple[float, float]], x: float, y: float) -> str:
+        px, py = to(x, y)
+        return f"{px:.3f},{py:.3f}"
+
+    sides = {  # inward direction of each side, and how side coordinates map to the page
+        "top": ((0.0, 1.0), lambda x, y: (x, y), width),
+        "right": ((-1.0, 0.0), lambda x, y: (width - y, x), height),
+        "bottom": ((0.0, -1.0), lambda x, y: (width - x, height - y), width),
+        "left": ((1.0, 0.0), lambda x, y: (y, height - x), height),
+    }
+    strips = 120
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.3f} {height:.3f}" '
+        f'width="{width:.3f}mm" height="{height:.3f}mm">'
+    ]
+    for (dx, dy), to, length in sides.values():
+        for i in range(strips):
+            depth = band * i / strips
+            rise = slope((i + 0.5) / strips)
+            normal = (-rise * dx, -rise * dy, 1.0)
+            size = math.sqrt(sum(c * c for c in normal))
+            diffuse = max(0.0, sum(n * l for n, l in zip(normal, light, strict=True)) / size)
+            facing = max(0.0, sum(n * h for n, h in zip(normal, half, strict=True)) / size)
+            shade = 0.2 + 0.72 * diffuse**1.3 + 0.4 * facing**40
+            corners = [(depth, depth), (length - depth, depth), (length - band, band), (band, band)]
+            outline = " ".join(point(to, x, y) for x, y in corners)
+            parts.append(f'<polygon points="{outline}" fill="{colour(shade)}"/>')
+    joint = 'stroke="#4a3309" stroke-width="0.06" stroke-opacity="0.55"'
+    for x, y in ((0, 0), (width, 0), (width, height), (0, height)):
+        ix = band if x == 0 else width - band
+        iy = band if y == 0 else height - band
+        parts.append(f'<line x1="{x:.3f}" y1="{y:.3f}" x2="{ix:.3f}" y2="{iy:.3f}" {joint}/>')
+    parts.append(
+        f'<rect x="0.1" y="0.1" width="{width - 0.2:.3f}" height="{height - 0.2:.3f}" '
+        f'fill="none" stroke="#3e2a06" stroke-width="0.2"/>'
+        f'<rect x="{band:.3f}" y="{band:.3f}" width="{width - 2 * band:.3f}" '
+        f'height="{height - 2 * band:.3f}" fill="none" stroke="#3e2a06" stroke-width="0.25"/>'
+        "</svg>"
+    )
+    return "".join(parts)
+
+
 def _wood_url(width: float, height: float, band: float) -> str:
     """Return a mitred dark-wood moulding, ``width`` × ``height`` mm, as an SVG data: URL."""
     key = ("wood", round(width, 3), round(height, 3), round(band, 3))
@@ -1121,6 +1229,13 @@ class _Renderer:
             wood=(
                 _wood_url(*_inner_size(geometry, wood_inset), geometry.mm(WOOD_BAND))
                 if decorated and (wood_inset := dict(geometry.layers).get("wood"))
+                else None
+            ),
+            gold=(
+                _gold_url(*_inner_size(geometry, gold_inset), geometry.mm(GOLD_BAND))
+                if decorated
+                and options.frame == "gold"
+                and (gold_inset := dict(geometry.layers).get("moulding"))
                 else None
             ),
             frame_widths={
