@@ -36,6 +36,9 @@ from workshop.poster import (
     legible_minimum_pt,
     page_size,
     prepare_logo,
+    reading_distance_m,
+    reading_distances,
+    recommended_size,
     render_document,
     render_poster,
     render_preview,
@@ -695,6 +698,38 @@ def test_gold_frame_is_a_mitred_vector_moulding_lit_from_the_top_left(render):
         abs(mirrored.getpixel((d + 3, d - 3)) - mirrored.getpixel((d - 3, d + 3))) for d in steps
     ]
     assert max(jumps) > 40, jumps
+
+
+def test_reading_distance_follows_the_legibility_rule():
+    # The measurements: a mission at 48 pt and principles at 36 pt read from about
+    # 1.9 m and 1.5 m; at 26 pt and 19.5 pt from about 1 m and 0.8 m.
+    for pt, metres in ((48, 1.94), (36, 1.46), (26, 1.05), (19.5, 0.79)):
+        assert reading_distance_m(pt) == pytest.approx(metres, abs=0.01)
+    assert reading_distance_m(20, 0.6) == pytest.approx(1.5 * reading_distance_m(20))
+
+
+def test_reading_distances_are_those_of_the_printed_text(poster_app, render):
+    with poster_app.app_context():
+        readings = {reading.size: reading for reading in reading_distances(TYPICAL)}
+        longest = reading_distances(LONG)
+    assert list(readings) == ["a4", "letter", "a3", "ledger", "a2"]
+    for size in ("a3", "a2"):
+        sizes = type_sizes(render(TYPICAL, PosterOptions(size=size)))
+        mission = max(pt for pt, font, _ in sizes if "Italic" in font)
+        principles = max(pt for pt, font, _ in sizes if "Garamond-Bold" in font)
+        title = max(pt for pt, font, _ in sizes if "Cinzel-Bold" in font)
+        reading = readings[size]
+        assert reading.mission_m == pytest.approx(reading_distance_m(mission), abs=0.01)
+        assert reading.principles_m == pytest.approx(reading_distance_m(principles), abs=0.01)
+        assert reading.title_m == pytest.approx(reading_distance_m(title, 0.6), abs=0.01)
+    assert readings["a4"].reach_m < readings["a3"].reach_m < readings["a2"].reach_m
+    # The smallest size that reaches a distance; none when even A2 does not.
+    assert recommended_size(tuple(readings.values()), 0.5).size == "a4"
+    reach = readings["a3"].reach_m
+    assert recommended_size(tuple(readings.values()), round(reach, 1)).size == "a3"
+    assert recommended_size(tuple(readings.values()), 4.0) is None
+    assert all(reading.reach_m < 1 for reading in longest)
+    assert recommended_size(longest, 2.0) is None
 
 
 # ── Print shop, metadata, archive, reproducibility ──────────────────────────

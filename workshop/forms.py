@@ -494,6 +494,7 @@ class PosterForm(FlaskForm):
         filters=[clean_line],
         validators=[_length(0, CITY_MAX)],
     )
+    reading_distance = SelectField(_l("Read from"), validate_choice=True)
     signature = StringField(
         _l("Signed by, in the footer (optional)"),
         description=_l("For example: Zespół Przychodni. Empty: “The team”."),

@@ -76,10 +76,29 @@ THEMES: dict[str, "LazyString"] = {
     "navy": _l("Navy blue"),
 }
 
+# How far a text reads from: the rule, in one place. Fluent reading needs letters whose
+# x-height spans about 0.2° of visual angle (Legge & Bigelow 2011, "Does print size
+# matter for reading?", Journal of Vision 11(5):8: reading speed is at its best from
+# about 0.2°, twice the acuity limit). That is a letter height of 1/286 of the distance,
+# close to signage's rule of thumb of 1 inch of letter height per 25 feet (1/300). EB
+# Garamond's x-height is 0.40 em, so its text reads from about pt / 24.7 metres; Cinzel
+# (the title, in capitals and small capitals) has small capitals 0.60 em high.
+READING_ANGLE_DEGREES = 0.2
+GARAMOND_X_HEIGHT_EM = 0.40
+CINZEL_SMALL_CAPS_EM = 0.60
+MISSION_EM = 1.72  # the mission's size, in root ems (the template writes it into the CSS)
+# Paper sizes from the smallest sheet up: the first that reads from far enough is offered.
+SIZES_BY_AREA = ("a4", "letter", "a3", "ledger", "a2")
+
+
+def reading_distance_m(pt: float, letter_em: float = GARAMOND_X_HEIGHT_EM) -> float:
+    """Return how far (m) text of ``pt`` points, letters ``letter_em`` high, reads from."""
+    letter_m = pt * 25.4 / 72 * letter_em / 1000
+    return letter_m / math.tan(math.radians(READING_ANGLE_DEGREES))
+
+
 # The smallest size the principles (the poster's smallest running text) may take, by
-# paper; labels are never set smaller either. Comfortable reading needs an x-height of
-# about 0.2° of visual angle (Legge & Bigelow 2011); EB Garamond's x-height is 0.40 em,
-# so a size in pt reads fluently from about pt / 24.7 metres. A4 and Letter are read up
+# paper; labels are never set smaller either. By the reading rule above, A4 and Letter are read up
 # close on a notice board (9.5 pt: ~0.4 m), A3 and Ledger from half a metre (12 pt), and
 # the list on an A2 in a waiting room from ~0.65 m (16 pt); at that floor the A2 mission
 # is 21 pt (~0.85 m) and the title 58 pt, whose capitals carry beyond 3 m. Typical texts
@@ -194,6 +213,28 @@ class PosterOptions:
 
 
 DEFAULT_OPTIONS = PosterOptions()
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How far each part of one poster reads from on one paper size (None: too long)."""
+
+    size: str
+    title_m: float | None = None
+    mission_m: float | None = None
+    principles_m: float | None = None
+
+    @property
+    def fits(self) -> bool:
+        """Tell whether the text prints legibly on this size at all."""
+        return self.mission_m is not None
+
+    @property
+    def reach_m(self) -> float:
+        """Return the distance the running text (mission and principles) reads from."""
+        if self.mission_m is None or self.principles_m is None:
+            return 0.0
+        return min(self.mission_m, self.principles_m)
 
 
 @dataclass(frozen=True)
@@ -531,20 +572,10 @@ def _render_poster(text: PosterText, options: PosterOptions) -> bytes:
     geometry = Geometry(width, height, options.frame)
     poster = _prepare(text, geometry)
     renderer = _renderer()
-    floor = legible_minimum_pt(options.size) / BODY_EM
-    key = (text, options.size, options.orientation, options.frame)
     images: dict = {}
     with renderer.lock, force_locale(text.language):
         poster["footer"] = footer_line(text.signature, text.city, text.date, text.language)
-        fitted = renderer.fits.get(key)
-        if fitted is None:
-            fitted = _fit_layouts(
-                lambda font_pt, g: renderer.poster(poster, options, g, font_pt, 0, images),
-                geometry,
-                floor,
-            )
-            if fitted is not None:
-                renderer.remember_fit(key, fitted)
+        fitted = _fitted(renderer, text, options, poster, geometry, images)
         if fitted is not None:
             font_pt, height_px = fitted
             pad = (geometry.text_height * PX_PER_MM - height_px) / 2
@@ -560,6 +591,73 @@ def _render_poster(text: PosterText, options: PosterOptions) -> bytes:
     if len(doc.pages) != 1:
         raise PosterError(gettext("The poster text does not fit on one page."))
     return _write(doc, options.archival, options.bleed)
+
+
+def _fitted(
+    renderer: "_Renderer",
+    text: PosterText,
+    options: PosterOptions,
+    poster: dict[str, Any],
+    geometry: Geometry,
+    images: dict,
+) -> tuple[float, float] | None:
+    """Return the fitted root size and text height, remembered by text and page; None
+    when the text does not fit legibly (call under the renderer's lock, in the locale)."""
+    key = (text, options.size, options.orientation, options.frame)
+    if key not in renderer.fits:
+        fitted = _fit_layouts(
+            lambda font_pt, g: renderer.poster(poster, options, g, font_pt, 0, images),
+            geometry,
+            legible_minimum_pt(options.size) / BODY_EM,
+        )
+        renderer.remember_fit(key, fitted)
+    return renderer.fits[key]
+
+
+def reading_distances(
+    text: PosterText, orientation: str = "portrait", frame: str = "gold"
+) -> tuple[Reading, ...]:
+    """Return, for every paper size from the smallest, how far this text's title, mission
+    and principles read from, at the sizes the poster would really print them.
+
+    Fits the text on each size (remembered, as for render_poster). Needs an app context;
+    raises PosterError when the text cannot be made into a poster at all.
+    """
+    with _messages(text.language):
+        renderer = _renderer()
+        readings = []
+        for size in SIZES_BY_AREA:
+            options = PosterOptions(size=size, orientation=orientation, frame=frame)
+            geometry = Geometry(*page_size(size, orientation), frame)
+            poster = _prepare(text, geometry)
+            with renderer.lock, force_locale(text.language):
+                poster["footer"] = footer_line(text.signature, text.city, text.date, text.language)
+                fitted = _fitted(renderer, text, options, poster, geometry, {})
+            readings.append(_reading(size, geometry, fitted))
+        return tuple(readings)
+
+
+def _reading(size: str, geometry: Geometry, fitted: tuple[float, float] | None) -> Reading:
+    """Return the distances of one fitted poster's parts."""
+    if fitted is None:
+        return Reading(size)
+    font_pt = fitted[0]
+    label = math.sqrt(font_pt * geometry.design_pt)
+    title_pt = dict(_labels(LABELS, label, legible_minimum_pt(size)))["h1"]
+    return Reading(
+        size,
+        title_m=reading_distance_m(title_pt, CINZEL_SMALL_CAPS_EM),
+        mission_m=reading_distance_m(MISSION_EM * font_pt),
+        principles_m=reading_distance_m(BODY_EM * font_pt),
+    )
+
+
+def recommended_size(readings: tuple[Reading, ...], distance_m: float) -> Reading | None:
+    """Return the smallest size whose mission and principles read from ``distance_m``."""
+    for reading in readings:
+        if reading.fits and round(reading.reach_m, 1) >= distance_m:
+            return reading
+    return None
 
 
 def render_preview(
@@ -1047,7 +1145,7 @@ def _gold_svg(width: float, height: float, band: float) -> str:
             rise = slope((i + 0.5) / strips)
             normal = (-rise * dx, -rise * dy, 1.0)
             size = math.sqrt(sum(c * c for c in normal))
-            diffuse = max(0.0, sum(n * l for n, l in zip(normal, light, strict=True)) / size)
+            diffuse = max(0.0, sum(n * c for n, c in zip(normal, light, strict=True)) / size)
             facing = max(0.0, sum(n * h for n, h in zip(normal, half, strict=True)) / size)
             shade = 0.2 + 0.72 * diffuse**1.3 + 0.4 * facing**40
             corners = [(depth, depth), (length - depth, depth), (length - band, band), (band, band)]
@@ -1175,9 +1273,10 @@ class _Renderer:
     documents: dict[tuple[Path, float], "CSS"]
     # Fits found, by text and page: a theme, bleed or archival change, or the
     # download after a preview, lays the poster out once instead of searching again.
-    fits: "OrderedDict[tuple, tuple[float, float]]"
+    # None: the text does not fit that page legibly (the reading distances ask every size).
+    fits: "OrderedDict[tuple, tuple[float, float] | None]"
 
-    def remember_fit(self, key: tuple, fitted: tuple[float, float]) -> None:
+    def remember_fit(self, key: tuple, fitted: tuple[float, float] | None) -> None:
         """Keep a fit, forgetting the oldest past FIT_CACHE_SIZE (call under the lock)."""
         self.fits[key] = fitted
         while len(self.fits) > FIT_CACHE_SIZE:
@@ -1222,6 +1321,8 @@ class _Renderer:
             archival=options.archival,
             font_pt=font_pt,
             labels=_labels(LABELS, label, legible_minimum_pt(options.size)),
+            mission_em=MISSION_EM,
+            body_em=BODY_EM,
             logo_pt=LOGO_EM * label,
             pad_top_px=pad_top_px,
             measuring=geometry.measuring,
