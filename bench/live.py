@@ -5,7 +5,7 @@
 live stream open, as does the projector screen. Then the phones send 3,000 answers within
 30 s (10 each, at random moments); a facilitator moves the room to the next question near
 420 answers (a question takes 500), and phones that get 409 send again 1–2 s later. Each
-answer's insert records exactly one ``contributions-changed`` event in its transaction, so
+answer's insert records exactly one ``answers-changed`` event in its transaction, so
 after the run the k-th answer stored (by id) is the k-th such event (by id); the count of
 both is checked.
 An answer has reached a stream when a frame with ``id:`` ≥ its event arrives (streams
@@ -85,7 +85,7 @@ MEMORY_LIMIT = 600 * 1024 * 1024
 
 SCREEN_KINDS = {
     "stage-changed",
-    "contributions-changed",
+    "answers-changed",
     "mission-changed",
     "round-changed",
     "round-answered",
@@ -246,7 +246,7 @@ async def facilitate(live: LiveRoom, database: Path, tally: Tally, done: asyncio
                 "select current_stage_id from workshops where public_id = ?", [public_id]
             ).fetchone()[0]
             answers = db.execute(
-                "select count(*) from contributions where stage_id = ?", [stage]
+                "select count(*) from answers where stage_id = ?", [stage]
             ).fetchone()[0]
             if answers >= ADVANCE_AT:
                 await next_question(live.facilitator, public_id, tally)
@@ -273,19 +273,19 @@ def answer_events(database: Path, room: Room) -> dict[str, int]:
     """Map each stored answer's nonce to the event its insert recorded."""
     with closing(sqlite3.connect(database, timeout=10)) as db:
         nonces = db.execute(
-            """select c.client_nonce from contributions c
+            """select c.client_nonce from answers c
                join workshops w on w.id = c.workshop_id where w.public_id = ? order by c.id""",
             [room.public_id],
         ).fetchall()
         events = db.execute(
             """select e.id from events e join workshops w on w.id = e.workshop_id
-               where w.public_id = ? and e.kind = 'contributions-changed' and e.id > ?
+               where w.public_id = ? and e.kind = 'answers-changed' and e.id > ?
                order by e.id""",
             [room.public_id, room.start_event],
         ).fetchall()
     if len(nonces) != len(events):
         raise RuntimeError(
-            f"{len(nonces)} answers stored but {len(events)} contributions-changed events: "
+            f"{len(nonces)} answers stored but {len(events)} answers-changed events: "
             "something else recorded that kind, so answers cannot be matched to events"
         )
     return {nonce: event_id for (nonce,), (event_id,) in zip(nonces, events, strict=True)}
@@ -655,7 +655,7 @@ def capacity() -> Capacity:
 def check_changes(database: Path, lives: list[LiveRoom], result: Capacity) -> None:
     """Every stream must have seen every change of its workshop (coalesced is fine)."""
     for live in lives:
-        changes = change_events(database, live.room, ("contributions-changed", "stage-changed"))
+        changes = change_events(database, live.room, ("answers-changed", "stage-changed"))
         result.changes += len(changes)
         for stream in live.streams:
             for event_id, kind in changes:

@@ -64,7 +64,7 @@ def room_cards(count: int = ANSWERS, long: int = LONG) -> list[SimpleNamespace]:
 
 def card(text: str) -> SimpleNamespace:
     answer = SimpleNamespace(body=text, detail="", is_visible=True)
-    return SimpleNamespace(contribution=answer, merged=())
+    return SimpleNamespace(answer=answer, merged=())
 
 
 def _median_ms(run: Callable[[int], object], rounds: int = ROUNDS) -> float:
@@ -110,7 +110,7 @@ def render_lines() -> list[Line]:
         before = render_times()
     finally:
         words.counted_words = kept
-    distinct = {form for c in room_cards() for form in words.typed_words(c.contribution.body)}
+    distinct = {form for c in room_cards() for form in words.typed_words(c.answer.body)}
     what = {
         "cold": f"first count, no answer seen before ({len(distinct)} different words)",
         "one new": "refresh after one new answer",

@@ -50,7 +50,7 @@ def contents(path: Path) -> dict[str, list[tuple]]:
 
 
 def answers(path: Path) -> list[tuple]:
-    return contents(path)["contributions"]
+    return contents(path)["answers"]
 
 
 class Writer(threading.Thread):
@@ -71,7 +71,7 @@ class Writer(threading.Thread):
                 stages = [s for s in models.list_stages(db, workshop) if s.takes_answers]
                 while not self.stop.is_set():
                     stage = stages[self.written // 400 % len(stages)]
-                    models.add_contribution(
+                    models.add_answer(
                         db,
                         workshop,
                         stage,

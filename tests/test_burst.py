@@ -6,7 +6,7 @@ join through the QR link and send 10 answers each within 30 s, like a browser do
 keep-alive connection, the session cookie, the CSRF token read from the page, htmx's
 ``HX-Request`` header and a unique ``nonce`` per answer (resent unchanged on a retry).
 
-A question takes at most 500 answers (``models.MAX_CONTRIBUTIONS_PER_STAGE``), so a
+A question takes at most 500 answers (``models.MAX_ANSWERS_PER_STAGE``), so a
 facilitator (a real HTTP client too) moves the room to the next question whenever the
 current one nears 420; a phone whose answer arrives just as the question changes gets 409
 and resends it, as the phone page lets a person do.
@@ -89,7 +89,7 @@ class Listener(threading.Thread):
                 return
             self.opened.set()
             while line := response.fp.readline():
-                self.answer_events += line.startswith(b"event: contributions-changed")
+                self.answer_events += line.startswith(b"event: answers-changed")
         except CONNECTION_ERRORS as error:
             if not self.stopping:
                 self.error = repr(error)
@@ -283,7 +283,7 @@ class Burst:
                 "select current_stage_id from workshops where public_id = ?", [self.public_id]
             ).fetchone()[0]
             count = db.execute(
-                "select count(*) from contributions where stage_id = ?", [stage]
+                "select count(*) from answers where stage_id = ?", [stage]
             ).fetchone()[0]
         return stage, count
 
@@ -299,7 +299,7 @@ class Burst:
         """Count the stored answers of this workshop by nonce."""
         with closing(sqlite3.connect(self.server.database, timeout=10)) as db:
             rows = db.execute(
-                """select client_nonce, count(*) from contributions c
+                """select client_nonce, count(*) from answers c
                    join workshops w on w.id = c.workshop_id
                    where w.public_id = ? group by client_nonce""",
                 [self.public_id],
@@ -311,7 +311,7 @@ class Burst:
         marks = ", ".join("?" for _ in nonces)
         with closing(sqlite3.connect(self.server.database, timeout=10)) as db:
             rows = db.execute(
-                f"select body from contributions where client_nonce in ({marks})", nonces
+                f"select body from answers where client_nonce in ({marks})", nonces
             ).fetchall()
         return [row[0] for row in rows]
 

@@ -53,7 +53,7 @@ def test_create_refuses_an_empty_title_and_a_wrong_language(env):
     assert CliRunner().invoke(main, ["create", "--title", "X", "--lang", "de"]).exit_code != 0
 
 
-def test_export_json_has_stages_contributions_mission_principles(env):
+def test_export_json_has_stages_answers_mission_principles(env):
     runner = CliRunner()
     info = json.loads(
         runner.invoke(main, ["create", "--title", "Klinika", "--lang", "pl", "--json"]).output
@@ -61,7 +61,7 @@ def test_export_json_has_stages_contributions_mission_principles(env):
     db = connect(str(env / "cli.db"))
     workshop = models.get_workshop(db, info["id"])
     participant, _key = models.add_participant(db, workshop)
-    models.add_contribution(
+    models.add_answer(
         db, workshop, models.current_stage(db, workshop), participant, "Zdrowie"
     )
     models.save_mission(db, workshop, "Pomagamy ludziom być zdrowymi każdego dnia.")
@@ -75,7 +75,7 @@ def test_export_json_has_stages_contributions_mission_principles(env):
     result = runner.invoke(main, ["export", info["id"], "--format", "json", "-o", str(out)])
     assert result.exit_code == 0, result.output
     record = json.loads(out.read_text(encoding="utf-8"))
-    assert record["stages"][0]["contributions"][0]["body"] == "Zdrowie"
+    assert record["stages"][0]["answers"][0]["body"] == "Zdrowie"
     assert record["mission"]["text"].startswith("Pomagamy")
     assert len(record["principles"]) == 3
 
@@ -215,7 +215,7 @@ def test_export_record_formats_to_standard_output_and_files(env):
     workshop_id, db, workshop = _agreed_workshop(env)
     stage = models.current_stage(db, workshop)
     person, _key = models.add_participant(db, workshop)
-    models.add_contribution(db, workshop, stage, person, "=1+1 *dobrze*")
+    models.add_answer(db, workshop, stage, person, "=1+1 *dobrze*")
     runner = CliRunner()
     csv_out = runner.invoke(main, ["export", workshop_id, "--format", "csv", "-o", "-"])
     assert csv_out.exit_code == 0, csv_out.output
@@ -223,7 +223,7 @@ def test_export_record_formats_to_standard_output_and_files(env):
     md_out = runner.invoke(main, ["export", workshop_id, "--format", "md", "-o", "-"])
     assert md_out.stdout.startswith("# Klinika") and r"=1+1 \*dobrze\*" in md_out.stdout
     json_out = runner.invoke(main, ["export", workshop_id, "--format", "json", "-o", "-"])
-    assert json.loads(json_out.stdout)["stages"][0]["contributions"][0]["body"].startswith("=1")
+    assert json.loads(json_out.stdout)["stages"][0]["answers"][0]["body"].startswith("=1")
     report = env / "report.pdf"
     result = runner.invoke(main, ["export", workshop_id, "--format", "report", "-o", str(report)])
     assert result.exit_code == 0, result.output

@@ -43,10 +43,10 @@ def test_dots_on_behalf_offer_only_answers_that_can_take_dots_and_keep_the_perso
     stage = models.current_stage(db, workshop)
     ania = models.add_person_without_phone(db, workshop, "Ania")
     texts = ["Widoczna", "Ukryta", "Do przejrzenia", "Scalona", "Głowa"]
-    answers = [models.add_contribution(db, workshop, stage, ania, text) for text in texts]
+    answers = [models.add_answer(db, workshop, stage, ania, text) for text in texts]
     models.moderate(db, workshop, answers[1], "hidden")
     models.moderate(db, workshop, answers[2], "flagged")
-    models.merge_contributions(db, workshop, answers[3], answers[4])
+    models.merge_answers(db, workshop, answers[3], answers[4])
     models.open_voting(db, workshop, models.current_stage(db, workshop), budget=1)
     page = soup(facilitator.get(f"/w/{workshop.public_id}/control"))
     offered = {int(o["value"]) for o in page.select("select[name='dot-answer'] option")}
@@ -104,9 +104,9 @@ def test_a_join_code_with_a_letter_no_code_has_names_that_letter(client, worksho
 def test_the_facilitators_answer_forms_are_not_labelled_as_their_own(facilitator, workshop, db):
     stage = models.current_stage(db, workshop)
     models.add_person_without_phone(db, workshop, "Ania")
-    item = models.add_contribution(db, workshop, stage, None, "Uśmiech", entered_by="facilitator")
+    item = models.add_answer(db, workshop, stage, None, "Uśmiech", entered_by="facilitator")
     control = soup(facilitator.get(f"/w/{workshop.public_id}/control"))
-    card = soup(facilitator.get(f"/w/{workshop.public_id}/cards/{item.id}"))
+    card = soup(facilitator.get(f"/w/{workshop.public_id}/board/answers/{item.id}"))
     for label in (
         control.select_one("label[for='behalf-body']"),
         card.select_one("label[for='body']"),
@@ -130,11 +130,11 @@ def test_the_statement_builder_punctuates_the_sentence_in_both_languages(app):
 
 def test_the_merged_badge_counts_the_answers_not_a_vote(client, phone, workshop, db):
     stage = models.current_stage(db, workshop)
-    first = models.add_contribution(db, workshop, stage, None, "Uśmiech", entered_by="facilitator")
-    second = models.add_contribution(
+    first = models.add_answer(db, workshop, stage, None, "Uśmiech", entered_by="facilitator")
+    second = models.add_answer(
         db, workshop, stage, None, "Uśmiech!", entered_by="facilitator"
     )
-    models.merge_contributions(db, workshop, second, first)
+    models.merge_answers(db, workshop, second, first)
     badge = soup(client.get(f"/s/{workshop.screen_token}")).select_one(".merged-badge")
     assert badge.select_one("[aria-hidden]").get_text(strip=True) == "2 połączone"
 

@@ -619,7 +619,7 @@ def fill_room(db, workshop):
     answers = {}
     bodies = ('=HYPERLINK("http://evil","x")', "+1", "-2", "@SUM(A1:A2)", "*Zdrowie* [a](b)")
     for body in bodies:
-        answers[body] = models.add_contribution(db, workshop, stage, person, body)
+        answers[body] = models.add_answer(db, workshop, stage, person, body)
     models.open_voting(db, workshop, stage, budget=3)
     models.cast_vote(db, workshop, other, answers["+1"])
     models.cast_vote(db, workshop, person, answers["+1"])

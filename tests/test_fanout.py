@@ -85,7 +85,7 @@ def _answer_from_a_phone(server: Server, info: dict, text: str) -> int:
     )
     phone.close()
     assert status == 200, status
-    return _latest_event(server.database, "contributions-changed")
+    return _latest_event(server.database, "answers-changed")
 
 
 def _latest_event(database: Path, kind: str) -> int:
@@ -131,7 +131,7 @@ def test_an_answer_posted_to_one_worker_reaches_streams_held_by_the_other(server
 
     event = _answer_from_a_phone(server, info, "Pacjentom z okolicy")
 
-    late = [s.local_port for s in streams if not s.saw("contributions-changed", event, ARRIVAL)]
+    late = [s.local_port for s in streams if not s.saw("answers-changed", event, ARRIVAL)]
     assert late == [], f"streams held by workers {[holders.get(p) for p in late]} missed it"
     for stream in streams:
         stream.close()
@@ -146,8 +146,8 @@ def test_two_servers_on_one_database_share_the_room(servers, tmp_path):
 
     event = _answer_from_a_phone(first, info, "Seniorom")
 
-    assert on_second.saw("contributions-changed", event, ARRIVAL)
-    assert on_first.saw("contributions-changed", event, ARRIVAL)
+    assert on_second.saw("answers-changed", event, ARRIVAL)
+    assert on_first.saw("answers-changed", event, ARRIVAL)
     for stream in (on_first, on_second):
         stream.close()
 
@@ -167,7 +167,7 @@ def test_redis_wakes_the_other_server_at_once(servers, tmp_path, redis_server):
 
     event = _answer_from_a_phone(first, info, "Rodzinom")
 
-    assert listener.saw("contributions-changed", event, ARRIVAL)
+    assert listener.saw("answers-changed", event, ARRIVAL)
     listener.close()
 
 
@@ -181,7 +181,7 @@ def test_without_redis_the_other_server_waits_for_its_next_poll(servers, tmp_pat
 
     event = _answer_from_a_phone(first, info, "Dzieciom")
 
-    assert not listener.saw("contributions-changed", event, 3.0)
+    assert not listener.saw("answers-changed", event, 3.0)
     listener.close()
 
 
@@ -196,6 +196,6 @@ def test_answers_still_go_through_and_arrive_while_redis_is_down(servers, tmp_pa
 
     event = _answer_from_a_phone(first, info, "Sobie nawzajem")
 
-    assert listener.saw("contributions-changed", event, ARRIVAL)
+    assert listener.saw("answers-changed", event, ARRIVAL)
     assert "Traceback" not in first.log_text()
     listener.close()

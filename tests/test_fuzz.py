@@ -33,7 +33,7 @@ CORPUS = [
     f'<a href="javascript:{MARK}()">{MARK}</a> <form action="/{MARK}"><button>x</button></form>',
     f"{MARK}{{{{7*7}}}}z {{{{config}}}} {{% if 1 %}}{MARK}-if{{% endif %}}"
     f' {{{{ "{MARK}" ~ "eval" }}}}',
-    f"{MARK}'); DROP TABLE contributions; --",
+    f"{MARK}'); DROP TABLE answers; --",
     f"' OR '1'='1' -- {MARK}",
     "A" * 10_000 + MARK,
     f"Zażółć gęślą jaźń 🙂👩🏽‍⚕️ {MARK}",
@@ -164,7 +164,7 @@ class Room:
 
     def my_answer(self) -> int:
         rows = self.db.query(
-            "select id from contributions where workshop_id = ? order by id limit 1",
+            "select id from answers where workshop_id = ? order by id limit 1",
             [self.workshop.id],
         )
         return next(iter(rows))["id"]
@@ -252,16 +252,16 @@ def test_corpus_in_the_join_name_answer_and_question_forms(room):
         (room.facilitator, "/"),
         (room.facilitator, f"/w/{public}/control"),
         (room.facilitator, f"/w/{public}/stages"),
-        (room.facilitator, f"/w/{public}/cards/{answer}"),
+        (room.facilitator, f"/w/{public}/board/answers/{answer}"),
         (room.facilitator, f"/w/{public}/poster"),
     ]
     assert post_the_corpus(room, pages) >= 12 * len(CORPUS)
     page = BeautifulSoup(room.facilitator.get(f"/w/{public}/control").data, "html.parser")
     assert CORPUS[0] in page.get_text()  # shown literally, as text
-    for body in room.db.query("select body from contributions"):
+    for body in room.db.query("select body from answers"):
         assert len(body["body"]) <= 280 and "\x00" not in body["body"]
         assert "\u202e" not in body["body"]
-    assert "contributions" in room.db.table_names()
+    assert "answers" in room.db.table_names()
 
 
 def test_corpus_in_the_principles_stage(room):
@@ -378,7 +378,7 @@ def test_random_text_from_phones(fuzz_rooms, text, detail, hx):
     assert_fine(phone.post(f"/w/{public}/name", data={"display_name": text}, headers=headers))
     sent = phone.post(f"/w/{public}/answers", data={"body": text, "detail": detail, "nonce": text})
     assert_fine(sent)
-    for row in question.db.query("select body, detail from contributions"):
+    for row in question.db.query("select body, detail from answers"):
         for value in row.values():
             assert len(value) <= 280
             assert not re.search("[\x00-\x08\x0b-\x1f\u202a-\u202e\u2066-\u2069]", value)

@@ -202,7 +202,7 @@ def test_a_reason_without_words_gets_a_generic_sentence_not_an_error(
     def refuse(*args, **kwargs):
         raise models.Refused("a-rule-added-tomorrow")
 
-    monkeypatch.setattr(models, "add_contribution", refuse)
+    monkeypatch.setattr(models, "add_answer", refuse)
     client.get(f"/j/{workshop.join_token}")
     response = client.post(
         f"/w/{workshop.public_id}/answers", data={"body": "Dla pacjentów", "nonce": "n1"}

@@ -36,10 +36,10 @@ def test_screen_stream_announces_a_phone_answer(client, phone, workshop):
         kwargs={"data": {"body": "Dla pacjentów"}, "headers": HX},
     )
     poster.start()
-    seen = read_until(chunks, b"event: contributions-changed")
+    seen = read_until(chunks, b"event: answers-changed")
     poster.join()
     response.close()
-    assert b"event: contributions-changed" in seen
+    assert b"event: answers-changed" in seen
     assert b"id: " in seen
 
 
@@ -55,21 +55,21 @@ def test_reconnect_with_last_event_id_replays_what_was_missed(
     )
     seen = read_until(response.iter_encoded(), b"event: stage-changed")
     response.close()
-    assert b"event: contributions-changed" in seen
+    assert b"event: answers-changed" in seen
     assert b"event: stage-changed" in seen
 
 
 def test_frames_say_each_kind_once_with_the_newest_id_last():
     text = frames(
-        [(5, "contributions-changed"), (6, "stage-changed"), (7, "contributions-changed")]
+        [(5, "answers-changed"), (6, "stage-changed"), (7, "answers-changed")]
     )
     assert text == (
-        "id: 6\nevent: stage-changed\ndata: 6\n\nid: 7\nevent: contributions-changed\ndata: 7\n\n"
+        "id: 6\nevent: stage-changed\ndata: 6\n\nid: 7\nevent: answers-changed\ndata: 7\n\n"
     )
 
 
 def test_topic_reports_a_gap_when_events_fell_out_of_its_ring():
     topic = Topic(high=0)
-    topic.publish([(n, "contributions-changed") for n in range(1, 600)])
+    topic.publish([(n, "answers-changed") for n in range(1, 600)])
     assert topic.wait_after(0, timeout=0) is None
     assert [event[0] for event in topic.wait_after(597, timeout=0)] == [598, 599]

@@ -63,51 +63,51 @@ def test_every_change_records_an_event_and_bumps_the_revision(workshop, db):
     before = models.latest_event_id(db, workshop)
     participant, _key = models.add_participant(db, workshop)
     stage = models.current_stage(db, workshop)
-    models.add_contribution(db, workshop, stage, participant, "Żeby pomagać")
+    models.add_answer(db, workshop, stage, participant, "Żeby pomagać")
     kinds = [e["kind"] for e in models.workshop_events_after(db, workshop.id, before)]
-    assert kinds == ["participants-changed", "contributions-changed"]
+    assert kinds == ["participants-changed", "answers-changed"]
     assert models.get_workshop(db, workshop.public_id).revision == workshop.revision + 2
 
 
-def test_contribution_to_a_closed_stage_is_refused(workshop, db):
+def test_answer_to_a_closed_stage_is_refused(workshop, db):
     participant, _key = models.add_participant(db, workshop)
     first = models.current_stage(db, workshop)
     models.move_to_stage(db, workshop, models.neighbour_stage(db, workshop, 1))
     with pytest.raises(Refused) as refusal:
-        models.add_contribution(db, workshop, first, participant, "late")
+        models.add_answer(db, workshop, first, participant, "late")
     assert refusal.value.reason == "stage-closed"
 
 
 def test_repeated_nonce_stores_the_answer_once(workshop, db):
     participant, _key = models.add_participant(db, workshop)
     stage = models.current_stage(db, workshop)
-    first = models.add_contribution(db, workshop, stage, participant, "raz", client_nonce="n1")
-    again = models.add_contribution(db, workshop, stage, participant, "raz", client_nonce="n1")
+    first = models.add_answer(db, workshop, stage, participant, "raz", client_nonce="n1")
+    again = models.add_answer(db, workshop, stage, participant, "raz", client_nonce="n1")
     assert first.id == again.id
-    assert len(models.list_contributions(db, stage)) == 1
+    assert len(models.list_answers(db, stage)) == 1
 
 
 def test_a_person_may_post_at_most_ten_answers_per_stage(workshop, db):
     participant, _key = models.add_participant(db, workshop)
     stage = models.current_stage(db, workshop)
-    for number in range(rules.MAX_CONTRIBUTIONS_PER_PERSON):
-        models.add_contribution(db, workshop, stage, participant, f"answer {number}")
+    for number in range(rules.MAX_ANSWERS_PER_PERSON):
+        models.add_answer(db, workshop, stage, participant, f"answer {number}")
     with pytest.raises(Refused) as refusal:
-        models.add_contribution(db, workshop, stage, participant, "one too many")
+        models.add_answer(db, workshop, stage, participant, "one too many")
     assert refusal.value.reason == "too-many-mine"
 
 
 def test_edit_and_delete_only_while_the_stage_is_open(workshop, db):
     participant, _key = models.add_participant(db, workshop)
     stage = models.current_stage(db, workshop)
-    item = models.add_contribution(db, workshop, stage, participant, "pierwsza wersja")
-    edited = models.update_contribution(db, workshop, item, "druga wersja")
+    item = models.add_answer(db, workshop, stage, participant, "pierwsza wersja")
+    edited = models.update_answer(db, workshop, item, "druga wersja")
     assert edited.body == "druga wersja"
     models.move_to_stage(db, workshop, models.neighbour_stage(db, workshop, 1))
     with pytest.raises(Refused):
-        models.update_contribution(db, workshop, item, "trzecia")
+        models.update_answer(db, workshop, item, "trzecia")
     with pytest.raises(Refused):
-        models.delete_contribution(db, workshop, item)
+        models.delete_answer(db, workshop, item)
 
 
 def test_agreed_mission_is_locked_until_reopened(workshop, db):
@@ -134,7 +134,7 @@ def test_concurrent_answers_from_many_threads_are_all_stored(app, workshop):
             participant, _key = models.add_participant(db, workshop)
             stage = models.current_stage(db, workshop)
             for index in range(5):
-                models.add_contribution(db, workshop, stage, participant, f"{number}-{index}")
+                models.add_answer(db, workshop, stage, participant, f"{number}-{index}")
         except (sqlite3.Error, Refused) as error:
             errors.append(error)
         finally:
@@ -150,19 +150,19 @@ def test_concurrent_answers_from_many_threads_are_all_stored(app, workshop):
 
     db = reconnect(app.config["DATABASE"])
     stage = models.current_stage(db, workshop)
-    assert len(models.list_contributions(db, stage)) == 60
+    assert len(models.list_answers(db, stage)) == 60
     db.close()
 
 
 def test_workshop_record_has_stages_answers_mission_and_principles(workshop, db):
     participant, _key = models.add_participant(db, workshop)
     stage = models.current_stage(db, workshop)
-    models.add_contribution(db, workshop, stage, participant, "Dla pacjentów")
+    models.add_answer(db, workshop, stage, participant, "Dla pacjentów")
     models.save_mission(db, workshop, "Misja")
     models.replace_principles(db, workshop, [("Szacunek", "słuchamy")])
     record = workshop_record(db, workshop)
     assert record["id"] == workshop.public_id
-    assert record["stages"][0]["contributions"][0]["body"] == "Dla pacjentów"
+    assert record["stages"][0]["answers"][0]["body"] == "Dla pacjentów"
     assert record["mission"]["text"] == "Misja"
     assert record["principles"] == [{"name": "Szacunek", "line": "słuchamy"}]
 

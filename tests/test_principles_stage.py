@@ -26,12 +26,12 @@ def stage_of(db, workshop, kind: str) -> models.Stage:
 
 
 @pytest.fixture
-def proposals(db, workshop) -> list[models.Contribution]:
+def proposals(db, workshop) -> list[models.Answer]:
     """Three principles proposed from phones, the room on the principles stage."""
     stage = stage_of(db, workshop, "principles")
     models.move_to_stage(db, workshop, stage)
     return [
-        models.add_contribution(db, workshop, stage, None, name, line) for name, line in PROPOSALS
+        models.add_answer(db, workshop, stage, None, name, line) for name, line in PROPOSALS
     ]
 
 
@@ -178,7 +178,7 @@ def test_the_routine_stage_offers_no_add_to_principles(facilitator, app, db):
     stage = stage_of(db, made, "principles")
     models.move_to_stage(db, made, stage)
     for name, line in PROPOSALS:
-        models.add_contribution(db, made, stage, None, name, line)
+        models.add_answer(db, made, stage, None, name, line)
     models.move_to_stage(db, made, stage_of(db, made, "routine"))
     page = soup(client.get(f"/w/{made.public_id}/control"))
     assert "Życzliwość" in page.select_one("#control-board").get_text()  # what the team said

@@ -25,7 +25,7 @@ def filled(app, db, workshop):
         stage = models.current_stage(db, workshop)
         theme = models.add_theme(db, workshop, stage, "Pacjenci")
         models.set_theme(db, workshop, answers["-2"], theme)
-        models.merge_contributions(db, workshop, answers["@SUM(A1:A2)"], answers["-2"])
+        models.merge_answers(db, workshop, answers["@SUM(A1:A2)"], answers["-2"])
         models.moderate(db, workshop, answers["*Zdrowie* [a](b)"], "hidden")
         models.edit_as_facilitator(db, workshop, answers["+1"], "+1 (poprawione)", "")
         agree_routine(db, workshop)
@@ -119,7 +119,7 @@ def test_markdown_has_a_heading_per_stage_and_escapes_user_text(filled, english,
 def test_report_html_escapes_user_text(app, db, workshop, english):
     stage = models.current_stage(db, workshop)
     person, _key = models.add_participant(db, workshop)
-    models.add_contribution(db, workshop, stage, person, "<img src=x onerror=alert(1)> {{7*7}}")
+    models.add_answer(db, workshop, stage, person, "<img src=x onerror=alert(1)> {{7*7}}")
     html = record.record_as_report_html(workshop_record(db, workshop))
     assert "&lt;img src=x onerror=alert(1)&gt; {{7*7}}" in html and "<img" not in html
     assert '<html lang="pl">' in html and "<title>Workshop record: Przychodnia" in html

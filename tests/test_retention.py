@@ -55,11 +55,11 @@ def fill(db, workshop, marker: str) -> dict:
     stage = models.current_stage(db, workshop)
     first, second = (models.add_participant(db, workshop)[0] for _ in range(2))
     models.rename_participant(db, workshop, first, f"Name {marker}")
-    answer = models.add_contribution(
+    answer = models.add_answer(
         db, workshop, stage, first, f"Answer {marker}", f"Detail {marker}", uuid.uuid4().hex
     )
     models.edit_as_facilitator(db, workshop, answer, f"Reworded {marker}")
-    other = models.add_contribution(db, workshop, stage, second, f"Second {marker}")
+    other = models.add_answer(db, workshop, stage, second, f"Second {marker}")
     theme = models.add_theme(db, workshop, stage, f"Theme {marker}")
     models.set_theme(db, workshop, other, theme)
     models.open_voting(db, workshop, stage)
@@ -127,7 +127,7 @@ def test_closing_expires_the_join_code_and_stops_answers(app, db, workshop, faci
     assert typed.status_code == 422
     sent = phone.post(f"/w/{workshop.public_id}/answers", data={"body": "Late", "nonce": "n1"})
     assert sent.status_code == 409
-    assert models.list_contributions(db, models.current_stage(db, workshop)) == []
+    assert models.list_answers(db, models.current_stage(db, workshop)) == []
 
 
 def test_closing_twice_keeps_the_first_closing_time(db, workshop, monkeypatch):
@@ -139,7 +139,7 @@ def test_closing_twice_keeps_the_first_closing_time(db, workshop, monkeypatch):
 def test_closing_stops_voting_and_withdraws_an_open_round(db, workshop):
     stage = models.current_stage(db, workshop)
     person, _key = models.add_participant(db, workshop)
-    models.add_contribution(db, workshop, stage, person, "Zdrowie")
+    models.add_answer(db, workshop, stage, person, "Zdrowie")
     models.open_voting(db, workshop, stage)
     round_ = models.open_round(
         db, workshop, "mission", models.propose_draft(db, workshop, PROPOSAL)
@@ -217,10 +217,10 @@ def test_open_workshops_are_never_purged(env, cli_db, monkeypatch):
         workshop, _token = make_workshop(cli_db)
     stage = models.current_stage(cli_db, workshop)
     person, _key = models.add_participant(cli_db, workshop)
-    models.add_contribution(cli_db, workshop, stage, person, "Still running")
+    models.add_answer(cli_db, workshop, stage, person, "Still running")
     purge()
     assert models.get_workshop(cli_db, workshop.public_id).status == "open"
-    assert models.raw_data(cli_db, workshop).contributions == 1
+    assert models.raw_data(cli_db, workshop).answers == 1
 
 
 def test_dry_run_lists_what_would_go_and_deletes_nothing(env, cli_db, monkeypatch):
@@ -233,7 +233,7 @@ def test_dry_run_lists_what_would_go_and_deletes_nothing(env, cli_db, monkeypatc
     listed += "1 round not agreed, 2 people"
     assert listed in output
     assert "Nothing was deleted" in output
-    assert models.raw_data(cli_db, workshop).contributions == 2
+    assert models.raw_data(cli_db, workshop).answers == 2
     assert "Purged 1 workshop" in purge()
     assert "Nothing to purge" in purge("--dry-run")
 
@@ -278,7 +278,7 @@ def test_delete_asks_first_then_removes_everything_down_to_the_bytes(
     on_disk = file_bytes(database)
     assert marker.encode() not in on_disk
     assert kept["mission"].encode() not in on_disk
-    assert models.raw_data(db, other).contributions == 2
+    assert models.raw_data(db, other).answers == 2
     assert facilitator.get(f"/w/{workshop.public_id}/control").status_code == 404
 
 

@@ -47,7 +47,7 @@ def person(db, workshop, name=""):
 
 
 def answers(db, workshop, stage, participant, *bodies):
-    return [models.add_contribution(db, workshop, stage, participant, body) for body in bodies]
+    return [models.add_answer(db, workshop, stage, participant, body) for body in bodies]
 
 
 def voting_on(db, workshop, bodies=("Care", "Trust", "Respect", "Time"), **options):
@@ -91,8 +91,8 @@ def test_voting_budget_defaults_to_three_dots(workshop, db):
     stage, made, voter = voting_on(db, workshop)
     assert stage.is_voting
     assert stage.vote_budget == rules.DEFAULT_VOTE_BUDGET == 3
-    for contribution in made[:3]:
-        models.cast_vote(db, workshop, voter, contribution)
+    for answer in made[:3]:
+        models.cast_vote(db, workshop, voter, answer)
     refused("no-dots-left", models.cast_vote, db, workshop, voter, made[3])
     assert models.dots_spent(db, stage, voter) == 3
     assert card_votes(db, workshop, stage) == {
@@ -156,7 +156,7 @@ def test_several_dots_may_go_on_one_answer_unless_one_per_answer(workshop, db):
 def test_one_dot_per_answer_counts_the_whole_merged_card(workshop, db):
     stage, made, voter = voting_on(db, workshop, one_dot_per_answer=True)
     models.cast_vote(db, workshop, voter, made[0])
-    models.merge_contributions(db, workshop, made[0], made[1])
+    models.merge_answers(db, workshop, made[0], made[1])
     refused("one-per-answer", models.cast_vote, db, workshop, voter, made[1])
     refused("one-per-answer", models.cast_vote, db, workshop, voter, made[0])
     assert models.dots_spent(db, stage, voter) == 1
@@ -164,8 +164,8 @@ def test_one_dot_per_answer_counts_the_whole_merged_card(workshop, db):
 
 def test_a_dot_can_be_withdrawn_and_spent_again(workshop, db):
     stage, made, voter = voting_on(db, workshop)
-    for contribution in made[:3]:
-        models.cast_vote(db, workshop, voter, contribution)
+    for answer in made[:3]:
+        models.cast_vote(db, workshop, voter, answer)
     models.withdraw_vote(db, workshop, voter, made[1])
     assert models.dots_spent(db, stage, voter) == 2
     assert card_votes(db, workshop, stage)[made[1].id] == 0
@@ -186,17 +186,17 @@ def test_withdrawing_takes_only_my_own_dot(workshop, db):
 def test_dots_are_refused_before_voting_opens_and_after_it_closes(workshop, db):
     stage = first_stage(db, workshop)
     author, _key = person(db, workshop)
-    [contribution] = answers(db, workshop, stage, author, "Care")
-    refused("voting-closed", models.cast_vote, db, workshop, author, contribution)
+    [answer] = answers(db, workshop, stage, author, "Care")
+    refused("voting-closed", models.cast_vote, db, workshop, author, answer)
 
     models.open_voting(db, workshop, stage)
-    models.cast_vote(db, workshop, author, contribution)
+    models.cast_vote(db, workshop, author, answer)
     models.close_voting(db, workshop, fresh(db, workshop, stage))
     stage = fresh(db, workshop, stage)
     assert stage.voting == "closed"
-    refused("voting-closed", models.cast_vote, db, workshop, author, contribution)
-    refused("voting-closed", models.withdraw_vote, db, workshop, author, contribution)
-    assert card_votes(db, workshop, stage) == {contribution.id: 1}
+    refused("voting-closed", models.cast_vote, db, workshop, author, answer)
+    refused("voting-closed", models.withdraw_vote, db, workshop, author, answer)
+    assert card_votes(db, workshop, stage) == {answer.id: 1}
 
 
 def test_a_removed_participant_cannot_vote_and_their_dots_stop_counting(workshop, db):
@@ -227,7 +227,7 @@ def test_dots_on_an_answer_of_another_stage_are_refused(workshop, db):
     stage, made, voter = voting_on(db, workshop)
     other_stage = models.list_stages(db, workshop)[1]
     [elsewhere] = [
-        models.add_contribution(
+        models.add_answer(
             db, workshop, other_stage, voter, "Elsewhere", entered_by="facilitator"
         )
     ]
@@ -240,7 +240,7 @@ def test_votes_on_a_merged_answer_count_for_its_card(workshop, db):
     other, _key = person(db, workshop)
     models.cast_vote(db, workshop, voter, made[0])
     models.cast_vote(db, workshop, other, made[1])
-    models.merge_contributions(db, workshop, made[0], made[1])
+    models.merge_answers(db, workshop, made[0], made[1])
     # A phone still showing the old card taps it: the dot lands on the merged card.
     models.cast_vote(db, workshop, voter, made[0])
     votes = card_votes(db, workshop, stage)
@@ -253,15 +253,15 @@ def test_votes_on_a_merged_answer_count_for_its_card(workshop, db):
 
 
 def _tap_in_parallel(path, workshop, taps):
-    """Run ``(participant, contribution)`` taps at once, one connection per thread."""
+    """Run ``(participant, answer)`` taps at once, one connection per thread."""
     barrier = threading.Barrier(len(taps))
     outcomes = [None] * len(taps)
 
-    def tap(index, participant, contribution):
+    def tap(index, participant, answer):
         database = connect(path)
         try:
             barrier.wait(timeout=10)
-            models.cast_vote(database, workshop, participant, contribution)
+            models.cast_vote(database, workshop, participant, answer)
             outcomes[index] = "ok"
         except Refused as refusal:
             outcomes[index] = refusal.reason
@@ -271,8 +271,8 @@ def _tap_in_parallel(path, workshop, taps):
             database.close()
 
     threads = [
-        threading.Thread(target=tap, args=(index, participant, contribution))
-        for index, (participant, contribution) in enumerate(taps)
+        threading.Thread(target=tap, args=(index, participant, answer))
+        for index, (participant, answer) in enumerate(taps)
     ]
     for thread in threads:
         thread.start()
@@ -309,14 +309,14 @@ def test_many_people_tapping_at_once_each_keep_their_own_budget(app, workshop, d
     assert models.count_voters(db, stage) == (5, 15)
 
 
-def _tap_from_process(path, workshop_id, participant_id, contribution_id, barrier, results):
+def _tap_from_process(path, workshop_id, participant_id, answer_id, barrier, results):
     database = connect(path)
     try:
         workshop = models.get_workshop_by_id(database, workshop_id)
         participant = models.get_participant_by_id(database, workshop, participant_id)
-        contribution = models.get_contribution(database, workshop, contribution_id)
+        answer = models.get_answer(database, workshop, answer_id)
         barrier.wait(timeout=30)
-        models.cast_vote(database, workshop, participant, contribution)
+        models.cast_vote(database, workshop, participant, answer)
         results.put("ok")
     except Refused as refusal:
         results.put(refusal.reason)
@@ -456,7 +456,7 @@ def test_flagged_answers_wait_for_approval_out_of_the_rooms_sight(workshop, db, 
 def test_flagged_words_in_the_detail_line_are_caught_too(workshop, db):
     stage = first_stage(db, workshop)
     author, _key = person(db, workshop)
-    rude = models.add_contribution(db, workshop, stage, author, "Honesty", "no bullshit")
+    rude = models.add_answer(db, workshop, stage, author, "Honesty", "no bullshit")
     assert rude.moderation == "flagged"
     assert board(db, workshop, stage).cards == ()
 
@@ -464,8 +464,8 @@ def test_flagged_words_in_the_detail_line_are_caught_too(workshop, db):
 def test_an_edit_that_adds_a_rude_word_is_held_for_review(workshop, db):
     stage = first_stage(db, workshop)
     author, _key = person(db, workshop)
-    [contribution] = answers(db, workshop, stage, author, "Care")
-    edited = models.update_contribution(db, workshop, contribution, "kurwa care")
+    [answer] = answers(db, workshop, stage, author, "Care")
+    edited = models.update_answer(db, workshop, answer, "kurwa care")
     assert edited.moderation == "flagged"
     assert board(db, workshop, stage).cards == ()
 
@@ -475,8 +475,8 @@ def test_hidden_answers_never_reach_the_room_even_merged_into_a_card(workshop, d
     author, _key = person(db, workshop)
     shown, hidden, rude = answers(db, workshop, stage, author, "Care", "Secret", "shit care")
     models.moderate(db, workshop, hidden, "hidden")
-    models.merge_contributions(db, workshop, hidden, shown)
-    models.merge_contributions(db, workshop, rude, shown)
+    models.merge_answers(db, workshop, hidden, shown)
+    models.merge_answers(db, workshop, rude, shown)
     [card] = board(db, workshop, stage).cards
     assert card.id == shown.id
     assert card.merged == ()
@@ -500,8 +500,8 @@ def test_merging_makes_one_card_with_votes_and_authors_combined(workshop, db):
     models.cast_vote(db, workshop, ola, b)
     models.cast_vote(db, workshop, ola, c)
 
-    models.merge_contributions(db, workshop, a, b)
-    merged_a = models.get_contribution(db, workshop, a.id)
+    models.merge_answers(db, workshop, a, b)
+    merged_a = models.get_answer(db, workshop, a.id)
     assert merged_a.merged_into == b.id
     facilitator = board(db, workshop, stage, for_room=False)
     assert [card.id for card in facilitator.cards] == [b.id, c.id]
@@ -523,8 +523,8 @@ def test_merge_chains_resolve_to_the_last_card(workshop, db):
     models.cast_vote(db, workshop, voter, a)
     models.cast_vote(db, workshop, voter, b)
     models.cast_vote(db, workshop, voter, c)
-    models.merge_contributions(db, workshop, a, b)
-    models.merge_contributions(db, workshop, models.get_contribution(db, workshop, b.id), c)
+    models.merge_answers(db, workshop, a, b)
+    models.merge_answers(db, workshop, models.get_answer(db, workshop, b.id), c)
 
     facilitator = board(db, workshop, stage, for_room=False)
     assert [card.id for card in facilitator.cards] == [c.id, d.id]
@@ -539,9 +539,9 @@ def test_merge_chains_resolve_to_the_last_card(workshop, db):
 def test_merging_a_card_into_an_answer_already_merged_goes_to_its_card(workshop, db):
     stage, made, _voter = voting_on(db, workshop)
     a, b, c, _d = made
-    models.merge_contributions(db, workshop, a, b)
-    models.merge_contributions(db, workshop, c, models.get_contribution(db, workshop, a.id))
-    assert models.get_contribution(db, workshop, c.id).merged_into == b.id
+    models.merge_answers(db, workshop, a, b)
+    models.merge_answers(db, workshop, c, models.get_answer(db, workshop, a.id))
+    assert models.get_answer(db, workshop, c.id).merged_into == b.id
     [card] = [card for card in board(db, workshop, stage, for_room=False).cards if card.id == b.id]
     assert {m.id for m in card.merged} == {a.id, c.id}
 
@@ -552,11 +552,11 @@ def test_unmerging_restores_the_card_with_its_own_votes(workshop, db):
     models.cast_vote(db, workshop, voter, a)
     models.cast_vote(db, workshop, voter, a)
     models.cast_vote(db, workshop, voter, b)
-    models.merge_contributions(db, workshop, a, b)
+    models.merge_answers(db, workshop, a, b)
     assert card_votes(db, workshop, stage)[b.id] == 3
 
-    models.unmerge_contribution(db, workshop, models.get_contribution(db, workshop, a.id))
-    assert models.get_contribution(db, workshop, a.id).merged_into is None
+    models.unmerge_answer(db, workshop, models.get_answer(db, workshop, a.id))
+    assert models.get_answer(db, workshop, a.id).merged_into is None
     votes = card_votes(db, workshop, stage)
     assert votes[a.id] == 2
     assert votes[b.id] == 1
@@ -567,9 +567,9 @@ def test_unmerging_restores_the_card_with_its_own_votes(workshop, db):
 def test_unmerging_the_middle_of_a_chain_takes_its_own_merges_along(workshop, db):
     stage, made, _voter = voting_on(db, workshop)
     a, b, c, _d = made
-    models.merge_contributions(db, workshop, a, b)
-    models.merge_contributions(db, workshop, models.get_contribution(db, workshop, b.id), c)
-    models.unmerge_contribution(db, workshop, models.get_contribution(db, workshop, b.id))
+    models.merge_answers(db, workshop, a, b)
+    models.merge_answers(db, workshop, models.get_answer(db, workshop, b.id), c)
+    models.unmerge_answer(db, workshop, models.get_answer(db, workshop, b.id))
     cards = {card.id: card for card in board(db, workshop, stage, for_room=False).cards}
     assert [m.id for m in cards[b.id].merged] == [a.id]
     assert cards[c.id].merged == ()
@@ -578,23 +578,23 @@ def test_unmerging_the_middle_of_a_chain_takes_its_own_merges_along(workshop, db
 def test_merging_into_itself_or_its_own_card_is_refused(workshop, db):
     stage, made, _voter = voting_on(db, workshop)
     a, b, _c, _d = made
-    refused("same-card", models.merge_contributions, db, workshop, a, a)
-    models.merge_contributions(db, workshop, a, b)
-    a = models.get_contribution(db, workshop, a.id)
-    refused("same-card", models.merge_contributions, db, workshop, a, b)
-    refused("same-card", models.merge_contributions, db, workshop, b, a)
-    assert models.get_contribution(db, workshop, b.id).merged_into is None
+    refused("same-card", models.merge_answers, db, workshop, a, a)
+    models.merge_answers(db, workshop, a, b)
+    a = models.get_answer(db, workshop, a.id)
+    refused("same-card", models.merge_answers, db, workshop, a, b)
+    refused("same-card", models.merge_answers, db, workshop, b, a)
+    assert models.get_answer(db, workshop, b.id).merged_into is None
     assert len(board(db, workshop, stage, for_room=False).cards) == 3
 
 
 def test_merging_answers_of_different_stages_is_refused(workshop, db):
     stage, made, voter = voting_on(db, workshop)
     other_stage = models.list_stages(db, workshop)[1]
-    elsewhere = models.add_contribution(
+    elsewhere = models.add_answer(
         db, workshop, other_stage, voter, "Elsewhere", entered_by="facilitator"
     )
-    refused("not-found", models.merge_contributions, db, workshop, made[0], elsewhere)
-    refused("not-found", models.merge_contributions, db, workshop, elsewhere, made[0])
+    refused("not-found", models.merge_answers, db, workshop, made[0], elsewhere)
+    refused("not-found", models.merge_answers, db, workshop, elsewhere, made[0])
 
 
 def test_a_merged_answer_leaves_its_theme(workshop, db):
@@ -603,8 +603,8 @@ def test_a_merged_answer_leaves_its_theme(workshop, db):
     a, b = answers(db, workshop, stage, author, "Care", "Caring")
     theme = models.add_theme(db, workshop, stage, "People")
     models.set_theme(db, workshop, a, theme)
-    models.merge_contributions(db, workshop, models.get_contribution(db, workshop, a.id), b)
-    assert models.get_contribution(db, workshop, a.id).theme_id is None
+    models.merge_answers(db, workshop, models.get_answer(db, workshop, a.id), b)
+    assert models.get_answer(db, workshop, a.id).theme_id is None
 
 
 # 4. Themes ------------------------------------------------------------------------------------
@@ -654,7 +654,7 @@ def test_deleting_a_theme_returns_its_cards_to_the_ungrouped_pile(workshop, db):
 
     models.delete_theme(db, workshop, people)
     assert models.get_theme(db, workshop, people.id) is None
-    assert models.get_contribution(db, workshop, made[0].id).theme_id is None
+    assert models.get_answer(db, workshop, made[0].id).theme_id is None
     room = board(db, workshop, stage)
     assert [t.name for t in room.themes] == ["Empty"]
     assert [
@@ -690,10 +690,10 @@ def test_themes_order_stays_the_order_of_creation_after_a_delete(workshop, db):
 def test_an_answer_cannot_go_into_another_stages_theme(workshop, db):
     stage = first_stage(db, workshop)
     author, _key = person(db, workshop)
-    [contribution] = answers(db, workshop, stage, author, "Care")
+    [answer] = answers(db, workshop, stage, author, "Care")
     foreign = models.add_theme(db, workshop, models.list_stages(db, workshop)[1], "Elsewhere")
-    refused("not-found", models.set_theme, db, workshop, contribution, foreign)
-    assert models.get_contribution(db, workshop, contribution.id).theme_id is None
+    refused("not-found", models.set_theme, db, workshop, answer, foreign)
+    assert models.get_answer(db, workshop, answer.id).theme_id is None
 
 
 # 5. Moderation -------------------------------------------------------------------------------
@@ -702,8 +702,8 @@ def test_an_answer_cannot_go_into_another_stages_theme(workshop, db):
 def test_facilitator_edit_keeps_the_first_wording(workshop, db):
     stage = first_stage(db, workshop)
     author, _key = person(db, workshop)
-    contribution = models.add_contribution(db, workshop, stage, author, "Kindnes", "typo")
-    once = models.edit_as_facilitator(db, workshop, contribution, "Kindness", "fixed")
+    answer = models.add_answer(db, workshop, stage, author, "Kindnes", "typo")
+    once = models.edit_as_facilitator(db, workshop, answer, "Kindness", "fixed")
     twice = models.edit_as_facilitator(db, workshop, once, "Kindness first", "again")
     assert (twice.body, twice.detail) == ("Kindness first", "again")
     assert (twice.original_body, twice.original_detail) == ("Kindnes", "typo")
@@ -713,8 +713,8 @@ def test_facilitator_edit_keeps_the_first_wording(workshop, db):
 def test_an_unedited_answer_has_no_original(workshop, db):
     stage = first_stage(db, workshop)
     author, _key = person(db, workshop)
-    [contribution] = answers(db, workshop, stage, author, "Care")
-    assert contribution.original_body is None
+    [answer] = answers(db, workshop, stage, author, "Care")
+    assert answer.original_body is None
 
 
 def test_hide_and_unhide_an_answer(workshop, db):
@@ -722,7 +722,7 @@ def test_hide_and_unhide_an_answer(workshop, db):
     author, _key = person(db, workshop)
     kept, hidden = answers(db, workshop, stage, author, "Care", "Secret")
     models.moderate(db, workshop, hidden, "hidden")
-    assert models.get_contribution(db, workshop, hidden.id).moderation == "hidden"
+    assert models.get_answer(db, workshop, hidden.id).moderation == "hidden"
     room = board(db, workshop, stage)
     assert [card.id for card in room.cards] == [kept.id]
     assert room.total == 1
@@ -735,19 +735,19 @@ def test_hide_and_unhide_an_answer(workshop, db):
 def test_an_unknown_moderation_mark_is_an_error(workshop, db):
     stage = first_stage(db, workshop)
     author, _key = person(db, workshop)
-    [contribution] = answers(db, workshop, stage, author, "Care")
+    [answer] = answers(db, workshop, stage, author, "Care")
     with pytest.raises(ValueError):
-        models.moderate(db, workshop, contribution, "deleted")
-    assert models.get_contribution(db, workshop, contribution.id).moderation == "visible"
+        models.moderate(db, workshop, answer, "deleted")
+    assert models.get_answer(db, workshop, answer.id).moderation == "visible"
 
 
 def test_a_participant_edit_keeps_a_hidden_answer_hidden(workshop, db):
     stage = first_stage(db, workshop)
     author, _key = person(db, workshop)
-    [contribution] = answers(db, workshop, stage, author, "Secret")
-    models.moderate(db, workshop, contribution, "hidden")
-    contribution = models.get_contribution(db, workshop, contribution.id)
-    edited = models.update_contribution(db, workshop, contribution, "Care")
+    [answer] = answers(db, workshop, stage, author, "Secret")
+    models.moderate(db, workshop, answer, "hidden")
+    answer = models.get_answer(db, workshop, answer.id)
+    edited = models.update_answer(db, workshop, answer, "Care")
     assert edited.moderation == "hidden"
 
 
@@ -757,7 +757,7 @@ def test_facilitator_delete_removes_the_answer_and_its_dots(workshop, db):
     models.cast_vote(db, workshop, voter, made[0])
     models.cast_vote(db, workshop, voter, made[1])
     models.delete_as_facilitator(db, workshop, made[0])
-    assert models.get_contribution(db, workshop, made[0].id) is None
+    assert models.get_answer(db, workshop, made[0].id) is None
     assert models.dots_spent(db, stage, voter) == 1
     assert models.count_voters(db, stage) == (1, 1)
     # The dots come back to the voter's budget.
@@ -768,9 +768,9 @@ def test_facilitator_delete_removes_the_answer_and_its_dots(workshop, db):
 
 def test_deleting_a_card_brings_back_the_answers_merged_into_it(workshop, db):
     stage, made, _voter = voting_on(db, workshop)
-    models.merge_contributions(db, workshop, made[0], made[1])
+    models.merge_answers(db, workshop, made[0], made[1])
     models.delete_as_facilitator(db, workshop, made[1])
-    assert models.get_contribution(db, workshop, made[0].id).merged_into is None
+    assert models.get_answer(db, workshop, made[0].id).merged_into is None
     assert made[0].id in [card.id for card in board(db, workshop, stage).cards]
 
 
@@ -786,7 +786,7 @@ def test_removing_a_participant_ends_their_session_and_hides_their_answers(works
     models.remove_participant(db, workshop, leaves)
     assert models.get_participant(db, workshop, key) is None
     assert models.count_participants(db, workshop) == 1
-    assert all(models.get_contribution(db, workshop, c.id).moderation == "hidden" for c in gone)
+    assert all(models.get_answer(db, workshop, c.id).moderation == "hidden" for c in gone)
     assert [card.id for card in board(db, workshop, stage).cards] == [kept.id]
     # Still listed for the record, marked removed.
     removed = models.get_participant_by_id(db, workshop, leaves.id)
@@ -801,12 +801,12 @@ def test_removing_a_participant_keeps_other_peoples_answers_merged_into_theirs(w
     leaves, _key = person(db, workshop, "Troll")
     [theirs] = answers(db, workshop, stage, leaves, "Kindness")
     [mine] = answers(db, workshop, stage, stays, "Being kind")
-    models.merge_contributions(db, workshop, mine, theirs)
+    models.merge_answers(db, workshop, mine, theirs)
     assert [card.id for card in board(db, workshop, stage).cards] == [theirs.id]
 
     models.remove_participant(db, workshop, leaves)
     room = board(db, workshop, stage)
-    shown = [c.body for card in room.cards for c in (card.contribution, *card.merged)]
+    shown = [c.body for card in room.cards for c in (card.answer, *card.merged)]
     assert "Kindness" not in shown
     assert shown == ["Being kind"]
     assert room.total == 1
@@ -856,14 +856,14 @@ def test_input_closes_when_time_is_up_if_the_facilitator_chose_so(workshop, db):
     stage = fresh(db, workshop, stage)
     assert stage.time_is_up()
     assert not stage.accepts_answers()
-    refused("time-up", models.add_contribution, db, workshop, stage, author, "Too late")
-    refused("time-up", models.update_contribution, db, workshop, early, "Changed")
+    refused("time-up", models.add_answer, db, workshop, stage, author, "Too late")
+    refused("time-up", models.update_answer, db, workshop, early, "Changed")
     # The facilitator can still type in what someone said in the room.
-    late = models.add_contribution(
+    late = models.add_answer(
         db, workshop, stage, author, "Said aloud", entered_by="facilitator"
     )
     assert late.entered_by == "facilitator"
-    assert [c.body for c in models.list_contributions(db, stage)] == [
+    assert [c.body for c in models.list_answers(db, stage)] == [
         "Early",
         "In time",
         "Said aloud",
@@ -878,7 +878,7 @@ def test_input_stays_open_after_the_timer_without_close_on_expiry(workshop, db):
     stage = fresh(db, workshop, stage)
     assert stage.time_is_up()
     assert stage.accepts_answers()
-    late = models.add_contribution(db, workshop, stage, author, "Late but welcome")
+    late = models.add_answer(db, workshop, stage, author, "Late but welcome")
     assert late.entered_by == "participant"
 
 
@@ -900,7 +900,7 @@ def test_extending_an_ended_timer_reopens_input_from_now(workshop, db):
     models.extend_timer(db, workshop, stage, 45)
     stage = fresh(db, workshop, stage)
     assert 43 <= stage.seconds_left() <= 45
-    assert models.add_contribution(db, workshop, stage, author, "Back in").body == "Back in"
+    assert models.add_answer(db, workshop, stage, author, "Back in").body == "Back in"
 
 
 def test_extending_or_stopping_without_a_timer(workshop, db):
@@ -915,7 +915,7 @@ def test_extending_or_stopping_without_a_timer(workshop, db):
     assert not stage.time_is_up()
     assert stage.accepts_answers()
     author, _key = person(db, workshop)
-    assert models.add_contribution(db, workshop, stage, author, "After stop").id
+    assert models.add_answer(db, workshop, stage, author, "After stop").id
     refused("no-timer", models.extend_timer, db, workshop, stage, 30)
 
 
@@ -930,23 +930,23 @@ def test_a_locked_stage_refuses_phones_but_takes_facilitator_entries(workshop, d
     stage = fresh(db, workshop, stage)
     assert not stage.input_open
     assert not stage.accepts_answers()
-    refused("stage-closed", models.add_contribution, db, workshop, stage, author, "Locked out")
-    refused("stage-closed", models.update_contribution, db, workshop, mine, "Changed")
-    refused("stage-closed", models.delete_contribution, db, workshop, mine)
-    entered = models.add_contribution(
+    refused("stage-closed", models.add_answer, db, workshop, stage, author, "Locked out")
+    refused("stage-closed", models.update_answer, db, workshop, mine, "Changed")
+    refused("stage-closed", models.delete_answer, db, workshop, mine)
+    entered = models.add_answer(
         db, workshop, stage, None, "From the flipchart", entered_by="facilitator"
     )
     assert entered.entered_by == "facilitator"
 
     models.set_stage_input(db, workshop, stage, True)
-    assert models.add_contribution(db, workshop, fresh(db, workshop, stage), author, "Back").id
+    assert models.add_answer(db, workshop, fresh(db, workshop, stage), author, "Back").id
 
 
 def test_opening_voting_pauses_input(workshop, db):
     stage, _made, voter = voting_on(db, workshop)
     assert not stage.input_open
     assert not stage.accepts_answers()
-    refused("stage-closed", models.add_contribution, db, workshop, stage, voter, "Late idea")
+    refused("stage-closed", models.add_answer, db, workshop, stage, voter, "Late idea")
 
 
 def test_opening_voting_shows_answers_collected_hidden(workshop, db):
@@ -961,8 +961,8 @@ def test_opening_voting_shows_answers_collected_hidden(workshop, db):
 def test_phones_answer_only_the_current_stage(workshop, db):
     later = models.list_stages(db, workshop)[1]
     author, _key = person(db, workshop)
-    refused("stage-closed", models.add_contribution, db, workshop, later, author, "Too soon")
-    entered = models.add_contribution(
+    refused("stage-closed", models.add_answer, db, workshop, later, author, "Too soon")
+    entered = models.add_answer(
         db, workshop, later, None, "Prepared", entered_by="facilitator"
     )
     assert entered.stage_id == later.id
@@ -972,7 +972,7 @@ def test_nobody_answers_a_drafting_stage(workshop, db):
     mission = next(s for s in models.list_stages(db, workshop) if s.kind == "mission")
     refused(
         "stage-closed",
-        models.add_contribution,
+        models.add_answer,
         db,
         workshop,
         mission,
@@ -993,7 +993,7 @@ def test_the_facilitator_answers_and_votes_for_someone_without_a_phone(workshop,
     assert nurse.removed_at is None
     assert nurse.id in [p.id for p in models.list_participants(db, workshop)]
 
-    said = models.add_contribution(db, workshop, stage, nurse, "Patience", entered_by="facilitator")
+    said = models.add_answer(db, workshop, stage, nurse, "Patience", entered_by="facilitator")
     assert said.entered_by == "facilitator"
     assert said.participant_id == nurse.id
     [card] = board(db, workshop, stage).cards
@@ -1018,7 +1018,7 @@ def test_facilitator_entries_for_someone_without_a_phone_work_while_input_is_loc
     stage = first_stage(db, workshop)
     nurse = models.add_person_without_phone(db, workshop, "Pan Józef")
     models.set_stage_input(db, workshop, stage, False)
-    said = models.add_contribution(db, workshop, stage, nurse, "Calm", entered_by="facilitator")
+    said = models.add_answer(db, workshop, stage, nurse, "Calm", entered_by="facilitator")
     assert said.entered_by == "facilitator"
     assert said.moderation == "visible"
 
@@ -1026,7 +1026,7 @@ def test_facilitator_entries_for_someone_without_a_phone_work_while_input_is_loc
 def test_a_facilitator_entry_with_a_rude_word_is_still_flagged(workshop, db):
     stage = first_stage(db, workshop)
     nurse = models.add_person_without_phone(db, workshop, "Pan Józef")
-    said = models.add_contribution(
+    said = models.add_answer(
         db, workshop, stage, nurse, "kurwa mać", entered_by="facilitator"
     )
     assert said.moderation == "flagged"
@@ -1035,13 +1035,13 @@ def test_a_facilitator_entry_with_a_rude_word_is_still_flagged(workshop, db):
 def test_someone_without_a_phone_can_answer_only_ten_times_too(workshop, db):
     stage = first_stage(db, workshop)
     nurse = models.add_person_without_phone(db, workshop, "Pani Basia")
-    for index in range(rules.MAX_CONTRIBUTIONS_PER_PERSON):
-        models.add_contribution(
+    for index in range(rules.MAX_ANSWERS_PER_PERSON):
+        models.add_answer(
             db, workshop, stage, nurse, f"Idea {index}", entered_by="facilitator"
         )
     refused(
         "too-many-mine",
-        models.add_contribution,
+        models.add_answer,
         db,
         workshop,
         stage,
@@ -1200,13 +1200,13 @@ def test_removing_a_stage_deletes_its_answers_and_closes_the_gap(workshop, db):
     stages = models.list_stages(db, workshop)
     doomed = stages[1]
     author, _key = person(db, workshop)
-    made = models.add_contribution(db, workshop, doomed, author, "Gone", entered_by="facilitator")
+    made = models.add_answer(db, workshop, doomed, author, "Gone", entered_by="facilitator")
     theme = models.add_theme(db, workshop, doomed, "Gone too")
     models.remove_stage(db, workshop, doomed)
     left = models.list_stages(db, workshop)
     assert doomed.id not in [s.id for s in left]
     assert models.get_stage(db, workshop, doomed.id) is None
-    assert models.get_contribution(db, workshop, made.id) is None
+    assert models.get_answer(db, workshop, made.id) is None
     assert models.get_theme(db, workshop, theme.id) is None
     assert models.count_answers(db, doomed) == 0
     assert [s.position for s in left] == list(range(len(stages) - 1))
@@ -1287,9 +1287,9 @@ def test_the_json_record_carries_everything_the_room_did_and_no_secrets(app, wor
     nurse = models.add_person_without_phone(db, workshop, "Pani Basia")
     care, caring, rude, typo = answers(db, workshop, stage, ala, "Care", "Caring", "shit", "Tme")
     [time] = answers(db, workshop, stage, ola, "Time")
-    said = models.add_contribution(db, workshop, stage, nurse, "Calm", entered_by="facilitator")
+    said = models.add_answer(db, workshop, stage, nurse, "Calm", entered_by="facilitator")
     answers(db, workshop, stage, troll, "Trolling")
-    models.merge_contributions(db, workshop, caring, care)
+    models.merge_answers(db, workshop, caring, care)
     theme = models.add_theme(db, workshop, stage, "People")
     models.set_theme(db, workshop, care, theme)
     models.edit_as_facilitator(db, workshop, typo, "Time off")
@@ -1338,7 +1338,7 @@ def test_the_json_record_carries_everything_the_room_did_and_no_secrets(app, wor
     assert first["timer"]["ends_at"] == fresh(db, workshop, stage).timer_ends_at
     assert first["themes"] == [{"id": theme.id, "name": "People", "position": 0}]
 
-    by_id = {c["id"]: c for c in first["contributions"]}
+    by_id = {c["id"]: c for c in first["answers"]}
     assert by_id[caring.id]["merged_into"] == care.id
     assert by_id[care.id]["merged_into"] is None
     assert by_id[care.id]["theme"] == "People"
@@ -1350,8 +1350,8 @@ def test_the_json_record_carries_everything_the_room_did_and_no_secrets(app, wor
     assert by_id[typo.id]["original_body"] == "Tme"
     assert by_id[said.id]["entered_by"] == "facilitator"
     assert by_id[said.id]["author"] == 4
-    assert [c["moderation"] for c in first["contributions"] if c["author"] == 3] == ["hidden"]
-    assert [(v["contribution"], v["voter"], v["entered_by"]) for v in first["votes"]] == [
+    assert [c["moderation"] for c in first["answers"] if c["author"] == 3] == ["hidden"]
+    assert [(v["answer"], v["voter"], v["entered_by"]) for v in first["votes"]] == [
         (care.id, 2, "participant"),
         (said.id, 4, "facilitator"),
     ]

@@ -109,7 +109,7 @@ def test_flagged_answer_waits_for_review_out_of_the_rooms_sight(
     facilitator, phone, client, workshop, db, stage
 ):
     answer(phone, workshop, "Kurwa, znowu te warsztaty")
-    item = models.list_contributions(db, stage)[0]
+    item = models.list_answers(db, stage)[0]
     assert item.moderation == "flagged"
     assert "znowu te warsztaty" not in client.get(f"/s/{workshop.screen_token}").get_data(
         as_text=True
@@ -117,8 +117,8 @@ def test_flagged_answer_waits_for_review_out_of_the_rooms_sight(
     control = soup(facilitator.get(f"/w/{workshop.public_id}/control"))
     flagged = control.select_one(".answer-card.moderation-flagged")
     assert "znowu te warsztaty" in flagged.get_text()
-    facilitator.post(f"/w/{workshop.public_id}/cards/{item.id}/show")
-    assert models.get_contribution(db, workshop, item.id).moderation == "visible"
+    facilitator.post(f"/w/{workshop.public_id}/board/answers/{item.id}/show")
+    assert models.get_answer(db, workshop, item.id).moderation == "visible"
     assert "znowu te warsztaty" in client.get(f"/s/{workshop.screen_token}").get_data(as_text=True)
 
 
@@ -129,27 +129,27 @@ def test_merge_and_undo_through_the_card_page(app, facilitator, workshop, db, st
         join(device, workshop)
         answer(device, workshop, body)
         phones.append(device)
-    first, second = models.list_contributions(db, stage)
-    page = soup(facilitator.get(f"/w/{workshop.public_id}/cards/{second.id}"))
+    first, second = models.list_answers(db, stage)
+    page = soup(facilitator.get(f"/w/{workshop.public_id}/board/answers/{second.id}"))
     options = [o["value"] for o in page.select("select[name=target] option")]
     assert options == [str(first.id)]
     merged = facilitator.post(
-        f"/w/{workshop.public_id}/cards/{second.id}/merge", data={"target": first.id}
+        f"/w/{workshop.public_id}/board/answers/{second.id}/merge", data={"target": first.id}
     )
     assert merged.status_code == 303
     board = stage_board(db, workshop, stage, for_room=False)
     assert [card.id for card in board.cards] == [first.id]
     assert [m.id for m in board.cards[0].merged] == [second.id]
-    facilitator.post(f"/w/{workshop.public_id}/cards/{second.id}/unmerge")
+    facilitator.post(f"/w/{workshop.public_id}/board/answers/{second.id}/unmerge")
     board = stage_board(db, workshop, stage, for_room=False)
     assert {card.id for card in board.cards} == {first.id, second.id}
 
 
 def test_merging_into_itself_is_refused_readably(facilitator, phone, workshop, db, stage):
     answer(phone, workshop, "Jedna odpowiedź")
-    item = models.list_contributions(db, stage)[0]
+    item = models.list_answers(db, stage)[0]
     response = facilitator.post(
-        f"/w/{workshop.public_id}/cards/{item.id}/merge", data={"target": item.id}, headers=HX
+        f"/w/{workshop.public_id}/board/answers/{item.id}/merge", data={"target": item.id}, headers=HX
     )
     assert response.status_code == 422
     assert soup(response).select_one(".alert-error")
@@ -159,19 +159,19 @@ def test_themes_group_cards_and_the_screen_shows_columns(
     facilitator, phone, client, workshop, db, stage
 ):
     answer(phone, workshop, "Uśmiech na powitanie")
-    item = models.list_contributions(db, stage)[0]
+    item = models.list_answers(db, stage)[0]
     facilitator.post(
         f"/w/{workshop.public_id}/stages/{stage.id}/themes", data={"theme-name": "Życzliwość"}
     )
     theme = models.list_themes(db, stage)[0]
     facilitator.post(
-        f"/w/{workshop.public_id}/cards/{item.id}/theme", data={"card-theme": theme.id}
+        f"/w/{workshop.public_id}/board/answers/{item.id}/theme", data={"answer-theme": theme.id}
     )
-    assert models.get_contribution(db, workshop, item.id).theme_id == theme.id
+    assert models.get_answer(db, workshop, item.id).theme_id == theme.id
     screen = client.get(f"/s/{workshop.screen_token}").get_data(as_text=True)
     assert "Życzliwość" in screen and "Uśmiech na powitanie" in screen
-    facilitator.post(f"/w/{workshop.public_id}/cards/{item.id}/theme", data={"card-theme": 0})
-    assert models.get_contribution(db, workshop, item.id).theme_id is None
+    facilitator.post(f"/w/{workshop.public_id}/board/answers/{item.id}/theme", data={"answer-theme": 0})
+    assert models.get_answer(db, workshop, item.id).theme_id is None
 
 
 def test_empty_theme_name_is_refused_and_explained(facilitator, workshop, stage, db):
@@ -187,17 +187,17 @@ def test_empty_theme_name_is_refused_and_explained(facilitator, workshop, stage,
 
 def test_facilitator_rewording_keeps_the_first_wording(facilitator, phone, workshop, db, stage):
     answer(phone, workshop, "pacjenci sa najwazniejsi")
-    item = models.list_contributions(db, stage)[0]
+    item = models.list_answers(db, stage)[0]
     response = facilitator.post(
-        f"/w/{workshop.public_id}/cards/{item.id}", data={"body": "Pacjenci są najważniejsi"}
+        f"/w/{workshop.public_id}/board/answers/{item.id}", data={"body": "Pacjenci są najważniejsi"}
     )
     assert response.status_code == 303
-    edited = models.get_contribution(db, workshop, item.id)
+    edited = models.get_answer(db, workshop, item.id)
     assert (edited.body, edited.original_body) == (
         "Pacjenci są najważniejsi",
         "pacjenci sa najwazniejsi",
     )
-    page = facilitator.get(f"/w/{workshop.public_id}/cards/{item.id}")
+    page = facilitator.get(f"/w/{workshop.public_id}/board/answers/{item.id}")
     assert "pacjenci sa najwazniejsi" in page.get_data(as_text=True)
 
 
@@ -205,9 +205,9 @@ def test_delete_needs_the_facilitator_and_removes_the_answer(
     facilitator, phone, workshop, db, stage
 ):
     answer(phone, workshop, "Do usunięcia")
-    item = models.list_contributions(db, stage)[0]
-    facilitator.post(f"/w/{workshop.public_id}/cards/{item.id}/delete")
-    assert models.get_contribution(db, workshop, item.id) is None
+    item = models.list_answers(db, stage)[0]
+    facilitator.post(f"/w/{workshop.public_id}/board/answers/{item.id}/delete")
+    assert models.get_answer(db, workshop, item.id) is None
 
 
 def test_removed_person_loses_their_session_and_answers(
@@ -235,7 +235,7 @@ def test_people_without_a_phone_get_answers_and_dots_from_the_facilitator(
         f"{base}/stages/{stage.id}/on-behalf/answer",
         data={"behalf-person": ewa.id, "behalf-body": "Cierpliwość"},
     )
-    item = models.list_contributions(db, stage)[0]
+    item = models.list_answers(db, stage)[0]
     assert (item.participant_id, item.entered_by) == (ewa.id, "facilitator")
     facilitator.post(f"{base}/stages/{stage.id}/voting", data={"voting-budget": "1"})
     facilitator.post(f"{base}/on-behalf/dot", data={"dot-person": ewa.id, "dot-answer": item.id})
@@ -290,7 +290,7 @@ def test_timer_shows_everywhere_and_closes_answering_at_zero(
     late = answer(phone, workshop, "Za późno, ale zachowane")
     assert late.status_code == 409
     assert "Za późno, ale zachowane" in late.get_data(as_text=True)
-    assert models.list_contributions(db, stage) == []
+    assert models.list_answers(db, stage) == []
 
 
 def test_creating_with_the_trust_template_adds_the_five_seed_questions(client, db):
@@ -367,13 +367,13 @@ def test_json_export_carries_votes_themes_merges_moderation_and_timers(
     base = f"/w/{workshop.public_id}"
     answer(phone, workshop, "Pierwsza")
     answer(phone, workshop, "Druga")
-    first, second = models.list_contributions(db, stage)
-    facilitator.post(f"{base}/cards/{second.id}/merge", data={"target": first.id})
+    first, second = models.list_answers(db, stage)
+    facilitator.post(f"{base}/board/answers/{second.id}/merge", data={"target": first.id})
     facilitator.post(f"{base}/stages/{stage.id}/themes", data={"theme-name": "Temat"})
     facilitator.post(f"{base}/stages/{stage.id}/timer", data={"timer-minutes": "3"})
     facilitator.post(f"{base}/stages/{stage.id}/voting", data={"voting-budget": "2"})
     phone.post(f"{base}/votes/{first.id}")
-    facilitator.post(f"{base}/cards/{first.id}/hide")
+    facilitator.post(f"{base}/board/answers/{first.id}/hide")
     monkeypatch.setenv("WORKSHOP_DATABASE", app.config["DATABASE"])
     monkeypatch.setenv("WORKSHOP_EXPORTS_DIR", app.config["EXPORTS_DIR"])
     result = CliRunner().invoke(main, ["export", workshop.public_id, "--format", "json", "-o", "-"])
@@ -388,10 +388,10 @@ def test_json_export_carries_votes_themes_merges_moderation_and_timers(
     }
     assert exported["timer"]["seconds"] == 180
     assert [t["name"] for t in exported["themes"]] == ["Temat"]
-    by_id = {c["id"]: c for c in exported["contributions"]}
+    by_id = {c["id"]: c for c in exported["answers"]}
     assert by_id[second.id]["merged_into"] == first.id
     assert by_id[first.id]["moderation"] == "hidden"
-    assert [v["contribution"] for v in exported["votes"]] == [first.id]
+    assert [v["answer"] for v in exported["votes"]] == [first.id]
     assert [s["kind"] for s in record["stages"]][-1] == "agreed"
 
 
@@ -415,7 +415,7 @@ def test_the_facilitator_puts_the_frequent_words_on_the_screen(
 
 def test_a_phone_cannot_vote_on_a_stage_the_room_has_left(facilitator, phone, workshop, db, stage):
     answer(phone, workshop, "Pierwsze pytanie")
-    item = models.list_contributions(db, stage)[0]
+    item = models.list_answers(db, stage)[0]
     facilitator.post(
         f"/w/{workshop.public_id}/stages/{stage.id}/voting", data={"voting-budget": "3"}
     )

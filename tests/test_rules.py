@@ -43,7 +43,7 @@ def test_no_template_retypes_a_length():
 
 def test_a_form_field_carries_its_limit_to_the_page(app):
     with app.test_request_context():
-        rendered = forms.ContributionForm().body()
+        rendered = forms.AnswerForm().body()
     assert f'maxlength="{rules.ANSWER_MAX}"' in rendered
 
 

@@ -75,14 +75,14 @@ def test_the_screen_holds_every_answer_in_full(client, workshop, db):
     long = "Słuchamy do końca, " * 14
     bodies = [f"Odpowiedź {n}: " + (long if n % 4 == 0 else "krótko") for n in range(14)]
     for person, body in zip(people, bodies, strict=True):
-        models.add_contribution(db, workshop, stage, person, body.strip())
+        models.add_answer(db, workshop, stage, person, body.strip())
     page = soup(client.get(f"/s/{workshop.screen_token}"))
     shown = [card.get_text() for card in page.select("[data-pages=screen-cards] .card-text")]
     assert shown == [body.strip() for body in bodies]
 
     # Themes: every card of every theme, and the ones not grouped yet.
     theme = models.add_theme(db, workshop, stage, "Czas")
-    for item in models.list_contributions(db, stage)[:9]:
+    for item in models.list_answers(db, stage)[:9]:
         models.set_theme(db, workshop, item, theme)
     page = soup(client.get(f"/s/{workshop.screen_token}"))
     themes = page.select_one("[data-pages=screen-themes]")
@@ -94,7 +94,7 @@ def test_the_screen_holds_every_answer_in_full(client, workshop, db):
 
     # Results: every answer, and both of a tie.
     models.open_voting(db, workshop, stage, budget=3)
-    items = models.list_contributions(db, stage)
+    items = models.list_answers(db, stage)
     dots = [items[0], items[1], items[2], items[2], items[1]]  # 2, 2 and 1: a tie on top
     for person, item in zip(people, dots, strict=False):
         models.cast_vote(db, workshop, person, item)

@@ -557,7 +557,7 @@ def test_answers_past_the_per_person_limit_get_429_and_keep_the_text(tmp_path):
     assert page.status_code == 429 and "<html" in page.get_data(as_text=True)
     assert soup(page).select_one("textarea[name=body]").get_text().strip() == "without javascript"
     assert other.post(url, data={"body": "mine", "nonce": "o1"}, headers=HX).status_code == 200
-    texts = [c.body for c in models.list_contributions(db, models.current_stage(db, workshop))]
+    texts = [c.body for c in models.list_answers(db, models.current_stage(db, workshop))]
     assert "one more idea" not in texts and "without javascript" not in texts
     db.close()
 
@@ -567,12 +567,12 @@ def test_a_stage_takes_at_most_500_answers(app, db, workshop, phone):
     for _person in range(50):
         participant, _key = models.add_participant(db, workshop)
         for number in range(10):
-            models.add_contribution(db, workshop, stage, participant, f"answer {number}")
+            models.add_answer(db, workshop, stage, participant, f"answer {number}")
     url = f"/w/{workshop.public_id}/answers"
     refused = phone.post(url, data={"body": "the 501st", "nonce": "late"}, headers=HX)
     assert refused.status_code == 409
     assert soup(refused).select_one("textarea[name=body]").get_text().strip() == "the 501st"
-    assert len(models.list_contributions(db, stage)) == 500
+    assert len(models.list_answers(db, stage)) == 500
 
 
 def test_a_body_over_64_kib_is_refused_with_a_readable_413(client):
@@ -670,7 +670,7 @@ def test_https_posts_need_a_same_origin_referer(tmp_path):
 # ── Headers and cookies (SEC-30, SEC-47, SEC-50) ──────────────────────────────────────────
 
 
-def sample_pages(workshop, contribution_id: int) -> list[tuple[str, str, dict]]:
+def sample_pages(workshop, answer_id: int) -> list[tuple[str, str, dict]]:
     """(who, URL, headers): pages, fragments and error pages of every audience."""
     public = workshop.public_id
     return [
@@ -683,11 +683,11 @@ def sample_pages(workshop, contribution_id: int) -> list[tuple[str, str, dict]]:
         ("facilitator", f"/w/{public}/control", {}),
         ("facilitator", f"/w/{public}/control/board", HX),
         ("facilitator", f"/w/{public}/stages", {}),
-        ("facilitator", f"/w/{public}/cards/{contribution_id}", {}),
+        ("facilitator", f"/w/{public}/board/answers/{answer_id}", {}),
         ("phone", f"/w/{public}/p", {}),
         ("phone", f"/w/{public}/p/board", HX),
         ("phone", f"/w/{public}/name", {}),
-        ("phone", f"/w/{public}/answers/{contribution_id}", {}),
+        ("phone", f"/w/{public}/answers/{answer_id}", {}),
     ]
 
 

@@ -129,7 +129,7 @@ def test_posting_an_answer_returns_the_refreshed_stage_for_htmx(phone, workshop,
     assert fragment.lstrip().startswith('<section id="phone-stage"')
     assert "Żeby pacjent czuł się bezpiecznie" in fragment
     stage = models.current_stage(db, workshop)
-    assert [c.body for c in models.list_contributions(db, stage)] == [
+    assert [c.body for c in models.list_answers(db, stage)] == [
         "Żeby pacjent czuł się bezpiecznie"
     ]
 
@@ -148,7 +148,7 @@ def test_bad_answer_is_refused_and_the_text_kept(phone, workshop, db, body):
     assert page.select_one(".errors").get_text(strip=True)
     # browsers drop the newline WTForms puts after <textarea>
     assert page.select_one("textarea[name=body]").get_text().lstrip("\r\n") == body.strip()
-    assert models.list_contributions(db, models.current_stage(db, workshop)) == []
+    assert models.list_answers(db, models.current_stage(db, workshop)) == []
 
 
 def test_280_characters_are_accepted(phone, workshop):
@@ -175,22 +175,22 @@ def test_html_and_htmx_in_answers_is_shown_literally(phone, client, workshop, fa
 def test_bidi_overrides_and_controls_are_stripped(phone, workshop, db):
     phone.post(f"/w/{workshop.public_id}/answers", data={"body": "a\u202eb\x00c\u200bd"})
     stage = models.current_stage(db, workshop)
-    assert models.list_contributions(db, stage)[0].body == "abcd"
+    assert models.list_answers(db, stage)[0].body == "abcd"
 
 
 def test_participant_edits_and_deletes_only_their_own_answers(app, phone, workshop, db):
     phone.post(f"/w/{workshop.public_id}/answers", data={"body": "moja"})
-    item = models.list_contributions(db, models.current_stage(db, workshop))[0]
+    item = models.list_answers(db, models.current_stage(db, workshop))[0]
     other = app.test_client()
     join(other, workshop)
     assert other.get(f"/w/{workshop.public_id}/answers/{item.id}").status_code == 404
     assert other.post(f"/w/{workshop.public_id}/answers/{item.id}/delete").status_code == 404
     edited = phone.post(f"/w/{workshop.public_id}/answers/{item.id}", data={"body": "poprawiona"})
     assert edited.status_code == 303
-    assert models.get_contribution(db, workshop, item.id).body == "poprawiona"
+    assert models.get_answer(db, workshop, item.id).body == "poprawiona"
     deleted = phone.post(f"/w/{workshop.public_id}/answers/{item.id}/delete", headers=HX)
     assert deleted.status_code == 200
-    assert models.get_contribution(db, workshop, item.id) is None
+    assert models.get_answer(db, workshop, item.id) is None
 
 
 def test_answer_to_a_stage_that_just_closed_keeps_the_text(phone, facilitator, workshop):
@@ -333,12 +333,12 @@ def test_an_answer_typed_for_the_previous_question_is_not_filed_under_the_next(
     assert "zmieniło się pytanie" in soup.select_one(".status").text
     second = models.current_stage(db, models.get_workshop(db, workshop.public_id))
     assert soup.select_one("form.answer-form input[name=stage]")["value"] == str(second.id)
-    assert models.list_contributions(db, first) == []
-    assert models.list_contributions(db, second) == []
+    assert models.list_answers(db, first) == []
+    assert models.list_answers(db, second) == []
     resent = phone.post(
         f"/w/{workshop.public_id}/answers",
         data={"body": "Dla pacjentów", "stage": str(second.id)},
         headers=HX,
     )
     assert resent.status_code == 200
-    assert [item.body for item in models.list_contributions(db, second)] == ["Dla pacjentów"]
+    assert [item.body for item in models.list_answers(db, second)] == ["Dla pacjentów"]

@@ -137,7 +137,7 @@ def test_the_record_shows_the_same_local_date_and_time(app, db, workshop, monkey
     person, _key = models.add_participant(db, workshop)
     with monkeypatch.context() as patch:
         travel_to(patch, LATE)
-        models.add_contribution(db, workshop, stage, person, "Życzliwość na co dzień")
+        models.add_answer(db, workshop, stage, person, "Życzliwość na co dzień")
     client = facilitator_of(app, db, workshop)
     markdown = client.get(f"/w/{workshop.public_id}/record.md").get_data(as_text=True)
     assert "Misja (uzgodniona 6.12.2026, 00:42)" in markdown

@@ -9,7 +9,7 @@ from sqlite_utils import Database
 
 from . import models
 from .models import (
-    Contribution,
+    Answer,
     Dot,
     Participant,
     Round,
@@ -17,12 +17,12 @@ from .models import (
     Theme,
     Workshop,
     card_heads,
-    list_contributions,
+    list_answers,
     list_dots,
     list_participants,
     list_stages,
     list_themes,
-    list_workshop_contributions,
+    list_workshop_answers,
     list_workshop_dots,
     list_workshop_themes,
 )
@@ -32,23 +32,23 @@ from .models import (
 class Card:
     """One card on the board: an answer with everything merged into it."""
 
-    contribution: Contribution
-    merged: tuple[Contribution, ...]
+    answer: Answer
+    merged: tuple[Answer, ...]
     votes: int
     my_votes: int
     authors: tuple[str, ...]
 
     @property
     def id(self) -> int:
-        return self.contribution.id
+        return self.answer.id
 
     @property
     def body(self) -> str:
-        return self.contribution.body
+        return self.answer.body
 
     @property
     def detail(self) -> str:
-        return self.contribution.detail
+        return self.answer.detail
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +80,7 @@ def stage_board(
     for_room: bool = True,
     viewer: Participant | None = None,
     themes: Sequence[Theme] | None = None,
-    answers: Sequence[Contribution] | None = None,
+    answers: Sequence[Answer] | None = None,
 ) -> Board:
     """Build a stage's cards for one audience.
 
@@ -92,7 +92,7 @@ def stage_board(
     """
     return _board(
         stage,
-        list_contributions(db, stage) if answers is None else answers,
+        list_answers(db, stage) if answers is None else answers,
         list_participants(db, workshop),
         list_dots(db, stage),
         list_themes(db, stage) if themes is None else themes,
@@ -103,7 +103,7 @@ def stage_board(
 
 def _board(
     stage: Stage,
-    contributions: Sequence[Contribution],
+    answers: Sequence[Answer],
     people: Sequence[Participant],
     dots: Sequence[Dot],
     themes: Sequence[Theme],
@@ -111,46 +111,46 @@ def _board(
     viewer: Participant | None,
 ) -> Board:
     """Put a stage's answers, dots and themes (already read) together into its board."""
-    by_id = {c.id: c for c in contributions}
+    by_id = {c.id: c for c in answers}
     heads = card_heads(by_id, for_room)
     removed = {p.id for p in people if p.removed_at is not None}
     names = {p.id: p.display_name for p in people}
     votes: dict[int, int] = {}
     mine: dict[int, int] = {}
     for dot in dots:
-        head = heads.get(dot.contribution_id)
+        head = heads.get(dot.answer_id)
         if dot.participant_id in removed or head is None:
             continue
         votes[head] = votes.get(head, 0) + 1
         if viewer is not None and dot.participant_id == viewer.id:
             mine[head] = mine.get(head, 0) + 1
-    members: dict[int, list[Contribution]] = {}
-    for contribution in contributions:
-        head = heads[contribution.id]
-        if head is not None and head != contribution.id:
-            if not for_room or contribution.is_visible:
-                members.setdefault(head, []).append(contribution)
+    members: dict[int, list[Answer]] = {}
+    for answer in answers:
+        head = heads[answer.id]
+        if head is not None and head != answer.id:
+            if not for_room or answer.is_visible:
+                members.setdefault(head, []).append(answer)
     show_votes = not for_room or stage.shows_results
     cards = []
-    for contribution in contributions:
-        if heads[contribution.id] != contribution.id:
+    for answer in answers:
+        if heads[answer.id] != answer.id:
             continue
         if for_room and stage.answers_hidden:
             continue
-        merged = tuple(members.get(contribution.id, ()))
+        merged = tuple(members.get(answer.id, ()))
         authors = tuple(
             dict.fromkeys(
                 names[c.participant_id]
-                for c in (contribution, *merged)
+                for c in (answer, *merged)
                 if c.participant_id is not None and names.get(c.participant_id)
             )
         )
         cards.append(
             Card(
-                contribution=contribution,
+                answer=answer,
                 merged=merged,
-                votes=votes.get(contribution.id, 0) if show_votes else 0,
-                my_votes=mine.get(contribution.id, 0),
+                votes=votes.get(answer.id, 0) if show_votes else 0,
+                my_votes=mine.get(answer.id, 0),
                 authors=authors,
             )
         )
@@ -158,11 +158,11 @@ def _board(
         cards.sort(key=lambda card: (-card.votes, card.id))
     themes = tuple(themes)
     columns = tuple(
-        Column(theme, tuple(c for c in cards if c.contribution.theme_id == theme.id))
+        Column(theme, tuple(c for c in cards if c.answer.theme_id == theme.id))
         for theme in themes
     )
     theme_ids = {theme.id for theme in themes}
-    loose = tuple(c for c in cards if c.contribution.theme_id not in theme_ids)
+    loose = tuple(c for c in cards if c.answer.theme_id not in theme_ids)
     if themes and loose:
         columns += (Column(None, loose),)
     total = sum(1 for cid, head in heads.items() if head == cid)
@@ -185,9 +185,9 @@ def answers_by_stage(db: Database, workshop: Workshop) -> list[tuple[Stage, list
     if not stages:
         return []
     people = list_participants(db, workshop)
-    answers: dict[int, list[Contribution]] = {}
-    for contribution in list_workshop_contributions(db, workshop):
-        answers.setdefault(contribution.stage_id, []).append(contribution)
+    answers: dict[int, list[Answer]] = {}
+    for answer in list_workshop_answers(db, workshop):
+        answers.setdefault(answer.stage_id, []).append(answer)
     dots: dict[int, list[Dot]] = {}
     for dot in list_workshop_dots(db, workshop):
         dots.setdefault(dot.stage_id, []).append(dot)

@@ -370,7 +370,7 @@ def restore(file: Path, yes: bool) -> None:
 def _describe(found: models.RawData) -> str:
     workshop = found.workshop
     counts = [
-        (found.contributions, "answer", "answers"),
+        (found.answers, "answer", "answers"),
         (found.votes, "dot", "dots"),
         (found.round_answers, "round answer", "round answers"),
         (found.amendments, "suggested change", "suggested changes"),

@@ -130,7 +130,7 @@ def _fill_behalf_pickers(context: dict) -> None:
     cards = [
         card
         for card in (board.cards if board else [])
-        if card.contribution.is_visible or any(m.is_visible for m in card.merged)
+        if card.answer.is_visible or any(m.is_visible for m in card.merged)
     ]
     dot.answer.choices = [SelectChoice(c.id, c.body[:60]) for c in cards]
     context["behalf_dot_form"] = dot

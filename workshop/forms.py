@@ -186,7 +186,7 @@ class NameForm(FlaskForm):
     )
 
 
-class ContributionForm(FlaskForm):
+class AnswerForm(FlaskForm):
     body = TextAreaField(
         _l("Your answer"),
         filters=[clean_text],
@@ -267,7 +267,7 @@ class MergeForm(FlaskForm):
     target = SelectField(_l("Merge into"), coerce=int, validate_choice=False)
 
 
-class CardThemeForm(FlaskForm):
+class AnswerThemeForm(FlaskForm):
     theme = SelectField(_l("Theme"), coerce=int, validate_choice=False)
 
 
@@ -279,7 +279,7 @@ class PersonForm(FlaskForm):
     )
 
 
-class FacilitatorAnswerForm(ContributionForm):
+class FacilitatorAnswerForm(AnswerForm):
     """An answer as the facilitator words it: rewording one, or entering it for someone."""
 
     body = TextAreaField(

@@ -1,6 +1,6 @@
 """Live updates: a per-process hub reads new events and wakes the open SSE streams.
 
-Events say only *what changed* (``stage-changed``, ``contributions-changed`` …); each
+Events say only *what changed* (``stage-changed``, ``answers-changed`` …); each
 page then fetches its own fresh fragment. Every event has an ``id:``, so a stream that
 reconnects with ``Last-Event-ID`` is sent what it missed. The stream's view is
 views/live.py; web.py pokes the hub after every change a request commits.

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 from .rules import (
-    MAX_CONTRIBUTIONS_PER_PERSON,
+    MAX_ANSWERS_PER_PERSON,
     MAX_DRAFTS,
     MAX_STAGES,
     MAX_THEMES_PER_STAGE,
@@ -78,11 +78,11 @@ REFUSALS: dict[str, Words] = {
     "too-many-mine": Words(
         _l(
             "This person has sent the most answers allowed for this question (%(max)d).",
-            max=MAX_CONTRIBUTIONS_PER_PERSON,
+            max=MAX_ANSWERS_PER_PERSON,
         ),
         phone=_l(
             "You have sent the most answers allowed for this question (%(max)d).",
-            max=MAX_CONTRIBUTIONS_PER_PERSON,
+            max=MAX_ANSWERS_PER_PERSON,
         ),
     ),
     "too-many-stage": Words(_l("This question has all the answers it can take.")),

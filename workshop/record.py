@@ -26,7 +26,7 @@ from .models import (
     count_participants,
     get_workshop_by_id,
     list_amendments,
-    list_contributions,
+    list_answers,
     list_drafts,
     list_participants,
     list_principles,
@@ -149,7 +149,7 @@ def _stage_record(db: Database, stage: Stage, number: dict[int, int]) -> dict:
     theme_names = {theme.id: theme.name for theme in themes}
     votes = list(
         db.query(
-            """select contribution_id, participant_id, entered_by, created_at from votes
+            """select answer_id, participant_id, entered_by, created_at from votes
                where stage_id = ? order by id""",
             [stage.id],
         )
@@ -174,7 +174,7 @@ def _stage_record(db: Database, stage: Stage, number: dict[int, int]) -> dict:
             "close_on_expiry": bool(stage.close_on_expiry),
         },
         "themes": [{"id": t.id, "name": t.name, "position": t.position} for t in themes],
-        "contributions": [
+        "answers": [
             {
                 "id": c.id,
                 "body": c.body,
@@ -189,11 +189,11 @@ def _stage_record(db: Database, stage: Stage, number: dict[int, int]) -> dict:
                 "merged_into": c.merged_into,
                 "theme": theme_names.get(c.theme_id),
             }
-            for c in list_contributions(db, stage)
+            for c in list_answers(db, stage)
         ],
         "votes": [
             {
-                "contribution": v["contribution_id"],
+                "answer": v["answer_id"],
                 "voter": number.get(v["participant_id"]),
                 "entered_by": v["entered_by"],
                 "created_at": v["created_at"],
@@ -311,9 +311,9 @@ def stages_with_answers(record: dict) -> list[dict]:
     for number, stage in enumerate(record["stages"], start=1):
         votes: dict[int, int] = {}
         for vote in stage["votes"]:
-            votes[vote["contribution"]] = votes.get(vote["contribution"], 0) + 1
+            votes[vote["answer"]] = votes.get(vote["answer"], 0) + 1
         answers = [
-            {**answer, "votes": votes.get(answer["id"], 0)} for answer in stage["contributions"]
+            {**answer, "votes": votes.get(answer["id"], 0)} for answer in stage["answers"]
         ]
         stages.append({**stage, "number": number, "answers": answers})
     return stages

@@ -19,8 +19,8 @@ PERSON_NAME_MAX = 40  # a phone's display name, or a person added without a phon
 
 # Answers
 ANSWER_MAX = 280  # characters, for the answer and its optional line
-MAX_CONTRIBUTIONS_PER_PERSON = 10  # answers per person per question
-MAX_CONTRIBUTIONS_PER_STAGE = 500
+MAX_ANSWERS_PER_PERSON = 10  # answers per person per question
+MAX_ANSWERS_PER_STAGE = 500
 MAX_THEMES_PER_STAGE = 12
 THEME_NAME_MAX = 60
 DEFAULT_TIMER_MINUTES = 3

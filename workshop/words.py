@@ -62,7 +62,7 @@ def card_words(cards: Iterable, limit: int = 30) -> list[WordCount]:
         (
             f"{item.body}\n{item.detail}"
             for card in cards
-            for item in (card.contribution, *card.merged)
+            for item in (card.answer, *card.merged)
             if item.is_visible
         ),
         limit=limit,

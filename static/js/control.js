@@ -38,7 +38,7 @@
     if (target.matches(".answer-card")) {
       post(dragged.dataset.mergeUrl, { target: target.dataset.card });
     } else {
-      post(dragged.dataset.themeUrl, { "card-theme": target.dataset.theme });
+      post(dragged.dataset.themeUrl, { "answer-theme": target.dataset.theme });
     }
   });
 

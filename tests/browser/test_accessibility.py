@@ -107,7 +107,7 @@ def test_every_page_and_state_has_no_wcag_violations(room, new_workshop):
     poster.goto(f"/w/{workshop.id}/poster")
     poster.wait_for_load_state("networkidle")
     found += violations(poster, "poster page")
-    for path in (f"/w/{workshop.id}/cards/{card}", f"/w/{workshop.id}/compare"):
+    for path in (f"/w/{workshop.id}/board/answers/{card}", f"/w/{workshop.id}/compare"):
         page = facilitator.context.new_page()
         room.watch(page, path)
         assert page.goto(path).status == 200, path  # this workshop's own answer, not a 404

@@ -192,7 +192,7 @@ def test_the_mission_stage_folds_a_real_room_into_three_screens(room, server, bi
     db = volume.open_db(server)
     workshop = volume.get_workshop(db, big_room.id)
     voted = volume.stage_of_kind(db, workshop, "question")
-    models.add_contribution(db, workshop, voted, None, "Nowa odpowiedź", entered_by="facilitator")
+    models.add_answer(db, workshop, voted, None, "Nowa odpowiedź", entered_by="facilitator")
     db.close()
     expect(first.locator(".answer-list li:visible")).to_have_count(41, timeout=LIVE)
     found += violations(page, "control, mission with 160 answers")

@@ -136,7 +136,7 @@ def test_dots_on_behalf_offer_only_answers_that_can_take_dots(room, busy_room, s
     stage = room_data["stage"]
     models.moderate(db, workshop, answers[1], "hidden")
     models.moderate(db, workshop, answers[2], "flagged")
-    models.merge_contributions(db, workshop, answers[3], answers[4])
+    models.merge_answers(db, workshop, answers[3], answers[4])
     models.open_voting(db, workshop, volume.fresh_stage(db, workshop, stage), budget=2)
     db.close()
 

@@ -45,9 +45,9 @@ def test_the_facilitator_runs_a_workshop_by_keyboard(room, new_workshop):
 
     # Merge by keyboard: More… → pick the card → Merge.
     facilitator.locator("body").focus()
-    tab_to(facilitator, "#control-board .answer-card a[href*='/cards/']")
+    tab_to(facilitator, "#control-board .answer-card a[href*='/board/answers/']")
     facilitator.keyboard.press("Enter")
-    expect(facilitator).to_have_url(re.compile(r"/cards/\d+$"))
+    expect(facilitator).to_have_url(re.compile(r"/board/answers/\d+$"))
     tab_to(facilitator, "select[name=target]")
     facilitator.keyboard.press("ArrowDown")
     tab_to(facilitator, "form[action$='/merge'] button[type=submit]")

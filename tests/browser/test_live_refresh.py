@@ -118,13 +118,13 @@ def test_the_projector_shows_an_answer_that_came_during_a_refresh(room, new_work
     expect(main).to_be_visible()
 
     def answer(text: str) -> Callable[[], None]:
-        return lambda: models.add_contribution(room_db, workshop, stage, person, text)
+        return lambda: models.add_answer(room_db, workshop, stage, person, text)
 
     change_twice(
         screen,
         "screen-main",
         "**/s/*/main*",
-        "contributions-changed",
+        "answers-changed",
         answer("Pierwsza odpowiedź"),
         answer("Druga odpowiedź, w trakcie odświeżania"),
     )
@@ -162,13 +162,13 @@ def test_the_control_board_shows_an_answer_that_came_during_a_refresh(room, new_
     expect(board).to_be_visible()
 
     def answer(text: str) -> Callable[[], None]:
-        return lambda: models.add_contribution(room_db, workshop, stage, person, text)
+        return lambda: models.add_answer(room_db, workshop, stage, person, text)
 
     change_twice(
         facilitator,
         "control-board",
         "**/control/board*",
-        "contributions-changed",
+        "answers-changed",
         answer("Pierwsza odpowiedź"),
         answer("Druga odpowiedź, w trakcie odświeżania"),
     )

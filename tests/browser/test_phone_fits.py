@@ -85,7 +85,7 @@ def test_no_stage_makes_a_phone_scroll_sideways(room, new_workshop, server, arti
     volume.move_to(db, workshop, principles)
     for person, (name, line) in zip(people, volume.PRINCIPLES, strict=False):
         if person.id != me.id:
-            models.add_contribution(db, workshop, principles, person, name, line)
+            models.add_answer(db, workshop, principles, person, name, line)
     phone.reload()
     found += too_wide(phone, "5-principles", artifacts)
 

@@ -38,7 +38,7 @@ def test_principles_are_adopted_ordered_and_agreed_on_their_stage(
     stage = volume.stage_of_kind(db, workshop, "principles")
     volume.move_to(db, workshop, stage)
     cards = {
-        name: models.add_contribution(db, workshop, stage, person, name, line)
+        name: models.add_answer(db, workshop, stage, person, name, line)
         for person, (name, line) in zip(people, PROPOSALS, strict=False)
     }
     db.close()

@@ -99,7 +99,7 @@ def test_a_complete_polish_workshop(room, artifacts, tmp_path):
             visit(room, phones[1], mine.get_attribute("href"), "answer page", "textarea")
             name = phones[1].locator(".phone-header .name-link").get_attribute("href")
             visit(room, phones[1], name, "name page", "input[name=display_name]")
-            card = facilitator.locator("#control-board a[href*='/cards/']").first
+            card = facilitator.locator("#control-board a[href*='/board/answers/']").first
             expect(card).to_be_attached(timeout=LIVE)
             visit(room, facilitator, card.get_attribute("href"), "card page", "textarea")
             stages = facilitator.locator("a[href$='/stages']").first.get_attribute("href")

@@ -24,7 +24,7 @@ from sqlite_utils import Database
 from workshop import models
 from workshop.db import connect
 from workshop.forms import ANSWER_MAX, REASON_MAX
-from workshop.models import Contribution, Participant, Round, Stage, Version, Workshop
+from workshop.models import Answer, Participant, Round, Stage, Version, Workshop
 
 LONG_ANSWERS = 10
 ROOM_SIZE = 40
@@ -195,7 +195,7 @@ def fill_question(
     people: list[Participant],
     count: int = ROOM_SIZE,
     long: int = LONG_ANSWERS,
-) -> list[Contribution]:
+) -> list[Answer]:
     """Give ``stage`` ``count`` answers, one per person (cycling), ``long`` of 270–280 chars.
 
     Phones answer only the current stage, so the room moves there while they answer and
@@ -204,7 +204,7 @@ def fill_question(
     was = fresh(db, workshop).current_stage_id
     move_to(db, workshop, stage)
     answers = [
-        models.add_contribution(db, workshop, stage, people[i % len(people)], text)
+        models.add_answer(db, workshop, stage, people[i % len(people)], text)
         for i, text in enumerate(answer_texts(count, long))
     ]
     back = models.get_stage(db, workshop, was) if was else None
@@ -217,7 +217,7 @@ def group_into_themes(
     db: Database,
     workshop: Workshop,
     stage: Stage,
-    answers: list[Contribution],
+    answers: list[Answer],
     names: tuple[str, ...] = ("Bezpieczeństwo", "Czas i uwaga", "Rodzina"),
     per_theme: int = 10,
 ) -> None:
@@ -233,7 +233,7 @@ def vote_with_tie(
     workshop: Workshop,
     stage: Stage,
     people: list[Participant],
-    answers: list[Contribution],
+    answers: list[Answer],
 ) -> dict[int, int]:
     """Run a dot vote on ``stage`` whose 3rd place is a tie; reveal the result.
 
@@ -243,7 +243,7 @@ def vote_with_tie(
     move_to(db, workshop, stage)
     models.open_voting(db, workshop, stage, budget=3)
     wanted = [9, 7, 5, 5, 3]
-    plan: list[Contribution] = []
+    plan: list[Answer] = []
     for answer, dots in zip(answers, wanted, strict=False):
         plan += [answer] * dots
     plan += answers[len(wanted) : len(wanted) + 12]

@@ -1,4 +1,4 @@
-"""Answers (the ``contributions`` table): posting and editing them, moderation, and
+"""Answers (the ``answers`` table): posting and editing them, moderation, and
 merging them into cards."""
 
 from dataclasses import dataclass
@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from ..db import write
-from ..rules import MAX_CONTRIBUTIONS_PER_PERSON, MAX_CONTRIBUTIONS_PER_STAGE
+from ..rules import MAX_ANSWERS_PER_PERSON, MAX_ANSWERS_PER_STAGE
 from ..wordfilter import needs_review
 from ._base import Refused, _all, _count, _last_id, _one, _owned, now
 from .events import record_event
@@ -16,7 +16,7 @@ from .workshops import Workshop, get_workshop_by_id
 
 
 @dataclass(frozen=True, slots=True)
-class Contribution:
+class Answer:
     id: int
     workshop_id: int
     stage_id: int
@@ -38,7 +38,7 @@ class Contribution:
         return self.moderation == "visible"
 
 
-def add_contribution(
+def add_answer(
     db: Database,
     workshop: Workshop,
     stage: Stage,
@@ -47,7 +47,7 @@ def add_contribution(
     detail: str = "",
     client_nonce: str | None = None,
     entered_by: str = "participant",
-) -> Contribution:
+) -> Answer:
     """Store an answer to the current stage; a repeated nonce returns the first copy.
 
     Answers the facilitator enters (``entered_by="facilitator"``) may go to any
@@ -57,8 +57,8 @@ def add_contribution(
         if participant is not None and client_nonce:
             earlier = _one(
                 db,
-                Contribution,
-                "select * from contributions where participant_id = ? and client_nonce = ?",
+                Answer,
+                "select * from answers where participant_id = ? and client_nonce = ?",
                 [participant.id, client_nonce],
             )
             if earlier is not None:
@@ -71,23 +71,23 @@ def add_contribution(
         if participant is not None:
             mine = _count(
                 db,
-                "select count(*) as n from contributions where stage_id = ? and participant_id = ?",
+                "select count(*) as n from answers where stage_id = ? and participant_id = ?",
                 [stage.id, participant.id],
             )
-            if mine >= MAX_CONTRIBUTIONS_PER_PERSON:
+            if mine >= MAX_ANSWERS_PER_PERSON:
                 raise Refused("too-many-mine")
         if (
             _count(
                 db,
-                "select count(*) as n from contributions where stage_id = ?",
+                "select count(*) as n from answers where stage_id = ?",
                 [stage.id],
             )
-            >= MAX_CONTRIBUTIONS_PER_STAGE
+            >= MAX_ANSWERS_PER_STAGE
         ):
             raise Refused("too-many-stage")
         stamp = now()
         db.execute(
-            """insert into contributions (workshop_id, stage_id, participant_id, body,
+            """insert into answers (workshop_id, stage_id, participant_id, body,
                    detail, client_nonce, created_at, updated_at, moderation, entered_by)
                values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [
@@ -103,9 +103,9 @@ def add_contribution(
                 entered_by,
             ],
         )
-        contribution_id = _last_id(db)
-        record_event(db, workshop, "contributions-changed")
-    return get_contribution(db, workshop, contribution_id)
+        answer_id = _last_id(db)
+        record_event(db, workshop, "answers-changed")
+    return get_answer(db, workshop, answer_id)
 
 
 def _screening(body: str, detail: str) -> str:
@@ -123,126 +123,126 @@ def _check_open_for_answers(db: Database, workshop: Workshop, stage: Stage) -> N
         raise Refused("stage-closed")
 
 
-def get_contribution(db: Database, workshop: Workshop, contribution_id: int) -> Contribution | None:
-    """Return one of this workshop's contributions."""
-    return _owned(db, Contribution, "contributions", contribution_id, workshop)
+def get_answer(db: Database, workshop: Workshop, answer_id: int) -> Answer | None:
+    """Return one of this workshop's answers."""
+    return _owned(db, Answer, "answers", answer_id, workshop)
 
 
-def _check_editable(db: Database, workshop: Workshop, contribution: Contribution) -> None:
-    stage = get_stage(db, workshop, contribution.stage_id)
+def _check_editable(db: Database, workshop: Workshop, answer: Answer) -> None:
+    stage = get_stage(db, workshop, answer.stage_id)
     if stage is None:
         raise Refused("stage-closed")
     _check_open_for_answers(db, workshop, stage)
 
 
-def update_contribution(
+def update_answer(
     db: Database,
     workshop: Workshop,
-    contribution: Contribution,
+    answer: Answer,
     body: str,
     detail: str = "",
-) -> Contribution:
+) -> Answer:
     """Change the wording of your own answer while its stage takes answers."""
     with write(db):
-        _check_editable(db, workshop, contribution)
-        moderation = contribution.moderation
+        _check_editable(db, workshop, answer)
+        moderation = answer.moderation
         if moderation != "hidden":
             moderation = _screening(body, detail)
         db.execute(
-            """update contributions set body = ?, detail = ?, moderation = ?, updated_at = ?
+            """update answers set body = ?, detail = ?, moderation = ?, updated_at = ?
                where id = ?""",
-            [body, detail, moderation, now(), contribution.id],
+            [body, detail, moderation, now(), answer.id],
         )
-        record_event(db, workshop, "contributions-changed")
-    return get_contribution(db, workshop, contribution.id)
+        record_event(db, workshop, "answers-changed")
+    return get_answer(db, workshop, answer.id)
 
 
-def delete_contribution(db: Database, workshop: Workshop, contribution: Contribution) -> None:
+def delete_answer(db: Database, workshop: Workshop, answer: Answer) -> None:
     """Remove your own answer while its stage takes answers."""
     with write(db):
-        _check_editable(db, workshop, contribution)
-        _delete(db, workshop, contribution)
+        _check_editable(db, workshop, answer)
+        _delete(db, workshop, answer)
 
 
-def _delete(db: Database, workshop: Workshop, contribution: Contribution) -> None:
-    db.execute("delete from contributions where id = ?", [contribution.id])
-    record_event(db, workshop, "contributions-changed")
+def _delete(db: Database, workshop: Workshop, answer: Answer) -> None:
+    db.execute("delete from answers where id = ?", [answer.id])
+    record_event(db, workshop, "answers-changed")
 
 
-def list_contributions(db: Database, stage: Stage) -> list[Contribution]:
+def list_answers(db: Database, stage: Stage) -> list[Answer]:
     """Return every answer to a stage, hidden and merged ones included, oldest first."""
     return _all(
         db,
-        Contribution,
-        "select * from contributions where stage_id = ? order by id",
+        Answer,
+        "select * from answers where stage_id = ? order by id",
         [stage.id],
     )
 
 
-def list_workshop_contributions(db: Database, workshop: Workshop) -> list[Contribution]:
+def list_workshop_answers(db: Database, workshop: Workshop) -> list[Answer]:
     """Return every answer to every stage of a workshop, oldest first, in one query."""
     return _all(
         db,
-        Contribution,
-        """select * from contributions where stage_id in
+        Answer,
+        """select * from answers where stage_id in
            (select id from stages where workshop_id = ?) order by id""",
         [workshop.id],
     )
 
 
-def list_participant_contributions(
+def list_participant_answers(
     db: Database, stage: Stage, participant: Participant
-) -> list[Contribution]:
+) -> list[Answer]:
     """Return one person's answers to a stage, newest first."""
     return _all(
         db,
-        Contribution,
-        "select * from contributions where stage_id = ? and participant_id = ? order by id desc",
+        Answer,
+        "select * from answers where stage_id = ? and participant_id = ? order by id desc",
         [stage.id, participant.id],
     )
 
 
-def moderate(db: Database, workshop: Workshop, contribution: Contribution, mark: str) -> None:
+def moderate(db: Database, workshop: Workshop, answer: Answer, mark: str) -> None:
     """Set an answer's moderation mark: ``visible`` (approved), ``hidden`` or ``flagged``."""
     if mark not in ("visible", "hidden", "flagged"):
         raise ValueError(mark)
     with write(db):
-        db.execute("update contributions set moderation = ? where id = ?", [mark, contribution.id])
-        record_event(db, workshop, "contributions-changed")
+        db.execute("update answers set moderation = ? where id = ?", [mark, answer.id])
+        record_event(db, workshop, "answers-changed")
 
 
 def edit_as_facilitator(
-    db: Database, workshop: Workshop, contribution: Contribution, body: str, detail: str = ""
-) -> Contribution:
+    db: Database, workshop: Workshop, answer: Answer, body: str, detail: str = ""
+) -> Answer:
     """Reword an answer for the room, keeping the author's first wording."""
     with write(db):
         db.execute(
-            """update contributions set
+            """update answers set
                    original_body = coalesce(original_body, body),
                    original_detail = coalesce(original_detail, detail),
                    body = ?, detail = ?, updated_at = ?
                where id = ?""",
-            [body, detail, now(), contribution.id],
+            [body, detail, now(), answer.id],
         )
-        record_event(db, workshop, "contributions-changed")
-    return get_contribution(db, workshop, contribution.id)
+        record_event(db, workshop, "answers-changed")
+    return get_answer(db, workshop, answer.id)
 
 
-def delete_as_facilitator(db: Database, workshop: Workshop, contribution: Contribution) -> None:
+def delete_as_facilitator(db: Database, workshop: Workshop, answer: Answer) -> None:
     """Delete an answer at any time, with its dots; cards merged into it come back."""
     with write(db):
-        _delete(db, workshop, contribution)
+        _delete(db, workshop, answer)
 
 
-def _root_of(by_id: dict[int, Contribution], contribution: Contribution) -> Contribution:
+def _root_of(by_id: dict[int, Answer], answer: Answer) -> Answer:
     seen = set()
-    while contribution.merged_into in by_id and contribution.id not in seen:
-        seen.add(contribution.id)
-        contribution = by_id[contribution.merged_into]
-    return contribution
+    while answer.merged_into in by_id and answer.id not in seen:
+        seen.add(answer.id)
+        answer = by_id[answer.merged_into]
+    return answer
 
 
-def card_heads(by_id: dict[int, Contribution], for_room: bool) -> dict[int, int | None]:
+def card_heads(by_id: dict[int, Answer], for_room: bool) -> dict[int, int | None]:
     """Map each answer to the answer heading its card (None: not on the room's board).
 
     A card is headed by the answer everything was merged into. When the room may not
@@ -262,27 +262,27 @@ def card_heads(by_id: dict[int, Contribution], for_room: bool) -> dict[int, int 
     }
 
 
-def merge_contributions(
-    db: Database, workshop: Workshop, source: Contribution, target: Contribution
+def merge_answers(
+    db: Database, workshop: Workshop, source: Answer, target: Answer
 ) -> None:
     """Fold ``source`` (and whatever was merged into it) into ``target``'s card."""
     with write(db):
         stage = get_stage(db, workshop, source.stage_id)
-        by_id = {c.id: c for c in list_contributions(db, stage)} if stage else {}
+        by_id = {c.id: c for c in list_answers(db, stage)} if stage else {}
         if source.id not in by_id or target.id not in by_id:
             raise Refused("not-found")
         root = _root_of(by_id, by_id[target.id])
         if root.id == source.id or _root_of(by_id, by_id[source.id]).id == root.id:
             raise Refused("same-card")
         db.execute(
-            "update contributions set merged_into = ?, theme_id = null where id = ?",
+            "update answers set merged_into = ?, theme_id = null where id = ?",
             [root.id, source.id],
         )
-        record_event(db, workshop, "contributions-changed")
+        record_event(db, workshop, "answers-changed")
 
 
-def unmerge_contribution(db: Database, workshop: Workshop, contribution: Contribution) -> None:
+def unmerge_answer(db: Database, workshop: Workshop, answer: Answer) -> None:
     """Undo a merge: the answer is its own card again, with its own dots."""
     with write(db):
-        db.execute("update contributions set merged_into = null where id = ?", [contribution.id])
-        record_event(db, workshop, "contributions-changed")
+        db.execute("update answers set merged_into = null where id = ?", [answer.id])
+        record_event(db, workshop, "answers-changed")

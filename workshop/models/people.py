@@ -79,12 +79,12 @@ def remove_participant(db: Database, workshop: Workshop, participant: Participan
             [now(), participant.id],
         )
         db.execute(
-            "update contributions set moderation = 'hidden' where participant_id = ?",
+            "update answers set moderation = 'hidden' where participant_id = ?",
             [participant.id],
         )
         record_event(db, workshop, "participants-changed")
         record_event(db, workshop, "participants-removed")
-        record_event(db, workshop, "contributions-changed")
+        record_event(db, workshop, "answers-changed")
 
 
 def set_joining_locked(db: Database, workshop: Workshop, locked: bool) -> None:

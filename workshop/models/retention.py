@@ -27,7 +27,7 @@ class RawData:
     """How much raw material a workshop still holds: what a purge would delete."""
 
     workshop: Workshop
-    contributions: int
+    answers: int
     votes: int
     round_answers: int
     amendments: int
@@ -38,7 +38,7 @@ class RawData:
 
     @property
     def is_empty(self) -> bool:
-        counts = (self.contributions, self.votes, self.round_answers, self.amendments)
+        counts = (self.answers, self.votes, self.round_answers, self.amendments)
         return not any((*counts, self.drafts, self.rounds, self.participants, self.files))
 
 
@@ -122,7 +122,7 @@ def raw_data(db: Database, workshop: Workshop) -> RawData:
     """Count what a purge of this workshop would delete."""
     return RawData(
         workshop=workshop,
-        contributions=_rows_of(db, "contributions", workshop),
+        answers=_rows_of(db, "answers", workshop),
         votes=_rows_of(db, "votes", workshop),
         round_answers=_count(
             db, f"select count(*) as n from round_answers where {_OF_ITS_ROUNDS}", [workshop.id]
@@ -162,9 +162,9 @@ def purge_workshop(db: Database, workshop: Workshop) -> list[str]:
         )
         db.execute(f"delete from round_answers where {_OF_ITS_ROUNDS}", [workshop.id])
         db.execute(f"delete from rounds where {_AGREED_NOTHING}", [workshop.id])
-        for table in ("votes", "contributions", "themes", "amendments", "drafts", "participants"):
+        for table in ("votes", "answers", "themes", "amendments", "drafts", "participants"):
             db.execute(f"delete from {table} where workshop_id = ?", [workshop.id])
-        emptied = ("contributions-changed", "participants-changed", "participants-removed")
+        emptied = ("answers-changed", "participants-changed", "participants-removed")
         for kind in (*emptied, "mission-changed"):
             record_event(db, workshop, kind)
     return files

@@ -181,7 +181,7 @@ def remove_stage(db: Database, workshop: Workshop, stage: Stage) -> None:
 
 def count_answers(db: Database, stage: Stage) -> int:
     """Count every answer a stage holds."""
-    return _count(db, "select count(*) as n from contributions where stage_id = ?", [stage.id])
+    return _count(db, "select count(*) as n from answers where stage_id = ?", [stage.id])
 
 
 def clone_workshop(db: Database, workshop: Workshop, title: str) -> tuple[Workshop, str]:
@@ -216,7 +216,7 @@ def set_answers_hidden(db: Database, workshop: Workshop, stage: Stage, hidden: b
     with write(db):
         db.execute("update stages set answers_hidden = ? where id = ?", [int(hidden), stage.id])
         record_event(db, workshop, "stage-changed")
-        record_event(db, workshop, "contributions-changed")
+        record_event(db, workshop, "answers-changed")
 
 
 def start_timer(

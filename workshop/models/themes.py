@@ -7,7 +7,7 @@ from sqlite_utils import Database
 from ..db import write
 from ..rules import MAX_THEMES_PER_STAGE
 from ._base import Refused, _all, _count, _last_id, _owned
-from .answers import Contribution
+from .answers import Answer
 from .events import record_event
 from .stages import Stage
 from .workshops import Workshop
@@ -56,7 +56,7 @@ def add_theme(db: Database, workshop: Workshop, stage: Stage, name: str) -> Them
             [workshop.id, stage.id, count, name],
         )
         theme_id = _last_id(db)
-        record_event(db, workshop, "contributions-changed")
+        record_event(db, workshop, "answers-changed")
         record_event(db, workshop, "themes-changed")
     return get_theme(db, workshop, theme_id)
 
@@ -65,25 +65,25 @@ def rename_theme(db: Database, workshop: Workshop, theme: Theme, name: str) -> N
     """Rename a theme."""
     with write(db):
         db.execute("update themes set name = ? where id = ?", [name, theme.id])
-        record_event(db, workshop, "contributions-changed")
+        record_event(db, workshop, "answers-changed")
 
 
 def delete_theme(db: Database, workshop: Workshop, theme: Theme) -> None:
     """Remove a theme; its answers go back to the ungrouped pile."""
     with write(db):
         db.execute("delete from themes where id = ?", [theme.id])
-        record_event(db, workshop, "contributions-changed")
+        record_event(db, workshop, "answers-changed")
 
 
 def set_theme(
-    db: Database, workshop: Workshop, contribution: Contribution, theme: Theme | None
+    db: Database, workshop: Workshop, answer: Answer, theme: Theme | None
 ) -> None:
     """Put an answer's card into a theme, or take it out (``None``)."""
-    if theme is not None and theme.stage_id != contribution.stage_id:
+    if theme is not None and theme.stage_id != answer.stage_id:
         raise Refused("not-found")
     with write(db):
         db.execute(
-            "update contributions set theme_id = ? where id = ?",
-            [theme.id if theme else None, contribution.id],
+            "update answers set theme_id = ? where id = ?",
+            [theme.id if theme else None, answer.id],
         )
-        record_event(db, workshop, "contributions-changed")
+        record_event(db, workshop, "answers-changed")

@@ -7,7 +7,7 @@ from sqlite_utils import Database
 from ..db import write
 from ..rules import DEFAULT_VOTE_BUDGET, VOTE_BUDGET_RANGE
 from ._base import Refused, _all, _count, now
-from .answers import Contribution, card_heads, list_contributions
+from .answers import Answer, card_heads, list_answers
 from .events import record_event
 from .people import Participant, get_participant_by_id
 from .stages import Stage, get_stage
@@ -65,7 +65,7 @@ def cast_vote(
     db: Database,
     workshop: Workshop,
     participant: Participant,
-    contribution: Contribution,
+    answer: Answer,
     entered_by: str = "participant",
 ) -> None:
     """Put one of the participant's dots on an answer's card, within their budget.
@@ -74,7 +74,7 @@ def cast_vote(
     taps from one phone, even on two server processes, never spend more than the budget.
     """
     with write(db):
-        stage = get_stage(db, workshop, contribution.stage_id)
+        stage = get_stage(db, workshop, answer.stage_id)
         if stage is None or not stage.is_voting:
             raise Refused("voting-closed")
         current = get_workshop_by_id(db, workshop.id)
@@ -83,9 +83,9 @@ def cast_vote(
         fresh = get_participant_by_id(db, workshop, participant.id)
         if fresh is None or fresh.removed_at is not None:
             raise Refused("removed")
-        by_id = {c.id: c for c in list_contributions(db, stage)}
+        by_id = {c.id: c for c in list_answers(db, stage)}
         heads = card_heads(by_id, for_room=True)
-        head = heads.get(contribution.id)
+        head = heads.get(answer.id)
         if head is None:
             raise Refused("not-found")
         spent = _count(
@@ -101,13 +101,13 @@ def cast_vote(
             already = _count(
                 db,
                 f"""select count(*) as n from votes where participant_id = ?
-                    and contribution_id in ({marks})""",
+                    and answer_id in ({marks})""",
                 [participant.id, *group],
             )
             if already:
                 raise Refused("one-per-answer")
         db.execute(
-            """insert into votes (workshop_id, stage_id, contribution_id, participant_id,
+            """insert into votes (workshop_id, stage_id, answer_id, participant_id,
                    entered_by, created_at)
                values (?, ?, ?, ?, ?, ?)""",
             [workshop.id, stage.id, head, participant.id, entered_by, now()],
@@ -116,22 +116,22 @@ def cast_vote(
 
 
 def withdraw_vote(
-    db: Database, workshop: Workshop, participant: Participant, contribution: Contribution
+    db: Database, workshop: Workshop, participant: Participant, answer: Answer
 ) -> None:
     """Take back one of the participant's dots from an answer's card."""
     with write(db):
-        stage = get_stage(db, workshop, contribution.stage_id)
+        stage = get_stage(db, workshop, answer.stage_id)
         if stage is None or not stage.is_voting:
             raise Refused("voting-closed")
-        by_id = {c.id: c for c in list_contributions(db, stage)}
+        by_id = {c.id: c for c in list_answers(db, stage)}
         heads = card_heads(by_id, for_room=True)
-        head = heads.get(contribution.id)
+        head = heads.get(answer.id)
         group = [cid for cid, card in heads.items() if card == head and head is not None]
         marks = ",".join("?" * len(group))
         rows = list(
             db.query(
                 f"""select id from votes where participant_id = ?
-                    and contribution_id in ({marks}) order by id desc limit 1""",
+                    and answer_id in ({marks}) order by id desc limit 1""",
                 [participant.id, *group],
             )
         )
@@ -146,7 +146,7 @@ class Dot:
     """One dot on an answer: where, on what, by whom."""
 
     stage_id: int
-    contribution_id: int
+    answer_id: int
     participant_id: int
 
 
@@ -155,7 +155,7 @@ def list_dots(db: Database, stage: Stage) -> list[Dot]:
     return _all(
         db,
         Dot,
-        "select stage_id, contribution_id, participant_id from votes where stage_id = ?",
+        "select stage_id, answer_id, participant_id from votes where stage_id = ?",
         [stage.id],
     )
 
@@ -165,7 +165,7 @@ def list_workshop_dots(db: Database, workshop: Workshop) -> list[Dot]:
     return _all(
         db,
         Dot,
-        """select stage_id, contribution_id, participant_id from votes where stage_id in
+        """select stage_id, answer_id, participant_id from votes where stage_id in
            (select id from stages where workshop_id = ?)""",
         [workshop.id],
     )

@@ -29,16 +29,16 @@ from ..db import get_db
 from ..forms import (
     LEVEL_LABELS,
     ActionForm,
-    ContributionForm,
+    AnswerForm,
     JoinForm,
     NameForm,
     RoundAnswerForm,
     StatementForm,
 )
 from ..i18n import LANGUAGES
-from ..models import Contribution, Refused, Workshop
+from ..models import Answer, Refused, Workshop
 from ..rules import (
-    MAX_CONTRIBUTIONS_PER_PERSON,
+    MAX_ANSWERS_PER_PERSON,
     REASON_MAX,
     ROUTINE_STEP_MAX,
     ROUTINE_STEPS,
@@ -169,8 +169,8 @@ def _stage_context(
         "workshop": workshop,
         "participant": participant,
         "stage": stage,
-        "form": ContributionForm(formdata=None, nonce=secrets.token_urlsafe(12)),
-        "max_mine": MAX_CONTRIBUTIONS_PER_PERSON,
+        "form": AnswerForm(formdata=None, nonce=secrets.token_urlsafe(12)),
+        "max_mine": MAX_ANSWERS_PER_PERSON,
         "notice": None,
         "error": None,
         **_board_context(workshop, participant, stage),
@@ -188,20 +188,20 @@ DRAFTING_KINDS = ("mission", "routine", "agreed")  # the stages that show the mi
 def _board_context(workshop: Workshop, participant: models.Participant, stage) -> dict:
     """Your answers, and the board (to vote on, the result or the themes) with your dots."""
     db = get_db()
-    mine: list[Contribution] = []
+    mine: list[Answer] = []
     board = None
     dots_left = 0
     if stage is not None and stage.takes_answers:
         themes = models.list_themes(db, stage)
         if stage.voting != "off" or themes:
-            answers = models.list_contributions(db, stage)
+            answers = models.list_answers(db, stage)
             mine = [a for a in reversed(answers) if a.participant_id == participant.id]
             board = stage_board(
                 db, workshop, stage, True, participant, themes=themes, answers=answers
             )
             dots_left = max(0, stage.vote_budget - models.dots_spent(db, stage, participant))
         else:
-            mine = models.list_participant_contributions(db, stage, participant)
+            mine = models.list_participant_answers(db, stage, participant)
     return {
         "mine": mine,
         "board": board,
@@ -477,7 +477,7 @@ def _drafts_reply(
 def answer(public_id: str):
     """Post an answer to the current question."""
     workshop, participant = _participant(public_id)
-    form = ContributionForm()
+    form = AnswerForm()
     if wait := limits.answer_wait(workshop.id, participant.id):
         return _answering_too_fast(workshop, participant, form, wait)
     db = get_db()
@@ -488,7 +488,7 @@ def answer(public_id: str):
         error = messages.for_phone("stage-moved")
         return _phone_reply(workshop, participant, 409, form=form, error=error)
     try:
-        models.add_contribution(
+        models.add_answer(
             db, workshop, stage, participant, form.body.data, form.detail.data, form.nonce.data
         )
     except Refused as refusal:
@@ -498,7 +498,7 @@ def answer(public_id: str):
 
 
 def _answering_too_fast(
-    workshop: Workshop, participant: models.Participant, form: ContributionForm, wait: int
+    workshop: Workshop, participant: models.Participant, form: AnswerForm, wait: int
 ):
     """Answer 429 with Retry-After: the message in the status box, the text still in the form."""
     message = gettext(
@@ -518,67 +518,67 @@ def _phone_reply(workshop: Workshop, participant: models.Participant, status: in
     return render("participant/phone.html", "phone_stage", status=status, **context)
 
 
-@bp.post("/w/<public_id>/votes/<int:contribution_id>")
-def vote(public_id: str, contribution_id: int):
+@bp.post("/w/<public_id>/votes/<int:answer_id>")
+def vote(public_id: str, answer_id: int):
     """Put one of your dots on an answer."""
-    return _change_vote(public_id, contribution_id, models.cast_vote)
+    return _change_vote(public_id, answer_id, models.cast_vote)
 
 
-@bp.post("/w/<public_id>/votes/<int:contribution_id>/withdraw")
-def withdraw_vote(public_id: str, contribution_id: int):
+@bp.post("/w/<public_id>/votes/<int:answer_id>/withdraw")
+def withdraw_vote(public_id: str, answer_id: int):
     """Take one of your dots back from an answer."""
-    return _change_vote(public_id, contribution_id, models.withdraw_vote)
+    return _change_vote(public_id, answer_id, models.withdraw_vote)
 
 
-def _change_vote(public_id: str, contribution_id: int, change: Callable[..., None]):
+def _change_vote(public_id: str, answer_id: int, change: Callable[..., None]):
     """Place or take back a dot; answer with the refreshed board (or a redirect without JS)."""
     workshop, participant = _participant(public_id)
     db = get_db()
-    contribution = models.get_contribution(db, workshop, contribution_id)
+    answer = models.get_answer(db, workshop, answer_id)
     try:
-        if contribution is None:
+        if answer is None:
             raise Refused("not-found")
-        if contribution.stage_id != workshop.current_stage_id:
+        if answer.stage_id != workshop.current_stage_id:
             raise Refused("voting-closed")
-        change(db, workshop, participant, contribution)
+        change(db, workshop, participant, answer)
     except Refused as refusal:
         message = messages.for_phone(refusal.reason)
         context = _phone_context(workshop, participant, board_error=message)
         return render("participant/phone.html", "phone_board", status=409, **context)
     if not is_partial_request():
-        anchor = f"card-{contribution_id}"
+        anchor = f"card-{answer_id}"
         return redirect(url_for("participant.phone", public_id=public_id, _anchor=anchor), 303)
     context = _phone_context(workshop, participant, board_notice=gettext("Saved."))
     return render("participant/phone.html", "phone_board", **context)
 
 
-def _own_contribution(workshop: Workshop, participant, contribution_id: int) -> Contribution:
-    contribution = models.get_contribution(get_db(), workshop, contribution_id)
-    mine = contribution is not None and contribution.participant_id == participant.id
-    return found(contribution if mine else None)
+def _own_answer(workshop: Workshop, participant, answer_id: int) -> Answer:
+    answer = models.get_answer(get_db(), workshop, answer_id)
+    mine = answer is not None and answer.participant_id == participant.id
+    return found(answer if mine else None)
 
 
-@bp.route("/w/<public_id>/answers/<int:contribution_id>", methods=["GET", "POST"])
-def edit_answer(public_id: str, contribution_id: int):
+@bp.route("/w/<public_id>/answers/<int:answer_id>", methods=["GET", "POST"])
+def edit_answer(public_id: str, answer_id: int):
     """Change the wording of one of your own answers."""
     workshop, participant = _participant(public_id)
-    contribution = _own_contribution(workshop, participant, contribution_id)
-    form = ContributionForm(obj=contribution)
+    answer = _own_answer(workshop, participant, answer_id)
+    form = AnswerForm(obj=answer)
     error = None
     if form.validate_on_submit():
         try:
-            models.update_contribution(
-                get_db(), workshop, contribution, form.body.data, form.detail.data
+            models.update_answer(
+                get_db(), workshop, answer, form.body.data, form.detail.data
             )
             return redirect(url_for("participant.phone", public_id=public_id), 303)
         except Refused as refusal:
             error = messages.for_phone(refusal.reason)
     status = 422 if form.errors else (409 if error else 200)
-    stage = models.get_stage(get_db(), workshop, contribution.stage_id)
+    stage = models.get_stage(get_db(), workshop, answer.stage_id)
     return render(
         "participant/edit.html",
         workshop=workshop,
-        contribution=contribution,
+        answer=answer,
         stage=stage,
         form=form,
         error=error,
@@ -586,13 +586,13 @@ def edit_answer(public_id: str, contribution_id: int):
     )
 
 
-@bp.post("/w/<public_id>/answers/<int:contribution_id>/delete")
-def delete_answer(public_id: str, contribution_id: int):
+@bp.post("/w/<public_id>/answers/<int:answer_id>/delete")
+def delete_answer(public_id: str, answer_id: int):
     """Delete one of your own answers."""
     workshop, participant = _participant(public_id)
-    contribution = _own_contribution(workshop, participant, contribution_id)
+    answer = _own_answer(workshop, participant, answer_id)
     try:
-        models.delete_contribution(get_db(), workshop, contribution)
+        models.delete_answer(get_db(), workshop, answer)
     except Refused as refusal:
         return _phone_reply(workshop, participant, 409, error=messages.for_phone(refusal.reason))
     return _phone_reply(workshop, participant, 200, notice=gettext("Deleted."))

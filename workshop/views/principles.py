@@ -65,19 +65,19 @@ def save_principles(public_id: str):
     )
 
 
-@bp.post("/w/<public_id>/principles/adopt/<int:contribution_id>")
-def adopt_principle(public_id: str, contribution_id: int):
+@bp.post("/w/<public_id>/principles/adopt/<int:answer_id>")
+def adopt_principle(public_id: str, answer_id: int):
     """Add a participant's proposed principle to the list (once: a second click adds no copy)."""
     workshop = facilitator_workshop(public_id)
     db = get_db()
-    contribution = found(models.get_contribution(db, workshop, contribution_id))
+    answer = found(models.get_answer(db, workshop, answer_id))
     pairs = [(p.name, p.line) for p in models.list_principles(db, workshop)]
-    if contribution.body[:PRINCIPLE_NAME_MAX] in [name for name, _line in pairs]:
+    if answer.body[:PRINCIPLE_NAME_MAX] in [name for name, _line in pairs]:
         return after_change(workshop, saved="principles")
     if len(pairs) >= MAX_PRINCIPLES:
         message = gettext("There can be at most %(max)d principles.", max=MAX_PRINCIPLES)
         return after_change(workshop, agree_errors=[message])
-    pairs.append((contribution.body[:PRINCIPLE_NAME_MAX], contribution.detail[:PRINCIPLE_LINE_MAX]))
+    pairs.append((answer.body[:PRINCIPLE_NAME_MAX], answer.detail[:PRINCIPLE_LINE_MAX]))
     try:
         models.replace_principles(db, workshop, pairs)
     except Refused:

@@ -14,7 +14,7 @@ from ..control import after_change
 from ..db import get_db
 from ..exports import screen_poster_png
 from ..forms import (
-    CardThemeForm,
+    AnswerThemeForm,
     FacilitatorAnswerForm,
     MergeForm,
     OnBehalfAnswerForm,
@@ -24,7 +24,7 @@ from ..forms import (
     VotingForm,
     form_errors,
 )
-from ..models import Contribution, Refused, Stage, Workshop
+from ..models import Answer, Refused, Stage, Workshop
 from ..poster import PosterError
 from ..web import found, is_partial_request, render, revalidate
 
@@ -38,8 +38,8 @@ def _stage(workshop: Workshop, stage_id: int) -> Stage:
     return found(models.get_stage(get_db(), workshop, stage_id))
 
 
-def _answer(workshop: Workshop, contribution_id: int) -> Contribution:
-    return found(models.get_contribution(get_db(), workshop, contribution_id))
+def _answer(workshop: Workshop, answer_id: int) -> Answer:
+    return found(models.get_answer(get_db(), workshop, answer_id))
 
 
 def _apply(workshop: Workshop, change, *args, **overrides):
@@ -109,54 +109,54 @@ def start_timer(public_id: str, stage_id: int):
     )
 
 
-# Cards: moderation, merges, themes -----------------------------------------------------------
+# Answers: moderation, merges, themes -----------------------------------------------------------
 
 
-CARD_SWITCHES = {
+ANSWER_SWITCHES = {
     "hide": lambda db, w, c: models.moderate(db, w, c, "hidden"),
     "show": lambda db, w, c: models.moderate(db, w, c, "visible"),
-    "unmerge": models.unmerge_contribution,
+    "unmerge": models.unmerge_answer,
     "delete": models.delete_as_facilitator,
 }
 
 
-@bp.post(f"/w/<public_id>/cards/<int:contribution_id>/<{_any(CARD_SWITCHES)}:switch>")
-def card_switch(public_id: str, contribution_id: int, switch: str):
+@bp.post(f"/w/<public_id>/board/answers/<int:answer_id>/<{_any(ANSWER_SWITCHES)}:switch>")
+def answer_switch(public_id: str, answer_id: int, switch: str):
     """Hide, show (approve), unmerge or delete an answer."""
     workshop = facilitator_workshop(public_id)
-    return _apply(workshop, CARD_SWITCHES[switch], _answer(workshop, contribution_id))
+    return _apply(workshop, ANSWER_SWITCHES[switch], _answer(workshop, answer_id))
 
 
-@bp.post("/w/<public_id>/cards/<int:contribution_id>/merge")
-def merge(public_id: str, contribution_id: int):
+@bp.post("/w/<public_id>/board/answers/<int:answer_id>/merge")
+def merge(public_id: str, answer_id: int):
     """Merge a duplicate answer into another card."""
     workshop = facilitator_workshop(public_id)
-    source = _answer(workshop, contribution_id)
+    source = _answer(workshop, answer_id)
     form = MergeForm()
-    target = models.get_contribution(get_db(), workshop, form.target.data or 0)
+    target = models.get_answer(get_db(), workshop, form.target.data or 0)
     if not form.validate_on_submit() or target is None:
         return after_change(workshop, agree_errors=[messages.for_facilitator("not-found")])
-    return _apply(workshop, models.merge_contributions, source, target)
+    return _apply(workshop, models.merge_answers, source, target)
 
 
-@bp.post("/w/<public_id>/cards/<int:contribution_id>/theme")
-def card_theme(public_id: str, contribution_id: int):
+@bp.post("/w/<public_id>/board/answers/<int:answer_id>/theme")
+def answer_theme(public_id: str, answer_id: int):
     """Put an answer into a theme, or back into the ungrouped pile (theme 0)."""
     workshop = facilitator_workshop(public_id)
-    answer = _answer(workshop, contribution_id)
-    form = CardThemeForm(prefix="card")
+    answer = _answer(workshop, answer_id)
+    form = AnswerThemeForm(prefix="answer")
     theme = models.get_theme(get_db(), workshop, form.theme.data or 0)
     if not form.validate_on_submit() or (form.theme.data and theme is None):
         return after_change(workshop, agree_errors=[messages.for_facilitator("not-found")])
     return _apply(workshop, models.set_theme, answer, theme)
 
 
-@bp.route("/w/<public_id>/cards/<int:contribution_id>", methods=["GET", "POST"])
-def card(public_id: str, contribution_id: int):
+@bp.route("/w/<public_id>/board/answers/<int:answer_id>", methods=["GET", "POST"])
+def edit_answer(public_id: str, answer_id: int):
     """One answer's page: reword it (the first wording is kept), merge it, theme it."""
     workshop = facilitator_workshop(public_id)
     db = get_db()
-    answer = _answer(workshop, contribution_id)
+    answer = _answer(workshop, answer_id)
     form = FacilitatorAnswerForm(obj=answer)
     if form.validate_on_submit():
         models.edit_as_facilitator(db, workshop, answer, form.body.data, form.detail.data)
@@ -167,20 +167,20 @@ def card(public_id: str, contribution_id: int):
     merge_form.target.choices = [
         SelectChoice(c.id, c.body[:80]) for c in board.cards if c.id != answer.id
     ]
-    theme_form = CardThemeForm(formdata=None, prefix="card", theme=answer.theme_id or 0)
+    theme_form = AnswerThemeForm(formdata=None, prefix="answer", theme=answer.theme_id or 0)
     theme_form.theme.choices = [
         SelectChoice(0, gettext("No theme")),
         *(SelectChoice(t.id, t.name) for t in board.themes),
     ]
     return render(
-        "facilitator/card.html",
+        "facilitator/answer.html",
         workshop=workshop,
         answer=answer,
         stage=stage,
         form=form,
         merge_form=merge_form,
         theme_form=theme_form,
-        merged=[c for c in models.list_contributions(db, stage) if c.merged_into == answer.id],
+        merged=[c for c in models.list_answers(db, stage) if c.merged_into == answer.id],
         status=422 if form.errors else 200,
     )
 
@@ -234,7 +234,7 @@ def answer_on_behalf(public_id: str, stage_id: int):
     person = _person(workshop, form.person.data)
     return _apply(
         workshop,
-        lambda db, w: models.add_contribution(
+        lambda db, w: models.add_answer(
             db, w, stage, person, form.body.data, form.detail.data, entered_by="facilitator"
         ),
         saved="behalf-answer",
@@ -248,7 +248,7 @@ def dot_on_behalf(public_id: str):
     workshop = facilitator_workshop(public_id)
     form = OnBehalfDotForm(prefix="dot")
     person = _person(workshop, form.person.data)
-    answer = models.get_contribution(get_db(), workshop, form.answer.data or 0)
+    answer = models.get_answer(get_db(), workshop, form.answer.data or 0)
     chosen = person.id if person else None
     if not form.validate_on_submit() or person is None or answer is None:
         return after_change(
