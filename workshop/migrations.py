@@ -338,7 +338,7 @@ def add_workshop_time_zone(db: Database) -> None:
     )
 
 
-@migrations(name="0015_add_poster_signature")
+@migrations(name="0016_add_poster_signature")
 def add_poster_signature(db: Database) -> None:
     # Who signs the poster's footer ("Zespół Przychodni"); empty: "the team" in words.
     _execute_all(
