@@ -173,7 +173,7 @@ def test_export_poster_with_size_orientation_and_frame(env):
     db.close()
 
 
-def test_export_poster_with_bleed_grows_the_page_by_3_mm_each_side(env):
+def test_export_poster_with_bleed_grows_the_page_by_the_bleed_and_slug(env):
     from .test_exports import A4
 
     workshop_id, db, _workshop = _agreed_workshop(env)
@@ -182,7 +182,7 @@ def test_export_poster_with_bleed_grows_the_page_by_3_mm_each_side(env):
         main, ["export", workshop_id, "--size", "a4", "--bleed", "-o", str(out)]
     )
     assert result.exit_code == 0, result.output
-    bleed = 6 / 25.4 * 72  # 3 mm on each side, in points
+    bleed = 24 / 25.4 * 72  # 3 mm of bleed and a 9 mm slug on each side, in points
     assert _page(out) == (round(595.276 + bleed), round(841.89 + bleed))
     boxes = subprocess.run(["pdfinfo", "-box", str(out)], capture_output=True, text=True).stdout
     trim = next(line for line in boxes.splitlines() if line.startswith("TrimBox"))

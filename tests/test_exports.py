@@ -14,6 +14,7 @@ from flask_babel import force_locale
 from PIL import Image
 
 from workshop import models, poster
+from workshop.exports import poster_text
 
 from .conftest import HX
 
@@ -30,7 +31,13 @@ ROUTINE = [
     "Zrób to i daj znać",
     "Zapisz, czego się nauczyliśmy",
 ]
-OPTIONS = {"size": "a3", "orientation": "portrait", "frame": "gold", "theme": "ivory"}
+OPTIONS = {
+    "size": "a3",
+    "orientation": "portrait",
+    "frame": "gold",
+    "theme": "ivory",
+    "reading_distance": "2",
+}
 
 
 def agree(db, workshop):
@@ -137,7 +144,7 @@ def test_poster_page_has_the_options_the_preview_and_the_history(facilitator, wo
     sizes = [radio["value"] for radio in form.find_all("input", attrs={"name": "size"})]
     assert sizes == ["a4", "a3", "a2", "letter", "ledger"]
     assert form.find("input", attrs={"name": "size", "value": "a3"}).has_attr("checked")
-    assert "2–3 m" in form.get_text()
+    assert form.find(id="poster-reading")  # how far each size reads, for this text
     frames = [option["value"] for option in form.find("select", attrs={"name": "frame"})("option")]
     assert frames == list(poster.FRAMES)
     themes = [option["value"] for option in form.find("select", attrs={"name": "theme"})("option")]
@@ -271,6 +278,74 @@ def test_an_invalid_option_keeps_what_was_typed(facilitator, workshop, db):
     assert block.find("input", attrs={"name": "city"})["value"] == "Gdańsk"
     assert block.select(".errors")
     assert models.get_poster_settings(db, workshop).updated_at is None
+
+
+def test_the_footer_signature_is_saved_printed_and_checked(facilitator, workshop, db, tmp_path):
+    agree(db, workshop)
+    response = save_options(
+        facilitator, workshop, headers={}, city="Łódź", signature="Zespół Przychodni",
+        download="pdf",
+    )  # fmt: skip
+    pdf = tmp_path / "poster.pdf"
+    pdf.write_bytes(response.data)
+    year = poster_text(db, models.get_workshop(db, workshop.public_id)).date.year
+    assert f"Zespół Przychodni · Łódź, {year}" in pdf_text(pdf)
+    assert models.get_poster_settings(db, workshop).signature == "Zespół Przychodni"
+    assert json.loads(models.list_exports(db, workshop)[0].options)["signature"] == (
+        "Zespół Przychodni"
+    )
+    page = soup(facilitator.get(f"/w/{workshop.public_id}/poster"))
+    assert page.find("input", attrs={"name": "signature"})["value"] == "Zespół Przychodni"
+    too_long = "Zespół " * 20
+    response = save_options(facilitator, workshop, city="Kraków", signature=too_long)
+    assert response.status_code == 422
+    block = soup(response)
+    assert block.find("input", attrs={"name": "signature"})["value"] == too_long.strip()
+    assert block.find("input", attrs={"name": "city"})["value"] == "Kraków"
+    assert block.select("#signature-errors, .errors")
+    assert models.get_poster_settings(db, workshop).signature == "Zespół Przychodni"
+
+
+def test_the_poster_page_asks_for_the_reading_distances_on_its_own(facilitator, workshop, db):
+    agree(db, workshop)
+    page = soup(facilitator.get(f"/w/{workshop.public_id}/poster"))
+    block = page.find(id="poster-reading")
+    assert "/poster/reading?" in block["hx-get"] and "distance=2" in block["hx-get"]
+    assert block["hx-trigger"] == "load"
+    assert block.find("a")["href"] == block["hx-get"]  # without JavaScript: a link
+    assert page.find("select", attrs={"name": "reading_distance"})
+    assert "2–3 m" not in page.get_text()
+
+
+def reading_rows(response) -> dict[str, list[str]]:
+    rows = soup(response).select(".reading-table tbody tr")
+    return {row.th.get_text(): [td.get_text() for td in row.find_all("td")] for row in rows}
+
+
+def test_reading_distances_per_size_and_the_smallest_that_reaches(facilitator, workshop, db):
+    agree(db, workshop)
+    url = f"/w/{workshop.public_id}/poster/reading"
+    response = facilitator.get(url, query_string={"distance": "1"}, headers=HX)
+    assert response.status_code == 200
+    rows = reading_rows(response)
+    assert list(rows) == ["A4", "US Letter", "A3", "Ledger", "A2"]
+    metres = {
+        size: [float(cell.split()[0].replace(",", ".")) for cell in cells]
+        for size, cells in rows.items()
+    }
+    for size, (title, mission, principles) in metres.items():
+        assert title > mission > principles > 0, size
+    assert metres["A4"][2] < metres["A3"][2] < metres["A2"][2]
+    # The smallest paper whose mission and principles both read from 1 m is marked.
+    reaching = [size for size, cells in metres.items() if min(cells[1:]) >= 1]
+    recommended = soup(response).select(".reading-table tr.recommended th")
+    assert [row.get_text() for row in recommended] == reaching[:1]
+    far = facilitator.get(url, query_string={"distance": "4"}, headers=HX)
+    assert not soup(far).select(".reading-table tr.recommended")
+    assert "A2" in soup(far).select_one(".reading-advice").get_text()
+    # Without JavaScript the link opens the whole page with the table.
+    page = soup(facilitator.get(url, query_string={"distance": "1"}))
+    assert page.find(id="poster-form") and page.select(".reading-table tr.recommended")
 
 
 LONG_MISSION = " ".join(

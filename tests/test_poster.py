@@ -11,10 +11,12 @@ import zlib
 from pathlib import Path
 
 import pytest
+from flask_babel import force_locale
 from fontTools.ttLib import TTFont
 from PIL import Image, ImageFile
 from pypdf import PdfReader
 
+from tests import frame_corners
 from workshop import create_app
 from workshop import poster as poster_module
 from workshop.poster import (
@@ -32,9 +34,13 @@ from workshop.poster import (
     PosterText,
     clean_text,
     clear_caches,
+    footer_line,
     legible_minimum_pt,
     page_size,
     prepare_logo,
+    reading_distance_m,
+    reading_distances,
+    recommended_size,
     render_document,
     render_poster,
     render_preview,
@@ -171,7 +177,7 @@ def test_pdf_text_has_the_mission_and_every_polish_letter(render):
     for name, line in TYPICAL.principles:
         assert name in text
         assert line in text
-    assert "23listopada2026" in text.replace(" ", "")
+    assert "Zespół · 2026" in text  # the footer signs: who and when
 
 
 def test_longest_text_is_all_there(render):
@@ -200,7 +206,7 @@ def test_markup_and_template_payloads_print_literally(render):
     for payload in [*PAYLOADS, "{% raw %}{{ config }}{% endraw %}", "nooverrideorisolate"]:
         assert payload.replace(" ", "") in flat
     assert "49" not in text
-    assert "November 23, 2026" in text
+    assert "The team · 2026" in text
 
 
 def test_metadata_names_the_team_and_language(render):
@@ -396,6 +402,7 @@ SUBSET = [
     ("a2", "landscape", "none"),
 ]
 DPI = 40
+MM = 72 / 25.4  # points
 
 
 def pdf_boxes(path: Path) -> dict[str, tuple[float, ...]]:
@@ -478,7 +485,8 @@ def check_frame_and_ink(path: Path, options: PosterOptions) -> None:
 
 
 def check_page(path: Path, options: PosterOptions) -> None:
-    """One page of the named size: MediaBox, and TrimBox 3 mm inside it with bleed."""
+    """One page of the named size: the TrimBox; with bleed, the BleedBox exactly 3 mm
+    past it and the MediaBox a 9 mm slug past that, for the crop marks."""
     info = pdf_info(path)
     assert info["Pages"].strip() == "1"
     width, height = (mm * 72 / 25.4 for mm in page_size(options.size, options.orientation))
@@ -486,10 +494,13 @@ def check_page(path: Path, options: PosterOptions) -> None:
     x0, y0, x1, y1 = boxes["TrimBox"]
     assert x1 - x0 == pytest.approx(width, abs=0.5)
     assert y1 - y0 == pytest.approx(height, abs=0.5)
-    bleed = 3 * 72 / 25.4 if options.bleed else 0
-    x0, y0, x1, y1 = boxes["MediaBox"]
-    assert x1 - x0 == pytest.approx(width + 2 * bleed, abs=0.5)
-    assert y1 - y0 == pytest.approx(height + 2 * bleed, abs=0.5)
+    bleed = 3 * MM if options.bleed else 0
+    slug = 9 * MM if options.bleed else 0
+    for box, past in (("BleedBox", bleed), ("MediaBox", bleed + slug)):
+        x0, y0, x1, y1 = boxes[box]
+        assert (x0, y0) == (pytest.approx(-past, abs=0.01), pytest.approx(-past, abs=0.01))
+        assert x1 - x0 == pytest.approx(width + 2 * past, abs=0.01)
+        assert y1 - y0 == pytest.approx(height + 2 * past, abs=0.01)
 
 
 def check_fonts(path: Path) -> None:
@@ -592,31 +603,206 @@ def test_every_theme_renders_with_its_paper(render, theme):
     assert close(centre, hex_rgb(PALETTES[theme].page))
 
 
+def text_runs(path: Path) -> list[tuple[float, float, str]]:
+    """Return (x, baseline y, text) in points for every run of text on the page."""
+    runs = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip() and font is not None:
+            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+            runs.append((x, y, text))
+
+    PdfReader(path).pages[0].extract_text(visitor_text=visit)
+    return runs
+
+
+def check_numbers_on_baseline(path: Path, count: int) -> None:
+    """Every list number ("1." …) stands on the baseline of the text beside it."""
+    runs = text_runs(path)
+    numbers = [(x, y) for x, y, text in runs if re.fullmatch(r"\d+\.", text.strip())]
+    assert len(numbers) >= count
+    for x, y in numbers:
+        beside = [ry for rx, ry, text in runs if 0 < rx - x < 60 and abs(ry - y) < 6]
+        assert beside, (x, y)
+        assert min(abs(ry - y) for ry in beside) < 0.05, (x, y, beside)
+
+
+@pytest.mark.parametrize(
+    ("text", "options"),
+    [(TYPICAL, PosterOptions()), (LONG, PosterOptions("a2", "landscape", "black"))],
+)
+def test_principle_numbers_sit_on_the_text_baseline(render, text, options):
+    check_numbers_on_baseline(render(text, options), len(text.principles))
+
+
+def test_footer_is_a_signature_set_the_polish_way(poster_app):
+    with poster_app.app_context(), force_locale("pl"):
+        assert footer_line("", "Łódź", DATE, "pl") == "Zespół\u00a0· Łódź,\u00a02026"
+        assert (
+            footer_line("Zespół Przychodni", "", DATE, "pl") == "Zespół Przychodni\u00a0·\u00a02026"
+        )
+        line = footer_line("Lekarze i pielęgniarki z Łodzi", "Łódź", DATE, "pl")
+        assert "i\u00a0pielęgniarki z\u00a0Łodzi\u00a0·" in line
+    with poster_app.app_context(), force_locale("en"):
+        assert footer_line("", "Leeds", DATE, "en") == "The team\u00a0· Leeds,\u00a02026"
+
+
+ONE_LETTER_AT_LINE_END = re.compile(r"(^|\s)[aiouwz]$", re.IGNORECASE | re.MULTILINE)
+
+
+@pytest.mark.parametrize("size", ["a4", "a2"])
+def test_footer_signs_without_repeating_the_team_and_keeps_one_letter_words(render, size):
+    signature = "Zespół lekarzy, pielęgniarek i rejestracji z przychodni w Łodzi i okolicach"
+    text = dataclasses.replace(TYPICAL, city="Łódź", signature=signature)
+    path = render(text, PosterOptions(size=size))
+    flat = pdf_text(path)
+    assert flat.replace(" ", "").count("PodLipami") == 1  # the kicker only
+    assert f"{signature} · Łódź, 2026" in flat
+    lines = run("pdftotext", "-layout", path, "-").replace("\u00a0", " ")
+    footer = lines[lines.index("Zespół lekarzy") :]
+    assert not ONE_LETTER_AT_LINE_END.search(footer.rstrip()), footer
+
+
+@pytest.mark.parametrize("frame", list(FRAMES))
+def test_each_frame_corner_matches_its_expected_image_at_300_dpi(render, frame):
+    image = frame_corners.corner(render(TYPICAL, PosterOptions(frame=frame)))
+    expected = frame_corners.expected(frame)
+    assert frame_corners.matches(image, expected), frame_corners.difference(image, expected)
+    # The comparison can fail: every other frame's corner is out of tolerance.
+    for other in FRAMES:
+        if other != frame:
+            assert not frame_corners.matches(image, frame_corners.expected(other)), other
+
+
+def test_gold_frame_is_a_mitred_vector_moulding_lit_from_the_top_left(render):
+    path = render(TYPICAL, PosterOptions(frame="gold"))
+    assert not run("pdfimages", "-list", path).splitlines()[2:], "no bitmaps"
+    image = raster(path, 150).convert("L")
+    px = 150 / 25.4
+    width, height = image.size
+    band = [round((8.5 + 11 * i / 40) * px) for i in range(41)]  # across the moulding
+    top = [image.getpixel((width // 2, y)) for y in band]
+    bottom = [image.getpixel((width // 2, height - 1 - y)) for y in band]
+    left = [image.getpixel((x, height // 2)) for x in band]
+    # Depth: the profile runs from shadow to highlight, with more than one highlight.
+    assert max(top) - min(top) > 100
+    peaks = [i for i in range(1, 40) if top[i] > 200 and top[i] >= max(top[i - 1], top[i + 1])]
+    assert len(peaks) >= 2, top
+    # Light: the top and left sides are brighter than the bottom.
+    assert sum(top) / len(top) > sum(bottom) / len(bottom) + 10
+    assert sum(left) / len(left) > sum(bottom) / len(bottom) + 5
+    # Mitres: at the top-right corner the top and right sides meet on the diagonal with
+    # different light, so across it the same point of the profile changes tone.
+    mirrored = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    steps = [round((9 + 10 * i / 20) * px) for i in range(21)]
+    jumps = [
+        abs(mirrored.getpixel((d + 3, d - 3)) - mirrored.getpixel((d - 3, d + 3))) for d in steps
+    ]
+    assert max(jumps) > 40, jumps
+
+
+def test_reading_distance_follows_the_legibility_rule():
+    # The issue's measurements: a mission at 48 pt and principles at 36 pt read from about
+    # 1.9 m and 1.5 m; at 26 pt and 19.5 pt from about 1 m and 0.8 m.
+    for pt, metres in ((48, 1.94), (36, 1.46), (26, 1.05), (19.5, 0.79)):
+        assert reading_distance_m(pt) == pytest.approx(metres, abs=0.01)
+    assert reading_distance_m(20, 0.6) == pytest.approx(1.5 * reading_distance_m(20))
+
+
+def test_reading_distances_are_those_of_the_printed_text(poster_app, render):
+    with poster_app.app_context():
+        readings = {reading.size: reading for reading in reading_distances(TYPICAL)}
+        longest = reading_distances(LONG)
+    assert list(readings) == ["a4", "letter", "a3", "ledger", "a2"]
+    for size in ("a3", "a2"):
+        sizes = type_sizes(render(TYPICAL, PosterOptions(size=size)))
+        mission = max(pt for pt, font, _ in sizes if "Italic" in font)
+        principles = max(pt for pt, font, _ in sizes if "Garamond-Bold" in font)
+        title = max(pt for pt, font, _ in sizes if "Cinzel-Bold" in font)
+        reading = readings[size]
+        assert reading.mission_m == pytest.approx(reading_distance_m(mission), abs=0.01)
+        assert reading.principles_m == pytest.approx(reading_distance_m(principles), abs=0.01)
+        assert reading.title_m == pytest.approx(reading_distance_m(title, 0.6), abs=0.01)
+    assert readings["a4"].reach_m < readings["a3"].reach_m < readings["a2"].reach_m
+    # The smallest size that reaches a distance; none when even A2 does not.
+    assert recommended_size(tuple(readings.values()), 0.5).size == "a4"
+    reach = readings["a3"].reach_m
+    assert recommended_size(tuple(readings.values()), round(reach, 1)).size == "a3"
+    assert recommended_size(tuple(readings.values()), 4.0) is None
+    assert all(reading.reach_m < 1 for reading in longest)
+    assert recommended_size(longest, 2.0) is None
+
+
 # ── Print shop, metadata, archive, reproducibility ──────────────────────────
 
 
 @pytest.mark.parametrize(("size", "frame"), [("a3", "gold"), ("letter", "none"), ("a2", "black")])
-def test_bleed_adds_3mm_with_crop_marks_and_paper_to_the_edge(render, size, frame):
+def test_bleed_adds_3mm_of_paper_and_a_white_slug_with_crop_marks(render, size, frame):
     options = PosterOptions(size=size, frame=frame, bleed=True)
     path = render(TYPICAL, options)
     check_page(path, options)
     image = raster(path)
     page = hex_rgb(PALETTES["ivory"].page)
     width, height = image.size
-    # Mid-edge, in the bleed: the paper colour, so a trim error shows no white edge.
-    for x, y in [
-        (width // 2, 1),
-        (1, height // 2),
-        (width // 2, height - 2),
-        (width - 2, height // 2),
-    ]:
-        assert close(image.getpixel((x, y)), page), (x, y)
-    # The crop marks are dark hairlines in the corners of the bleed.
-    stem = path.with_name(f"{path.stem}-corner")
-    run("pdftoppm", "-r", "300", "-W", "36", "-H", "36", "-png", "-singlefile", path, stem)
-    with Image.open(stem.with_suffix(".png")) as corner:
-        assert corner.convert("L").getextrema()[0] < 100
-    assert "Przychodnia" in pdf_text(path)
+    slug = round(9 * DPI / 25.4) - 1  # the last pixel row of the slug
+    bleed = round(10.5 * DPI / 25.4)  # the middle of the bleed
+    # Mid-edge, in the bleed: the paper colour, so a trim error shows no white edge;
+    # past it, the slug is white.
+    for inset, colour in ((bleed, page), (slug, (255, 255, 255))):
+        for x, y in [
+            (width // 2, inset),
+            (inset, height // 2),
+            (width // 2, height - 1 - inset),
+            (width - 1 - inset, height // 2),
+        ]:
+            assert close(image.getpixel((x, y)), colour), (x, y, inset)
+    check_crop_marks(path)
+    assert "Nasza misja" in pdf_text(path)
+
+
+def check_crop_marks(path: Path) -> None:
+    """At 300 dpi, around every corner: dark marks in the slug on the trim lines, from 4 mm
+    to 10 mm past the trim, nothing dark in the bleed; drawn 0.25 pt wide in the
+    registration colour (100 % of every separation)."""
+    dpi = 300
+    px = dpi / 25.4
+    x0, y0, x1, y1 = pdf_boxes(path)["MediaBox"]
+    size = (round((x1 - x0) / 72 * dpi), round((y1 - y0) / 72 * dpi))
+    trim = 12 * px  # from the media box's edge
+    reach = round(14 * px)
+    for flip_x in (False, True):
+        for flip_y in (False, True):
+            left = size[0] - reach if flip_x else 0
+            top = size[1] - reach if flip_y else 0
+            stem = path.with_name(f"{path.stem}-corner-{int(flip_x)}{int(flip_y)}")
+            run(
+                "pdftoppm", "-r", dpi, "-x", left, "-y", top, "-W", reach, "-H", reach,
+                "-gray", "-singlefile", path, stem,
+            )  # fmt: skip
+            with Image.open(stem.with_suffix(".pgm")) as corner:
+                corner = corner.transpose(Image.Transpose.FLIP_LEFT_RIGHT) if flip_x else corner
+                corner = corner.transpose(Image.Transpose.FLIP_TOP_BOTTOM) if flip_y else corner
+                dark = corner.point(lambda value: 255 if value < 128 else 0)
+            # Within the bleed and the page (from 3 mm outside the trim): no marks.
+            inside = round(trim - 3 * px)
+            assert dark.crop((inside, inside, reach, reach)).getbbox() is None
+            # The mark along the vertical trim line, above the corner, and its twin.
+            for mark in (dark, dark.transpose(Image.Transpose.TRANSPOSE)):
+                found = mark.crop((0, 0, reach, inside)).getbbox()
+                assert found is not None, "a crop mark"
+                assert abs((found[0] + found[2]) / 2 - trim) <= 2, found  # on the trim line
+                assert found[2] - found[0] <= 3  # a hairline: 0.25 pt is 1 pixel at 300 dpi
+                assert trim - found[3] == pytest.approx(4 * px, abs=2)  # starts 4 mm out
+                assert found[3] - found[1] == pytest.approx(6 * px, abs=2)  # 6 mm long
+    page = PdfReader(path).pages[0]
+    spaces = page["/Resources"]["/ColorSpace"]
+    registration = spaces["/CredoRegistration"]
+    assert registration[:3] == ["/Separation", "/All", "/DeviceCMYK"]
+    tint = registration[3].get_object()
+    assert list(tint["/C1"]) == [1, 1, 1, 1]
+    marks = " ".join(page["/Contents"][-1].get_object().get_data().decode().split())
+    assert "/CredoRegistration CS" in marks and "0.25 w" in marks and "/Artifact BMC" in marks
 
 
 def test_metadata_has_title_author_language_and_tags(render):
@@ -795,7 +981,7 @@ def test_logo_and_city_are_printed_and_nothing_external_loads(render):
     path = render(text, options)
     images = run("pdfimages", "-list", path).splitlines()[2:]
     assert len([row for row in images if " image " in row]) == 1
-    assert f"{TYPICAL.team} · Łódź, 23 listopada 2026" in pdf_text(path)
+    assert "Zespół · Łódź, 2026" in pdf_text(path)
     check_frame_and_ink(path, options)
     assert pdf_info(path)["Pages"].strip() == "1"
 
@@ -833,6 +1019,7 @@ def test_staff_card_has_the_routine_steps_and_principles(poster_app, tmp_path, s
         assert name in text and line.replace(" ", "") in flat
     check_fonts(path)
     check_legible(path, size)
+    check_numbers_on_baseline(path, len(ROUTINE) + len(TYPICAL.principles))
 
 
 def test_staff_card_without_a_routine_lists_the_principles(poster_app, tmp_path):
@@ -858,11 +1045,12 @@ def test_preview_is_a_png_of_the_page(poster_app, options, width_px):
     with Image.open(io.BytesIO(png)) as image:
         assert image.format == "PNG" and image.width == width_px
         width, height = page_size(options.size, options.orientation)
-        if options.bleed:
-            width, height = width + 6, height + 6
+        past = 12 if options.bleed else 0  # the bleed and the slug
+        width, height = width + 2 * past, height + 2 * past
         assert image.height == pytest.approx(width_px * height / width, abs=1.5)
         page = hex_rgb(PALETTES[options.theme].page)
-        assert close(image.convert("RGB").getpixel((width_px // 2, 2)), page)
+        paper = round((past + 0.5) * width_px / width)  # just inside the trim
+        assert close(image.convert("RGB").getpixel((width_px // 2, paper)), page)
 
 
 def test_render_document_uses_our_fonts_and_refuses_external_resources(poster_app, tmp_path):

@@ -186,6 +186,7 @@ def poster_text(db: Database, workshop: Workshop, settings: PosterSettings | Non
         language=workshop.language,
         date=local_date(agreed, workshop_zone(workshop)),
         city=settings.city,
+        signature=settings.signature,
         logo=settings.logo,
     )
 
@@ -219,7 +220,12 @@ def write_poster(
     if problems:
         raise PosterError(" ".join(problems))
     pdf = poster.render_poster(poster_text(db, workshop, settings), options)
-    kept = {**options.as_dict(), "city": settings.city, "logo": settings.logo is not None}
+    kept = {
+        **options.as_dict(),
+        "city": settings.city,
+        "signature": settings.signature,
+        "logo": settings.logo is not None,
+    }
     label = f"poster-{options.size}"
     path = keep_export(db, workshop, "poster", pdf, label, ".pdf", kept, deliver)
     return pdf, path
@@ -238,6 +244,7 @@ def preview_key(text: "PosterText", options: "PosterOptions", width: int = PREVI
         "language": text.language,
         "date": text.date.isoformat(),
         "city": text.city,
+        "signature": text.signature,
         "logo": hashlib.sha256(text.logo).hexdigest() if text.logo else None,
         "options": options.as_dict(),
         "width": width,

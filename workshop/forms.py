@@ -51,6 +51,7 @@ from .rules import (
     PRINCIPLE_NAME_MAX,
     REASON_MAX,
     ROUTINE_STEP_MAX,
+    SIGNATURE_MAX,
     STAGE_PROMPT_MAX,
     STAGE_TITLE_MAX,
     STATEMENT_MAX,
@@ -509,6 +510,13 @@ class PosterForm(FlaskForm):
         _l("City in the footer (optional)"),
         filters=[clean_line],
         validators=[_length(0, CITY_MAX)],
+    )
+    reading_distance = SelectField(_l("Read from"), validate_choice=True)
+    signature = StringField(
+        _l("Signed by, in the footer (optional)"),
+        description=_l("For example: Zespół Przychodni. Empty: “The team”."),
+        filters=[clean_line],
+        validators=[_length(0, SIGNATURE_MAX)],
     )
     logo = FileField(
         _l("Logo (PNG or JPEG, up to %(num)d MB)", num=LOGO_MAX_BYTES // (1024 * 1024))

@@ -399,3 +399,14 @@ def add_facilitator_link_pad(db: Database) -> None:
         ALTER TABLE facilitator_sessions ADD COLUMN link_pad TEXT;
         """,
     )
+
+
+@migrations(name="0016_add_poster_signature")
+def add_poster_signature(db: Database) -> None:
+    # Who signs the poster's footer ("Zespół Przychodni"); empty: "the team" in words.
+    _execute_all(
+        db,
+        """
+        ALTER TABLE poster_settings ADD COLUMN signature TEXT NOT NULL DEFAULT '';
+        """,
+    )

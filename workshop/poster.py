@@ -77,10 +77,29 @@ THEMES: dict[str, "LazyString"] = {
     "navy": _l("Navy blue"),
 }
 
+# How far a text reads from: the rule, in one place. Fluent reading needs letters whose
+# x-height spans about 0.2° of visual angle (Legge & Bigelow 2011, "Does print size
+# matter for reading?", Journal of Vision 11(5):8: reading speed is at its best from
+# about 0.2°, twice the acuity limit). That is a letter height of 1/286 of the distance,
+# close to signage's rule of thumb of 1 inch of letter height per 25 feet (1/300). EB
+# Garamond's x-height is 0.40 em, so its text reads from about pt / 24.7 metres; Cinzel
+# (the title, in capitals and small capitals) has small capitals 0.60 em high.
+READING_ANGLE_DEGREES = 0.2
+GARAMOND_X_HEIGHT_EM = 0.40
+CINZEL_SMALL_CAPS_EM = 0.60
+MISSION_EM = 1.72  # the mission's size, in root ems (the template writes it into the CSS)
+# Paper sizes from the smallest sheet up: the first that reads from far enough is offered.
+SIZES_BY_AREA = ("a4", "letter", "a3", "ledger", "a2")
+
+
+def reading_distance_m(pt: float, letter_em: float = GARAMOND_X_HEIGHT_EM) -> float:
+    """Return how far (m) text of ``pt`` points, letters ``letter_em`` high, reads from."""
+    letter_m = pt * 25.4 / 72 * letter_em / 1000
+    return letter_m / math.tan(math.radians(READING_ANGLE_DEGREES))
+
+
 # The smallest size the principles (the poster's smallest running text) may take, by
-# paper; labels are never set smaller either. Comfortable reading needs an x-height of
-# about 0.2° of visual angle (Legge & Bigelow 2011); EB Garamond's x-height is 0.40 em,
-# so a size in pt reads fluently from about pt / 24.7 metres. A4 and Letter are read up
+# paper; labels are never set smaller either. By the reading rule above, A4 and Letter are read up
 # close on a notice board (9.5 pt: ~0.4 m), A3 and Ledger from half a metre (12 pt), and
 # the list on an A2 in a waiting room from ~0.65 m (16 pt); at that floor the A2 mission
 # is 21 pt (~0.85 m) and the title 58 pt, whose capitals carry beyond 3 m. Typical texts
@@ -107,6 +126,17 @@ TWO_COLUMNS_FROM = 7
 MAX_LAYOUTS = 12
 CLOSE_ENOUGH = 1.02  # stop when the largest fitting and smallest failing sizes are this close
 PX_PER_MM = 96 / 25.4
+PT_PER_MM = 72 / 25.4
+
+# For a print shop (--bleed): the artwork runs 3 mm past the trim (the bleed, cut away),
+# and a white slug past the bleed holds the crop marks, where the cutter never reaches
+# and no artwork touches them: each mark starts 4 mm from the trim (1 mm past the
+# bleed), is 6 mm long and 0.25 pt wide, in registration colour (every separation).
+BLEED_MM = 3.0
+SLUG_MM = 9.0
+MARK_OFFSET_MM = 4.0
+MARK_LENGTH_MM = 6.0
+MARK_WIDTH_PT = 0.25
 
 
 ONE_LETTER_WORD = re.compile(r"(?<![^\s(\[„\"'«‘“])([aiouwz]) ", re.IGNORECASE)
@@ -129,6 +159,7 @@ class PosterText:
     date: datetime.date
     city: str = ""
     logo: bytes | None = None  # a PNG made by prepare_logo
+    signature: str = ""  # who signs the footer; empty: "the team", in the poster's language
 
 
 @dataclass(frozen=True)
@@ -183,6 +214,28 @@ class PosterOptions:
 
 
 DEFAULT_OPTIONS = PosterOptions()
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How far each part of one poster reads from on one paper size (None: too long)."""
+
+    size: str
+    title_m: float | None = None
+    mission_m: float | None = None
+    principles_m: float | None = None
+
+    @property
+    def fits(self) -> bool:
+        """Tell whether the text prints legibly on this size at all."""
+        return self.mission_m is not None
+
+    @property
+    def reach_m(self) -> float:
+        """Return the distance the running text (mission and principles) reads from."""
+        if self.mission_m is None or self.principles_m is None:
+            return 0.0
+        return min(self.mission_m, self.principles_m)
 
 
 @dataclass(frozen=True)
@@ -258,14 +311,13 @@ class FrameStyle:
 
 
 FRAME_STYLES: dict[str, FrameStyle] = {
-    "gold": FrameStyle(
-        (("moulding", 8.0), ("bead", 14.6), ("lip", 18.6), ("paper", 20.0)), 20.0, 23.45, 1.0, True
-    ),
+    "gold": FrameStyle((("moulding", 8.0), ("paper", 20.0)), 20.0, 23.45, 1.0, True),
     "wood": FrameStyle((("wood", 8.0), ("fillet", 25.0), ("paper", 26.4)), 26.4, 15.6),
     "black": FrameStyle((("gallery", 8.0), ("mat", 19.0), ("window", 41.0)), 42.3, 10.5),
     "modern": FrameStyle((("border", 12.0),), 13.0, 19.0),
     "none": FrameStyle((), 0.0, 24.0),
 }
+GOLD_BAND = 12.0  # the gilt moulding's width
 WOOD_BAND = 17.0  # the wood moulding's width
 GALLERY_BAND = 11.0  # the black frame's width
 BEVEL = 1.3  # the mat's cut bevel around the window
@@ -406,6 +458,19 @@ def typeset(text: str, language: str) -> str:
         text = ONE_LETTER_WORD.sub("\\1\u00a0", text)
     text = SPACE_BEFORE_DASH.sub("\u00a0\\1", text)
     return LAST_SPACE.sub("\u00a0\\1", text)
+
+
+def footer_line(signature: str, city: str, date: datetime.date, language: str) -> str:
+    """Return the poster's footer, a signature: "Zespół Przychodni · Łódź, 2026".
+
+    The team's name is already at the top, so the footer names who signs (the team, in
+    the poster's language, unless the facilitator wrote who) and where and when. Set by
+    the same rules as the rest: no one-letter word at a line end, no lone last word, no
+    line that starts with the dot. Call in the poster's locale.
+    """
+    who = clean_text(signature) or gettext("The team")
+    where = ", ".join(filter(None, [clean_text(city), format_date(date, format="yyyy")]))
+    return typeset(f"{who} · {where}", language).replace(" ·", "\u00a0·")
 
 
 def unsupported_characters(text: str) -> set[str]:
@@ -569,21 +634,10 @@ def _render_poster(text: PosterText, options: PosterOptions) -> bytes:
     geometry = Geometry(width, height, options.frame)
     poster = _prepare(text, geometry)
     renderer = _renderer()
-    floor = legible_minimum_pt(options.size) / BODY_EM
-    key = (text, options.size, options.orientation, options.frame)
     images: dict = {}
     with renderer.lock, force_locale(text.language):
-        poster["date"] = format_date(text.date, format="long")
-        poster["footer"] = " · ".join(filter(None, [poster["team"], poster["city"]]))
-        fitted = renderer.fits.get(key)
-        if fitted is None:
-            fitted = _fit_layouts(
-                lambda font_pt, g: renderer.poster(poster, options, g, font_pt, 0, images),
-                geometry,
-                floor,
-            )
-            if fitted is not None:
-                renderer.remember_fit(key, fitted)
+        poster["footer"] = footer_line(text.signature, text.city, text.date, text.language)
+        fitted = _fitted(renderer, text, options, poster, geometry, images)
         if fitted is not None:
             font_pt, height_px = fitted
             pad = (geometry.text_height * PX_PER_MM - height_px) / 2
@@ -598,7 +652,74 @@ def _render_poster(text: PosterText, options: PosterOptions) -> bytes:
         )
     if len(doc.pages) != 1:
         raise PosterError(gettext("The poster text does not fit on one page."))
-    return _write(doc, options.archival)
+    return _write(doc, options.archival, options.bleed)
+
+
+def _fitted(
+    renderer: "_Renderer",
+    text: PosterText,
+    options: PosterOptions,
+    poster: dict[str, Any],
+    geometry: Geometry,
+    images: dict,
+) -> tuple[float, float] | None:
+    """Return the fitted root size and text height, remembered by text and page; None
+    when the text does not fit legibly (call under the renderer's lock, in the locale)."""
+    key = (text, options.size, options.orientation, options.frame)
+    if key not in renderer.fits:
+        fitted = _fit_layouts(
+            lambda font_pt, g: renderer.poster(poster, options, g, font_pt, 0, images),
+            geometry,
+            legible_minimum_pt(options.size) / BODY_EM,
+        )
+        renderer.remember_fit(key, fitted)
+    return renderer.fits[key]
+
+
+def reading_distances(
+    text: PosterText, orientation: str = "portrait", frame: str = "gold"
+) -> tuple[Reading, ...]:
+    """Return, for every paper size from the smallest, how far this text's title, mission
+    and principles read from, at the sizes the poster would really print them.
+
+    Fits the text on each size (remembered, as for render_poster). Needs an app context;
+    raises PosterError when the text cannot be made into a poster at all.
+    """
+    with _messages(text.language):
+        renderer = _renderer()
+        readings = []
+        for size in SIZES_BY_AREA:
+            options = PosterOptions(size=size, orientation=orientation, frame=frame)
+            geometry = Geometry(*page_size(size, orientation), frame)
+            poster = _prepare(text, geometry)
+            with renderer.lock, force_locale(text.language):
+                poster["footer"] = footer_line(text.signature, text.city, text.date, text.language)
+                fitted = _fitted(renderer, text, options, poster, geometry, {})
+            readings.append(_reading(size, geometry, fitted))
+        return tuple(readings)
+
+
+def _reading(size: str, geometry: Geometry, fitted: tuple[float, float] | None) -> Reading:
+    """Return the distances of one fitted poster's parts."""
+    if fitted is None:
+        return Reading(size)
+    font_pt = fitted[0]
+    label = math.sqrt(font_pt * geometry.design_pt)
+    title_pt = dict(_labels(LABELS, label, legible_minimum_pt(size)))["h1"]
+    return Reading(
+        size,
+        title_m=reading_distance_m(title_pt, CINZEL_SMALL_CAPS_EM),
+        mission_m=reading_distance_m(MISSION_EM * font_pt),
+        principles_m=reading_distance_m(BODY_EM * font_pt),
+    )
+
+
+def recommended_size(readings: tuple[Reading, ...], distance_m: float) -> Reading | None:
+    """Return the smallest size whose mission and principles read from ``distance_m``."""
+    for reading in readings:
+        if reading.fits and round(reading.reach_m, 1) >= distance_m:
+            return reading
+    return None
 
 
 def render_preview(
@@ -699,7 +820,7 @@ def _messages(language: str) -> Iterator[None]:
             yield
 
 
-def _write(doc: "Document", archival: bool) -> bytes:
+def _write(doc: "Document", archival: bool, bleed: bool = False) -> bytes:
     """Write a laid-out document as PDF/UA-1 or, for archives, as tagged PDF/A-2u.
 
     PDF/UA-1 tags the text for screen readers; the painted frame becomes artifacts.
@@ -710,12 +831,93 @@ def _write(doc: "Document", archival: bool) -> bytes:
     "a" claims a fully accessible structure we cannot validate here (no veraPDF). The XMP
     does not also claim PDF/UA: in PDF/A-2 that identifier needs an extension schema.
     """
+    finisher = _print_shop_marks if bleed else None
     if not archival:
-        return doc.write_pdf(pdf_variant="pdf/ua-1")
+        return doc.write_pdf(pdf_variant="pdf/ua-1", finisher=finisher)
     # The output intent's sRGB profile, given under our own name: for "srgb" WeasyPrint
     # 70 opens its bundled profile and never closes the file (a ResourceWarning).
     doc.color_profiles[ARCHIVAL_INTENT] = _srgb_profile()
-    return doc.write_pdf(pdf_variant="pdf/a-2u", pdf_tags=True, output_intent=ARCHIVAL_INTENT)
+    return doc.write_pdf(
+        pdf_variant="pdf/a-2u", pdf_tags=True, output_intent=ARCHIVAL_INTENT, finisher=finisher
+    )
+
+
+def _print_shop_marks(_document: "Document", pdf: Any) -> None:
+    """Set each page's BleedBox 3 mm past the trim, whiten the slug and draw crop marks.
+
+    WeasyPrint makes the MediaBox the CSS bleed (here bleed and slug together), puts the
+    BleedBox at most 10 pt past the trim and draws its own marks inside the bleed, so the
+    page is laid out with no marks and finished here. The marks are a content stream of
+    their own, after the page's (wrapped in q/Q so its flipped coordinates end with it),
+    marked as an artifact so tagged PDFs keep them out of the structure tree.
+    """
+    import pydyf  # noqa: PLC0415 - lazy: comes with WeasyPrint, which takes ~1 s to load
+
+    bleed, offset = BLEED_MM * PT_PER_MM, MARK_OFFSET_MM * PT_PER_MM
+    length = MARK_LENGTH_MM * PT_PER_MM
+    kids = pdf.pages["Kids"]
+    for number in kids[::3]:
+        page = pdf.objects[number]
+        x0, y0, x1, y1 = (float(value) for value in page["MediaBox"])
+        left, top, right, bottom = (float(value) for value in page["TrimBox"])
+        page["BleedBox"] = pydyf.Array([left - bleed, top - bleed, right + bleed, bottom + bleed])
+        resources = _resolve(pdf, page["Resources"])
+        spaces = _resolve(pdf, resources.setdefault("ColorSpace", pydyf.Dictionary()))
+        spaces["CredoRegistration"] = pydyf.Array(
+            ["/Separation", "/All", "/DeviceCMYK", _registration_tint(pdf)]
+        )
+        marks = pydyf.Stream()
+        marks.pop_state()
+        marks.begin_marked_content("Artifact")
+        # The slug is white: the page's paper colour stops at the bleed.
+        marks.set_color_rgb(1, 1, 1)
+        marks.rectangle(x0, y0, x1 - x0, y1 - y0)
+        marks.rectangle(
+            left - bleed, top - bleed, right - left + bleed * 2, bottom - top + bleed * 2
+        )
+        marks.fill(even_odd=True)
+        marks.set_color_space("CredoRegistration", stroke=True)
+        marks.set_color_special(None, True, 1)
+        marks.set_line_width(MARK_WIDTH_PT)
+        for x, y, sx, sy in (
+            (left, top, -1, -1), (right, top, 1, -1), (left, bottom, -1, 1), (right, bottom, 1, 1)
+        ):  # fmt: skip
+            # Each corner: one mark on the line of the vertical trim, one on the horizontal.
+            marks.move_to(x, y + sy * offset)
+            marks.line_to(x, y + sy * (offset + length))
+            marks.move_to(x + sx * offset, y)
+            marks.line_to(x + sx * (offset + length), y)
+        marks.stroke()
+        marks.end_marked_content()
+        opening = pydyf.Stream()
+        opening.push_state()
+        for stream in (opening, marks):
+            pdf.add_object(stream)
+        page["Contents"] = pydyf.Array([opening.reference, page["Contents"], marks.reference])
+
+
+def _resolve(pdf: Any, value: Any) -> Any:
+    """Return the object a reference (``b"12 0 R"``) points to, or the value itself."""
+    if isinstance(value, bytes):
+        return pdf.objects[int(value.split()[0])]
+    return value
+
+
+def _registration_tint(pdf: Any) -> Any:
+    """Return the tint transform of the registration colour: 100 % of C, M, Y and K."""
+    import pydyf  # noqa: PLC0415 - lazy: comes with WeasyPrint, which takes ~1 s to load
+
+    tint = pydyf.Dictionary(
+        {
+            "FunctionType": 2,
+            "Domain": pydyf.Array([0, 1]),
+            "C0": pydyf.Array([0, 0, 0, 0]),
+            "C1": pydyf.Array([1, 1, 1, 1]),
+            "N": 1,
+        }
+    )
+    pdf.add_object(tint)
+    return tint.reference
 
 
 ARCHIVAL_INTENT = "credo-srgb"
@@ -771,7 +973,8 @@ def _prepare(text: PosterText, geometry: Geometry) -> dict[str, Any]:
         raise PosterError(gettext("The mission is empty."))
     if not numbered or len(numbered) > MAX_PRINCIPLES:
         raise PosterError(gettext("A poster holds 1 to %(max)d principles.", max=MAX_PRINCIPLES))
-    _check_characters(team, mission, city, *(f"{n} {line}" for _, n, line in numbered))
+    signature = clean_text(text.signature)
+    _check_characters(team, mission, city, signature, *(f"{n} {line}" for _, n, line in numbered))
     language = text.language
     landscape = geometry.width > geometry.height
     step = math.ceil(len(numbered) / _column_count(len(numbered), landscape))
@@ -916,6 +1119,115 @@ def _divider_url(static: Path, theme: str) -> str:
     return _svg_cache[key]
 
 
+def _gold_url(width: float, height: float, band: float) -> str:
+    """Return a mitred gilt moulding, ``width`` × ``height`` mm, as an SVG data: URL."""
+    key = ("gold", round(width, 3), round(height, 3), round(band, 3))
+    if key not in _svg_cache:
+        _svg_cache[key] = _data_url(_gold_svg(width, height, band))
+    return _svg_cache[key]
+
+
+# The gilt moulding's cross-section, outer edge (0) to sight edge (1), as heights: a
+# fillet, a rounded outer bead, a cove, an ogee sweep up to a flat top, a small inner
+# bead and the bevel down into the rebate.
+GOLD_PROFILE = (
+    (0.00, 0.00), (0.02, 0.16), (0.05, 0.36), (0.09, 0.47), (0.13, 0.49), (0.17, 0.45),
+    (0.21, 0.34), (0.24, 0.27), (0.29, 0.24), (0.35, 0.28), (0.43, 0.40), (0.52, 0.56),
+    (0.60, 0.66), (0.66, 0.69), (0.71, 0.69), (0.74, 0.66), (0.76, 0.70), (0.79, 0.76),
+    (0.82, 0.77), (0.85, 0.73), (0.87, 0.64), (0.89, 0.60), (0.94, 0.42), (1.00, 0.18),
+)  # fmt: skip
+# Gilding from shadow to highlight: the shade (0–1) of a facet picks a colour here.
+GOLD_RAMP = (
+    (0.00, (62, 42, 8)), (0.22, (111, 81, 20)), (0.42, (158, 118, 36)),
+    (0.60, (199, 156, 60)), (0.76, (230, 196, 110)), (0.90, (246, 224, 150)),
+    (1.00, (255, 246, 212)),
+)  # fmt: skip
+
+
+def _gold_svg(width: float, height: float, band: float) -> str:
+    """Draw four mitred gilt sides, each shaded from its profile, lit from the top left.
+
+    Every strip of a side is one solid trapezoid (as in _wood_svg, for poppler), its
+    colour from how its facet faces the light: a diffuse part and a burnished highlight.
+    The sides face different ways, so the light changes at each mitre as on a real frame.
+    """
+    light = (-0.48, -0.62, 0.62)  # towards the light: up and to the left, above the wall
+    norm = math.sqrt(sum(c * c for c in light))
+    light = tuple(c / norm for c in light)
+    half = (light[0], light[1], light[2] + 1)  # halfway to the viewer, for the highlight
+    norm = math.sqrt(sum(c * c for c in half))
+    half = tuple(c / norm for c in half)
+    relief = 1.6  # how steep the profile is, across the band
+
+    def colour(shade: float) -> str:
+        shade = max(0.0, min(1.0, shade))
+        for (s0, c0), (s1, c1) in zip(GOLD_RAMP, GOLD_RAMP[1:], strict=False):
+            if s0 <= shade <= s1:
+                t = (shade - s0) / (s1 - s0)
+                return "#" + "".join(
+                    f"{round(a + (b - a) * t):02x}" for a, b in zip(c0, c1, strict=True)
+                )
+        return "#fff6d4"
+
+    # The slope at each point of the profile (central differences), followed linearly
+    # between them, so the light rolls smoothly over beads and coves.
+    knots = [p for p, _ in GOLD_PROFILE]
+    heights = [h for _, h in GOLD_PROFILE]
+    slopes = [
+        (heights[min(i + 1, len(knots) - 1)] - heights[max(i - 1, 0)])
+        / (knots[min(i + 1, len(knots) - 1)] - knots[max(i - 1, 0)])
+        for i in range(len(knots))
+    ]
+
+    def slope(p: float) -> float:
+        for i in range(len(knots) - 1):
+            if knots[i] <= p <= knots[i + 1]:
+                t = (p - knots[i]) / (knots[i + 1] - knots[i])
+                return (slopes[i] + (slopes[i + 1] - slopes[i]) * t) * relief
+        return 0.0
+
+    def point(to: Callable[[float, float], tuple[float, float]], x: float, y: float) -> str:
+        px, py = to(x, y)
+        return f"{px:.3f},{py:.3f}"
+
+    sides = {  # inward direction of each side, and how side coordinates map to the page
+        "top": ((0.0, 1.0), lambda x, y: (x, y), width),
+        "right": ((-1.0, 0.0), lambda x, y: (width - y, x), height),
+        "bottom": ((0.0, -1.0), lambda x, y: (width - x, height - y), width),
+        "left": ((1.0, 0.0), lambda x, y: (y, height - x), height),
+    }
+    strips = 120
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.3f} {height:.3f}" '
+        f'width="{width:.3f}mm" height="{height:.3f}mm">'
+    ]
+    for (dx, dy), to, length in sides.values():
+        for i in range(strips):
+            depth = band * i / strips
+            rise = slope((i + 0.5) / strips)
+            normal = (-rise * dx, -rise * dy, 1.0)
+            size = math.sqrt(sum(c * c for c in normal))
+            diffuse = max(0.0, sum(n * c for n, c in zip(normal, light, strict=True)) / size)
+            facing = max(0.0, sum(n * h for n, h in zip(normal, half, strict=True)) / size)
+            shade = 0.2 + 0.72 * diffuse**1.3 + 0.4 * facing**40
+            corners = [(depth, depth), (length - depth, depth), (length - band, band), (band, band)]
+            outline = " ".join(point(to, x, y) for x, y in corners)
+            parts.append(f'<polygon points="{outline}" fill="{colour(shade)}"/>')
+    joint = 'stroke="#4a3309" stroke-width="0.06" stroke-opacity="0.55"'
+    for x, y in ((0, 0), (width, 0), (width, height), (0, height)):
+        ix = band if x == 0 else width - band
+        iy = band if y == 0 else height - band
+        parts.append(f'<line x1="{x:.3f}" y1="{y:.3f}" x2="{ix:.3f}" y2="{iy:.3f}" {joint}/>')
+    parts.append(
+        f'<rect x="0.1" y="0.1" width="{width - 0.2:.3f}" height="{height - 0.2:.3f}" '
+        f'fill="none" stroke="#3e2a06" stroke-width="0.2"/>'
+        f'<rect x="{band:.3f}" y="{band:.3f}" width="{width - 2 * band:.3f}" '
+        f'height="{height - 2 * band:.3f}" fill="none" stroke="#3e2a06" stroke-width="0.25"/>'
+        "</svg>"
+    )
+    return "".join(parts)
+
+
 def _wood_url(width: float, height: float, band: float) -> str:
     """Return a mitred dark-wood moulding, ``width`` × ``height`` mm, as an SVG data: URL."""
     key = ("wood", round(width, 3), round(height, 3), round(band, 3))
@@ -1023,9 +1335,10 @@ class _Renderer:
     documents: dict[tuple[Path, float], "CSS"]
     # Fits found, by text and page: a theme, bleed or archival change, or the
     # download after a preview, lays the poster out once instead of searching again.
-    fits: "OrderedDict[tuple, tuple[float, float]]"
+    # None: the text does not fit that page legibly (the reading distances ask every size).
+    fits: "OrderedDict[tuple, tuple[float, float] | None]"
 
-    def remember_fit(self, key: tuple, fitted: tuple[float, float]) -> None:
+    def remember_fit(self, key: tuple, fitted: tuple[float, float] | None) -> None:
         """Keep a fit, forgetting the oldest past FIT_CACHE_SIZE (call under the lock)."""
         self.fits[key] = fitted
         while len(self.fits) > FIT_CACHE_SIZE:
@@ -1066,9 +1379,12 @@ class _Renderer:
             frame=options.frame,
             theme=options.theme,
             bleed=options.bleed and decorated,
+            bleed_mm=BLEED_MM + SLUG_MM,
             archival=options.archival,
             font_pt=font_pt,
             labels=_labels(LABELS, label, legible_minimum_pt(options.size)),
+            mission_em=MISSION_EM,
+            body_em=BODY_EM,
             logo_pt=LOGO_EM * label,
             pad_top_px=pad_top_px,
             measuring=geometry.measuring,
@@ -1076,6 +1392,13 @@ class _Renderer:
             wood=(
                 _wood_url(*_inner_size(geometry, wood_inset), geometry.mm(WOOD_BAND))
                 if decorated and (wood_inset := dict(geometry.layers).get("wood"))
+                else None
+            ),
+            gold=(
+                _gold_url(*_inner_size(geometry, gold_inset), geometry.mm(GOLD_BAND))
+                if decorated
+                and options.frame == "gold"
+                and (gold_inset := dict(geometry.layers).get("moulding"))
                 else None
             ),
             frame_widths={

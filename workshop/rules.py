@@ -68,6 +68,9 @@ MIN_ANSWERS_RANGE = (1, 20)
 
 # The poster and the staff card
 CITY_MAX = 60
+READING_DISTANCES_M = (1.0, 1.5, 2.0, 3.0, 4.0)  # where the poster will hang, from its reader
+DEFAULT_READING_DISTANCE_M = 2.0  # a waiting room
+SIGNATURE_MAX = 80  # who signs the poster's footer: "Zespół Przychodni"
 LOGO_MAX_BYTES = 2 * 1024 * 1024
 LOGO_MAX_PX = 1200
 LOGO_MAX_PIXELS = 40_000_000  # decoded size we agree to open (a 2 MB PNG can hold far more)

@@ -41,6 +41,10 @@ def test_download_right_after_typing_a_city_prints_that_city(
     page.goto(f"/w/{made.id}/poster")
     city = page.locator("#poster-form input[name=city]")
     expect(page.locator("#poster-preview img.preview-image")).to_be_visible()
+    # How far each size reads from comes in once the page is up.
+    expect(page.locator("#poster-reading .reading-table tbody tr")).to_have_count(5, timeout=60_000)
+    expect(page.locator("#poster-reading .reading-advice")).to_be_visible()
+    shoot(page, artifacts / "poster-reading.png")
 
     # Saved first: Kraków (the field's change sends the form; its answer redraws the form).
     with page.expect_response(lambda r: r.request.method == "POST" and "/poster" in r.url):

@@ -45,34 +45,40 @@ def list_exports(db: Database, workshop: Workshop) -> list[Export]:
 
 @dataclass(frozen=True, slots=True)
 class PosterSettings:
-    """The poster page's last choices: options as JSON text, the footer's city, the logo."""
+    """The poster page's last choices: options as JSON text, the footer's city and
+    signature, the logo."""
 
     options: str = "{}"
     city: str = ""
     logo: bytes | None = None
     updated_at: str | None = None
+    signature: str = ""
 
 
 def get_poster_settings(db: Database, workshop: Workshop) -> PosterSettings:
     """Return the workshop's poster settings, or the defaults when none were chosen yet."""
     rows = list(
         db.query(
-            "select options, city, logo, updated_at from poster_settings where workshop_id = ?",
+            """select options, city, logo, updated_at, signature from poster_settings
+               where workshop_id = ?""",
             [workshop.id],
         )
     )
     return PosterSettings(**rows[0]) if rows else PosterSettings()
 
 
-def save_poster_settings(db: Database, workshop: Workshop, options: str, city: str) -> None:
-    """Remember the poster options (JSON text) and city, keeping the logo."""
+def save_poster_settings(
+    db: Database, workshop: Workshop, options: str, city: str, signature: str = ""
+) -> None:
+    """Remember the poster options (JSON text), city and signature, keeping the logo."""
     with write(db):
         db.execute(
-            """insert into poster_settings (workshop_id, options, city, updated_at)
-               values (?, ?, ?, ?)
+            """insert into poster_settings (workshop_id, options, city, signature, updated_at)
+               values (?, ?, ?, ?, ?)
                on conflict (workshop_id) do update set options = excluded.options,
-                   city = excluded.city, updated_at = excluded.updated_at""",
-            [workshop.id, options, city, now()],
+                   city = excluded.city, signature = excluded.signature,
+                   updated_at = excluded.updated_at""",
+            [workshop.id, options, city, signature, now()],
         )
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
+from flask_babel import format_decimal
 from flask_wtf.csrf import CSRFError, validate_csrf
 from sqlite_utils import Database
 from wtforms import ValidationError
@@ -28,7 +29,7 @@ from ..exports import (
     write_staff_card,
 )
 from ..extensions import csrf
-from ..forms import PosterForm
+from ..forms import SIZE_NAMES, PosterForm
 from ..models import PosterSettings, Refused, Workshop
 from ..poster import (
     CARD_SIZES,
@@ -38,8 +39,10 @@ from ..poster import (
     PosterOptions,
     logo_too_large,
     prepare_logo,
+    reading_distances,
+    recommended_size,
 )
-from ..rules import LOGO_MAX_BYTES
+from ..rules import DEFAULT_READING_DISTANCE_M, LOGO_MAX_BYTES, READING_DISTANCES_M
 from ..web import found, is_partial_request, keyed_image, refuse, render
 
 bp = Blueprint("poster_page", __name__)
@@ -65,13 +68,30 @@ UPLOAD_MAX_BYTES = 4 * LOGO_MAX_BYTES
 def _choose_frames_and_themes(form: PosterForm) -> PosterForm:
     form.frame.choices = [(key, str(label)) for key, label in FRAMES.items()]
     form.theme.choices = [(key, str(label)) for key, label in THEMES.items()]
+    form.reading_distance.choices = [
+        (f"{metres:g}", f"{format_decimal(metres)} m") for metres in READING_DISTANCES_M
+    ]
     return form
 
 
-def _poster_form(options: "PosterOptions", settings: PosterSettings) -> PosterForm:
-    """Return the form showing the saved choices."""
-    form = PosterForm(formdata=None, data={**options.as_dict(), "city": settings.city})
+def _poster_form(
+    options: "PosterOptions",
+    settings: PosterSettings,
+    distance: float = DEFAULT_READING_DISTANCE_M,
+) -> PosterForm:
+    """Return the form showing the saved choices (and the distance it is read from)."""
+    data = {**options.as_dict(), "city": settings.city, "signature": settings.signature}
+    form = PosterForm(formdata=None, data={**data, "reading_distance": f"{distance:g}"})
     return _choose_frames_and_themes(form)
+
+
+def _distance(value: str | None) -> float:
+    """Return the reading distance asked for, or the default when none (or no valid) is."""
+    try:
+        metres = float(value or "")
+    except ValueError:
+        return DEFAULT_READING_DISTANCE_M
+    return metres if metres in READING_DISTANCES_M else DEFAULT_READING_DISTANCE_M
 
 
 def _options_from(form: PosterForm) -> "PosterOptions":
@@ -113,9 +133,17 @@ def option_query(options: "PosterOptions") -> dict[str, str]:
 
 
 def _studio(
-    workshop: Workshop, form: PosterForm, options: "PosterOptions", status: int = 200
+    workshop: Workshop,
+    form: PosterForm,
+    options: "PosterOptions",
+    status: int = 200,
+    readings: tuple | None = None,
+    block: str = "poster_studio",
 ) -> Any:
-    """Render the poster page, or its form-and-preview block for htmx."""
+    """Render the poster page, or its form-and-preview block (or ``block``) for htmx.
+
+    The reading distances fit the text on every size, so they come in their own request
+    (``readings`` None: the block asks for them once it is on the page)."""
     db = get_db()
     _saved, settings = poster_settings(db, workshop)
     problems = poster_problems(db, workshop, agreed=False)
@@ -126,10 +154,21 @@ def _studio(
         except PosterError as error:
             warning = str(error)
             status = 422 if request.method == "POST" else status
+    distance = _distance(form.reading_distance.data)
     return render(
         "facilitator/poster.html",
-        "poster_studio",
+        block,
         status=status,
+        distance=distance,
+        readings=readings,
+        recommended=recommended_size(readings, distance) if readings else None,
+        farthest=max(readings, key=lambda r: r.reach_m) if readings else None,
+        size_names=SIZE_NAMES,
+        reading_query={
+            "orientation": options.orientation,
+            "frame": options.frame,
+            "distance": f"{distance:g}",
+        },
         form=form,
         options=options,
         query=option_query(options),
@@ -183,16 +222,37 @@ def save_poster(public_id: str):
         form.logo.errors = [str(error)]
         return _studio(workshop, form, saved, status=422)
     options = _options_from(form)
-    models.save_poster_settings(db, workshop, json.dumps(options.as_dict()), form.city.data)
+    models.save_poster_settings(
+        db, workshop, json.dumps(options.as_dict()), form.city.data, form.signature.data
+    )
     if "remove_logo" in request.form or logo is not None:
         models.set_poster_logo(db, workshop, logo)
     if "download" in request.form:  # "Download PDF": exactly what the form showed
         return poster(public_id)
     if not is_partial_request():
         return redirect(url_for("poster_page.poster_page", public_id=public_id), 303)
-    return _studio(
-        workshop, _poster_form(options, models.get_poster_settings(db, workshop)), options
-    )
+    settings = models.get_poster_settings(db, workshop)
+    distance = _distance(form.reading_distance.data)
+    return _studio(workshop, _poster_form(options, settings, distance), options)
+
+
+@bp.get("/w/<public_id>/poster/reading")
+def poster_reading(public_id: str):
+    """Show how far the text reads from on each paper size, and the size that reaches
+    the distance asked for."""
+    workshop = facilitator_workshop(public_id)
+    db = get_db()
+    saved, settings = poster_settings(db, workshop)
+    options = _options_from_query(saved)
+    form = _poster_form(options, settings, _distance(request.args.get("distance")))
+    readings: tuple = ()
+    if not poster_problems(db, workshop, agreed=False):
+        text = poster_text(db, workshop, settings)
+        try:
+            readings = reading_distances(text, options.orientation, options.frame)
+        except PosterError:
+            readings = ()  # the preview says why
+    return _studio(workshop, form, options, readings=readings, block="poster_reading")
 
 
 def _allow_an_upload() -> None:
