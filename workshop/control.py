@@ -157,14 +157,14 @@ def after_change(workshop: Workshop, **overrides: object):
     fresh = models.get_workshop_by_id(get_db(), workshop.id)
     return render(
         "facilitator/control.html",
-        "control_main",
+        "facilitator/control/main.html",
         status=status,
         admin_link=None,
         **control_context(fresh, **overrides),
     )
 
 
-# The live fragments: each block of the control page computes only what it shows ------------
+# The live fragments: each live panel of the control page computes only what it shows --------
 
 
 def participant_count_context(workshop: Workshop) -> dict:
@@ -225,20 +225,21 @@ def drafts_panel_context(workshop: Workshop) -> dict:
     }
 
 
-FRAGMENTS = {
-    "participant_count": participant_count_context,
-    "control_board": board_context,
-    "round_panel": round_panel_context,
-    "drafts_panel": drafts_panel_context,
+FRAGMENTS = {  # panel (facilitator/control/<panel>.html, /control/<panel>) -> its context
+    "people": participant_count_context,
+    "board": board_context,
+    "round": round_panel_context,
+    "drafts": drafts_panel_context,
 }
 
 
-def render_fragment(workshop: Workshop, block: str):
-    """Render one live block of the control page from its own context, or the whole page
+def render_fragment(workshop: Workshop, panel: str):
+    """Render one live panel of the control page from its own context, or the whole page
     (from everything) when the browser asked for a page rather than a fragment."""
     if not is_partial_request():
         return render("facilitator/control.html", admin_link=None, **control_context(workshop))
-    return render("facilitator/control.html", block, **FRAGMENTS[block](workshop))
+    template = f"facilitator/control/{panel}.html"
+    return render("facilitator/control.html", template, **FRAGMENTS[panel](workshop))
 
 
 # What a round can decide on, and the routine's form ------------------------------------------
