@@ -12,7 +12,6 @@ from .board import answers_by_stage, stage_board
 from .db import get_db
 from .forms import (
     LEVEL_LABELS,
-    ActionForm,
     BuilderForm,
     OnBehalfAnswerForm,
     OnBehalfDotForm,
@@ -60,7 +59,6 @@ def control_context(workshop: Workshop, **overrides: object) -> dict:
         "names": {p.id: p.display_name for p in people},
         "level_labels": LEVEL_LABELS,
         "principles_form": principles_form(principles),
-        "action_form": ActionForm(),
         "voting_form": VotingForm(
             formdata=None, prefix="voting", budget=stage.vote_budget if stage else 3
         ),
@@ -172,7 +170,6 @@ def participant_count_context(workshop: Workshop) -> dict:
     return {
         "workshop": workshop,
         "people": models.count_participants(get_db(), workshop),
-        "action_form": ActionForm(),
     }
 
 
@@ -187,7 +184,6 @@ def board_context(workshop: Workshop) -> dict:
         "board": None,
         "answers": [],
         "principles": models.list_principles(db, workshop),
-        "action_form": ActionForm(),
     }
     if stage is not None and stage.takes_answers:
         context["board"] = stage_board(db, workshop, stage, for_room=False)
@@ -203,7 +199,6 @@ def round_panel_context(workshop: Workshop) -> dict:
         "stage": current_stage(workshop),
         "override_form": OverrideForm(formdata=None, prefix="override"),
         "level_labels": LEVEL_LABELS,
-        "action_form": ActionForm(),
         **round_context(workshop),
     }
 
@@ -221,7 +216,6 @@ def drafts_panel_context(workshop: Workshop) -> dict:
         "drafts": lines if kind == "mission" else [],
         "routine_drafts": lines if kind == "routine" else [],
         "names": {p.id: p.display_name for p in models.list_participants(db, workshop)},
-        "action_form": ActionForm(),
     }
 
 
