@@ -4,6 +4,7 @@ them, with and without scripts; dots on someone's behalf; the facilitator's own 
 from bs4 import BeautifulSoup
 
 from workshop import models
+from workshop.forms import BuilderForm
 from workshop.method import compose_statement
 
 from .conftest import HX
@@ -11,6 +12,69 @@ from .conftest import HX
 
 def soup(response) -> BeautifulSoup:
     return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+POST_FORM = """{% from "macros/forms.html" import post_form %}
+{% call post_form(url, *args, **kwargs) %}<button type="submit">Go</button>{% endcall %}"""
+
+
+def post_form(app, url: str, *args, **kwargs) -> BeautifulSoup:
+    """Render the post_form macro as a template would call it; return its form."""
+    with app.test_request_context("/"):
+        html = app.jinja_env.from_string(POST_FORM).render(url=url, args=args, kwargs=kwargs)
+    return BeautifulSoup(html, "html.parser").form
+
+
+def test_a_post_form_writes_its_url_once_for_action_and_htmx(app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    form = post_form(app, "/w/x/stage/next")
+    assert form["method"] == "post"
+    assert form["action"] == form["hx-post"] == "/w/x/stage/next"
+    assert form["hx-target"] == "#control-main"  # the control page's main area unless told
+    assert [i["name"] for i in form.select("input[type=hidden]")] == ["csrf_token"]
+    assert form.select_one("input")["value"]
+    assert form.button.get_text() == "Go"
+
+
+def test_a_post_form_carries_a_prefixed_forms_own_token_and_extra_attributes(app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    with app.test_request_context("/"):
+        builder = BuilderForm(formdata=None, prefix="builder")
+    form = post_form(
+        app,
+        "/w/x/builder",
+        builder,
+        target="#phone-stage",
+        class_="stack builder",
+        id="builder-form",
+        hx_disabled_elt="find button",
+    )
+    assert form["hx-target"] == "#phone-stage"
+    assert form["class"] == ["stack", "builder"]
+    assert form["id"] == "builder-form"
+    assert form["hx-disabled-elt"] == "find button"
+    assert [i["name"] for i in form.select("input")] == ["builder-csrf_token"]
+
+
+def test_a_post_form_without_a_target_is_a_plain_form(app):
+    form = post_form(app, "/w/x/access/new-link", target=None)
+    assert form["action"] == "/w/x/access/new-link"
+    assert not form.has_attr("hx-post") and not form.has_attr("hx-target")
+    assert not form.select("input")  # CSRF protection is off in this app: no token, no session
+
+
+def test_every_form_on_the_control_page_posts_where_it_says_with_a_token(
+    app, facilitator, phone, workshop, db
+):
+    app.config["WTF_CSRF_ENABLED"] = True
+    stage = models.current_stage(db, workshop)
+    models.add_answer(db, workshop, stage, models.list_participants(db, workshop)[0], "Dobro")
+    page = soup(facilitator.get(f"/w/{workshop.public_id}/control"))
+    forms = page.select("form[method=post]")
+    assert len(forms) > 20
+    for form in forms:
+        assert form.get("hx-post", form["action"]) == form["action"]
+        assert len(form.select("input[name$=csrf_token]")) == 1, form["action"]
 
 
 def test_a_refusal_names_the_form_that_caused_it(facilitator, workshop, db):

@@ -1,5 +1,5 @@
 """Live fragments compute only themselves: the SQL each one runs, and the same HTML as the
-whole page's block.
+whole page's block (on the control page: its panel, a template of its own).
 
 A live block (the control page's head count, answers, round and drafts; the screen's
 stage area, votes, joining panel, head count and pages; the phone's stage area, board,
@@ -33,7 +33,8 @@ import re
 from types import SimpleNamespace
 
 import pytest
-from flask import g
+from bs4 import BeautifulSoup
+from flask import g, render_template
 from jinja2_fragments.flask import render_block
 
 import workshop.db as workshop_db
@@ -47,12 +48,7 @@ from workshop.views.screen import _screen_context
 PEOPLE = 20
 ROUNDS = ["round open", "round withdrawn"]
 
-CONTROL = {
-    "people": "participant_count",
-    "board": "control_board",
-    "round": "round_panel",
-    "drafts": "drafts_panel",
-}
+CONTROL = ["people", "board", "round", "drafts"]  # facilitator/control/<panel>.html
 SCREEN = {
     "main": "screen_main",
     "votes": "screen_votes",
@@ -180,22 +176,28 @@ def whole_page_block(room, workshop, template: str, block: str, context) -> str:
         return render_block(template, block, **context())
 
 
+def whole_page_panel(room, workshop, panel: str) -> str:
+    """Render a control panel's own template from everything the whole page gathers."""
+    with room.app.test_request_context("/", headers=HX):
+        g.workshop = workshop
+        return render_template(f"facilitator/control/{panel}.html", **control_context(workshop))
+
+
 def same(html: str) -> str:
     """Blank what differs on every render: form tokens and answer nonces."""
     return TOKENS.sub(r'\1""', html)
 
 
 @pytest.mark.parametrize("path", CONTROL)
-def test_a_control_fragment_is_the_whole_pages_block(room, on_stage, path):
+def test_a_control_fragment_is_the_whole_pages_panel(room, on_stage, path):
     fragment = room.facilitator.get(f"/w/{on_stage.public_id}/control/{path}", headers=HX)
-    expected = whole_page_block(
-        room,
-        on_stage,
-        "facilitator/control.html",
-        CONTROL[path],
-        lambda: control_context(on_stage),
-    )
+    expected = whole_page_panel(room, on_stage, path)
     assert same(fragment.get_data(as_text=True)) == same(expected)
+    # and the page shows that panel where the stage has it (the outline includes it)
+    panel = BeautifulSoup(fragment.get_data(as_text=True), "html.parser").find(True)
+    page = room.facilitator.get(f"/w/{on_stage.public_id}/control").get_data(as_text=True)
+    shown = BeautifulSoup(page, "html.parser").find(id=panel["id"])
+    assert shown is None or same(str(shown)) == same(str(panel))
 
 
 @pytest.mark.parametrize("path", SCREEN)

@@ -53,7 +53,8 @@ def test_pause_and_steps_are_kept_and_the_screen_is_told(facilitator, client, wo
     assert screen_state(client, workshop) == ("0", "2")
 
 
-def test_the_page_controls_are_plain_forms_that_swap_themselves(facilitator, workshop):
+def test_the_page_controls_are_plain_forms_that_swap_themselves(app, facilitator, workshop):
+    app.config["WTF_CSRF_ENABLED"] = True  # each form carries the token the protection checks
     page = soup(facilitator.get(f"/w/{workshop.public_id}/control"))
     controls = page.select_one("#screen-pages")
     assert controls is not None, "the control page includes the page controls"
@@ -62,7 +63,8 @@ def test_the_page_controls_are_plain_forms_that_swap_themselves(facilitator, wor
     for form in forms:
         assert form["method"] == "post" and form["hx-post"] == form["action"]
         assert form.select_one("input[name=csrf_token]")
-    answer = soup(facilitator.post(pages_url(workshop, "pause"), headers=HX))
+    token = {"csrf_token": forms[1].select_one("input[name=csrf_token]")["value"]}
+    answer = soup(facilitator.post(pages_url(workshop, "pause"), data=token, headers=HX))
     assert answer.select_one("#screen-pages form[action$='/resume'] button")
     assert "#screen-pages" in answer.select_one("#screen-pages form")["hx-target"]
     live = soup(facilitator.get(f"/w/{workshop.public_id}/screen-pages", headers=HX))

@@ -12,7 +12,6 @@ from .board import answers_by_stage, stage_board
 from .db import get_db
 from .forms import (
     LEVEL_LABELS,
-    ActionForm,
     BuilderForm,
     ExpectedForm,
     OnBehalfAnswerForm,
@@ -61,7 +60,6 @@ def control_context(workshop: Workshop, **overrides: object) -> dict:
         "names": {p.id: p.display_name for p in people},
         "level_labels": LEVEL_LABELS,
         "principles_form": principles_form(principles),
-        "action_form": ActionForm(),
         "voting_form": VotingForm(
             formdata=None, prefix="voting", budget=stage.vote_budget if stage else 3
         ),
@@ -174,14 +172,14 @@ def after_change(workshop: Workshop, **overrides: object):
     fresh = models.get_workshop_by_id(get_db(), workshop.id)
     return render(
         "facilitator/control.html",
-        "control_main",
+        "facilitator/control/main.html",
         status=status,
         admin_link=None,
         **control_context(fresh, **overrides),
     )
 
 
-# The live fragments: each block of the control page computes only what it shows ------------
+# The live fragments: each live panel of the control page computes only what it shows --------
 
 
 def participant_count_context(workshop: Workshop) -> dict:
@@ -192,7 +190,6 @@ def participant_count_context(workshop: Workshop) -> dict:
         "people": models.count_participants(get_db(), workshop),
         "expected": workshop.expected_people,
         "waiting_count": models.count_waiting(get_db(), workshop),
-        "action_form": ActionForm(),
     }
 
 
@@ -202,7 +199,6 @@ def join_requests_context(workshop: Workshop) -> dict:
     return {
         "workshop": workshop,
         "people": people,
-        "action_form": ActionForm(),
         **_waiting_context(workshop, people),
     }
 
@@ -218,7 +214,6 @@ def board_context(workshop: Workshop) -> dict:
         "board": None,
         "answers": [],
         "principles": models.list_principles(db, workshop),
-        "action_form": ActionForm(),
     }
     if stage is not None and stage.takes_answers:
         context["board"] = stage_board(db, workshop, stage, for_room=False)
@@ -234,7 +229,6 @@ def round_panel_context(workshop: Workshop) -> dict:
         "stage": current_stage(workshop),
         "override_form": OverrideForm(formdata=None, prefix="override"),
         "level_labels": LEVEL_LABELS,
-        "action_form": ActionForm(),
         **round_context(workshop),
     }
 
@@ -252,25 +246,25 @@ def drafts_panel_context(workshop: Workshop) -> dict:
         "drafts": lines if kind == "mission" else [],
         "routine_drafts": lines if kind == "routine" else [],
         "names": {p.id: p.display_name for p in models.list_participants(db, workshop)},
-        "action_form": ActionForm(),
     }
 
 
-FRAGMENTS = {
-    "participant_count": participant_count_context,
+FRAGMENTS = {  # panel (facilitator/control/<panel>.html, /control/<panel>) -> its context
+    "people": participant_count_context,
     "join_requests": join_requests_context,
-    "control_board": board_context,
-    "round_panel": round_panel_context,
-    "drafts_panel": drafts_panel_context,
+    "board": board_context,
+    "round": round_panel_context,
+    "drafts": drafts_panel_context,
 }
 
 
-def render_fragment(workshop: Workshop, block: str):
-    """Render one live block of the control page from its own context, or the whole page
+def render_fragment(workshop: Workshop, panel: str):
+    """Render one live panel of the control page from its own context, or the whole page
     (from everything) when the browser asked for a page rather than a fragment."""
     if not is_partial_request():
         return render("facilitator/control.html", admin_link=None, **control_context(workshop))
-    return render("facilitator/control.html", block, **FRAGMENTS[block](workshop))
+    template = f"facilitator/control/{panel}.html"
+    return render("facilitator/control.html", template, **FRAGMENTS[panel](workshop))
 
 
 # What a round can decide on, and the routine's form ------------------------------------------

@@ -64,8 +64,12 @@ def is_partial_request() -> bool:
 
 
 def render(template: str, block: str | None = None, status: int = 200, **context: object):
-    """Render the whole page, or only ``block`` when htmx asks for a fragment."""
+    """Render the whole page, or only its part ``block`` when htmx asks for a fragment: a
+    block of ``template``, or a template of its own (a name ending in ``.html``, as each of
+    the control page's panels is)."""
     if block is not None and is_partial_request():
+        if block.endswith(".html"):
+            return render_template(block, **context), status
         return render_block(template, block, **context), status
     return render_template(template, **context), status
 

@@ -143,7 +143,7 @@ def board(public_id: str):
     """Render the current stage's answers, for a live refresh."""
     workshop = facilitator_workshop(public_id)
     revalidate(workshop, "facilitator")
-    return render_fragment(workshop, "control_board")
+    return render_fragment(workshop, "board")
 
 
 @bp.get("/w/<public_id>/control/<any(round, drafts):panel>")
@@ -151,7 +151,7 @@ def agreement_panel(public_id: str, panel: str):
     """Render the open round's tally, or the drafts with their suggestions, for a live refresh."""
     workshop = facilitator_workshop(public_id)
     revalidate(workshop, "facilitator")
-    return render_fragment(workshop, {"round": "round_panel", "drafts": "drafts_panel"}[panel])
+    return render_fragment(workshop, panel)
 
 
 @bp.get("/w/<public_id>/control/people")
@@ -159,7 +159,7 @@ def people(public_id: str):
     """Render how many people have joined, for a live refresh."""
     workshop = facilitator_workshop(public_id)
     revalidate(workshop, "facilitator")
-    return render_fragment(workshop, "participant_count")
+    return render_fragment(workshop, "people")
 
 
 @bp.get("/w/<public_id>/control/waiting")

@@ -278,7 +278,7 @@ def page_controls(public_id: str):
     """Render the facilitator's controls for the projector's pages, for a live refresh."""
     workshop = facilitator_workshop(public_id)
     revalidate(workshop, "facilitator")
-    return render("facilitator/_screen_pages.html", workshop=workshop)
+    return render("facilitator/control/screen_pages.html", workshop=workshop)
 
 
 @bp.post("/w/<public_id>/screen-pages/<any(pause, resume, next, previous):action>")
@@ -291,7 +291,7 @@ def drive_pages(public_id: str, action: str):
         models.step_screen_pages(get_db(), workshop, 1 if action == "next" else -1)
     if not is_partial_request():
         return redirect(url_for("facilitator.control", public_id=workshop.public_id), 303)
-    return render("facilitator/_screen_pages.html", workshop=workshop)
+    return render("facilitator/control/screen_pages.html", workshop=workshop)
 
 
 @bp.post("/w/<public_id>/poster/screen/<any(show, hide):switch>")
