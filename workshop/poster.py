@@ -544,8 +544,7 @@ def _prepare_logo(data: bytes) -> bytes:
         except (OSError, ValueError, SyntaxError):  # truncated, a bad checksum, bad data
             raise PosterError(
                 gettext(
-                    "The logo file is damaged or incomplete: save it again "
-                    "and upload the new file."
+                    "The logo file is damaged or incomplete: save it again and upload the new file."
                 )
             ) from None
         image.thumbnail((LOGO_MAX_PX, LOGO_MAX_PX), Image.Resampling.LANCZOS)
@@ -1213,18 +1212,19 @@ def _gold_svg(width: float, height: float, band: float) -> str:
             corners = [(depth, depth), (length - depth, depth), (length - band, band), (band, band)]
             outline = " ".join(point(to, x, y) for x, y in corners)
             parts.append(f'<polygon points="{outline}" fill="{colour(shade)}"/>')
-    joint = 'stroke="#4a3309" stroke-width="0.06" stroke-opacity="0.55"'
-    for x, y in ((0, 0), (width, 0), (width, height), (0, height)):
-        ix = band if x == 0 else width - band
-        iy = band if y == 0 else height - band
-        parts.append(f'<line x1="{x:.3f}" y1="{y:.3f}" x2="{ix:.3f}" y2="{iy:.3f}" {joint}/>')
     parts.append(
-        f'<rect x="0.1" y="0.1" width="{width - 0.2:.3f}" height="{height - 0.2:.3f}" '
-        f'fill="none" stroke="#3e2a06" stroke-width="0.2"/>'
-        f'<rect x="{band:.3f}" y="{band:.3f}" width="{width - 2 * band:.3f}" '
-        f'height="{height - 2 * band:.3f}" fill="none" stroke="#3e2a06" stroke-width="0.25"/>'
-        "</svg>"
+        _mitres_and_edges(
+            width,
+            height,
+            band,
+            'stroke="#4a3309" stroke-width="0.06" stroke-opacity="0.55"',
+            "#3e2a06",
+            0.1,
+            0.2,
+            0.25,
+        )
     )
+    parts.append("</svg>")
     return "".join(parts)
 
 
@@ -1303,19 +1303,38 @@ def _wood_svg(width: float, height: float, band: float) -> str:
                 f'<path d="{" ".join(path)}" fill="none" stroke="{colour(0.62 * light)}" '
                 f'stroke-width="{stroke:.3f}"/>'
             )
-    joint = 'stroke="#1c100a" stroke-width="0.18"'
-    for x, y in ((0, 0), (width, 0), (width, height), (0, height)):
-        ix = band if x == 0 else width - band
-        iy = band if y == 0 else height - band
-        parts.append(f'<line x1="{x:.3f}" y1="{y:.3f}" x2="{ix:.3f}" y2="{iy:.3f}" {joint}/>')
     parts.append(
-        f'<rect x="0.15" y="0.15" width="{width - 0.3:.3f}" height="{height - 0.3:.3f}" '
-        f'fill="none" stroke="#1c100a" stroke-width="0.3"/>'
-        f'<rect x="{band:.3f}" y="{band:.3f}" width="{width - 2 * band:.3f}" '
-        f'height="{height - 2 * band:.3f}" fill="none" stroke="#1c100a" stroke-width="0.4"/>'
-        "</svg>"
+        _mitres_and_edges(
+            width, height, band, 'stroke="#1c100a" stroke-width="0.18"', "#1c100a", 0.15, 0.3, 0.4
+        )
     )
+    parts.append("</svg>")
     return "".join(parts)
+
+
+def _mitres_and_edges(
+    width: float,
+    height: float,
+    band: float,
+    joint: str,
+    edge: str,
+    inset: float,
+    outer: float,
+    inner: float,
+) -> str:
+    """A moulding's four mitre joints (corner to inner corner) and its outer and inner
+    edges, drawn over the shaded sides (gold and wood share the joinery)."""
+    lines = "".join(
+        f'<line x1="{x:.3f}" y1="{y:.3f}" x2="{band if x == 0 else width - band:.3f}" '
+        f'y2="{band if y == 0 else height - band:.3f}" {joint}/>'
+        for x, y in ((0, 0), (width, 0), (width, height), (0, height))
+    )
+    return (
+        lines + f'<rect x="{inset:g}" y="{inset:g}" width="{width - 2 * inset:.3f}" '
+        f'height="{height - 2 * inset:.3f}" fill="none" stroke="{edge}" stroke-width="{outer:g}"/>'
+        f'<rect x="{band:.3f}" y="{band:.3f}" width="{width - 2 * band:.3f}" '
+        f'height="{height - 2 * band:.3f}" fill="none" stroke="{edge}" stroke-width="{inner:g}"/>'
+    )
 
 
 # ── WeasyPrint state ─────────────────────────────────────────────────────────
