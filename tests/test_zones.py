@@ -109,9 +109,21 @@ def test_a_late_agreement_prints_the_warsaw_date_on_poster_and_card(
     assert workshop.mission_agreed_at == LATE  # stored in UTC
     client = facilitator_of(app, db, workshop)
     poster = printed(client, workshop, tmp_path, "poster.pdf")
-    assert "6 grudnia 2026" in poster and "5 grudnia" not in poster
+    assert "Zespół · 2026" in poster  # the poster is signed with the year alone
     card = printed(client, workshop, tmp_path, "card.pdf")
     assert "6 grudnia 2026" in card and "5 grudnia" not in card
+
+
+def test_an_agreement_on_new_years_eve_night_signs_the_poster_with_warsaws_new_year(
+    app, db, workshop, monkeypatch, tmp_path
+):
+    with monkeypatch.context() as patch:
+        travel_to(patch, "2026-12-31T23:30:00+00:00")  # 00:30 on 1 January in Warsaw
+        agree(db, workshop)
+        agree_routine(db, workshop)
+    workshop = models.get_workshop_by_id(db, workshop.id)
+    poster = printed(facilitator_of(app, db, workshop), workshop, tmp_path, "poster.pdf")
+    assert "Zespół · 2027" in poster and "2026" not in poster
 
 
 def test_with_workshop_timezone_utc_an_english_workshop_prints_5_december(
@@ -123,7 +135,7 @@ def test_with_workshop_timezone_utc_an_english_workshop_prints_5_december(
     english = agree_late(db, english, monkeypatch)
     client = facilitator_of(app, db, english)
     poster = printed(client, english, tmp_path, "poster.pdf")
-    assert "December 5, 2026" in poster and "December 6" not in poster
+    assert "The team · 2026" in poster
     card = printed(client, english, tmp_path, "card.pdf")
     assert "December 5, 2026" in card and "December 6" not in card
     markdown = client.get(f"/w/{english.public_id}/record.md").get_data(as_text=True)
