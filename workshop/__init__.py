@@ -9,10 +9,17 @@ from flask import Flask
 
 from . import db, hub, i18n, web
 from .extensions import babel, csrf
-from .rules import DEFAULT_LIVE_STREAMS_PER_ADDRESS, DEFAULT_RETENTION_DAYS
+from .rules import (
+    DEFAULT_LIVE_STREAMS_PER_ADDRESS,
+    DEFAULT_RETENTION_DAYS,
+    FEEDBACK_LIMIT_ADDRESS,
+    FEEDBACK_LIMIT_DEVICE,
+    FEEDBACK_MIN_FILL_SECONDS,
+)
 from .views import (
     agreement,
     facilitator,
+    feedback,
     live,
     participant,
     poster_page,
@@ -35,6 +42,7 @@ BLUEPRINTS = (
     screen,
     live,
     poster_page,
+    feedback,
 )
 
 
@@ -99,6 +107,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         CREATE_LIMIT_IP=10,
         CREATE_LIMIT_TOTAL=100,
         CREATE_PASSWORD=None,
+        # Clients' feedback (/c/<token>): an hour per device + IP and per IP (a kiosk counts
+        # by IP only), and the seconds a form must be open before it may be sent.
+        FEEDBACK_LIMIT_DEVICE=FEEDBACK_LIMIT_DEVICE,
+        FEEDBACK_LIMIT_ADDRESS=FEEDBACK_LIMIT_ADDRESS,
+        FEEDBACK_MIN_FILL_SECONDS=FEEDBACK_MIN_FILL_SECONDS,
         WORKERS=1,  # processes sharing the limits (without Redis); `workshop serve` sets it
         # Where the server listens (`workshop serve` sets both): tells whether phones can
         # reach a page opened through 127.0.0.1 (reach.py). None: unknown.

@@ -72,6 +72,7 @@ def control_context(workshop: Workshop, **overrides: object) -> dict:
         "exports": models.list_exports(db, workshop),
         "join_url": external_url("participant.join_by_token", token=workshop.join_token),
         "screen_url": external_url("screen.show", token=workshop.screen_token),
+        "feedback_url": external_url("feedback.show", token=workshop.feedback_token),
     }
     if stage is not None and stage.takes_answers:
         board = stage_board(db, workshop, stage, for_room=False)

@@ -15,6 +15,7 @@ from wtforms import (
     PasswordField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -40,6 +41,9 @@ from .rules import (
     DEFAULT_TIMER_MINUTES,
     DEFAULT_VOTE_BUDGET,
     EXPECTED_PEOPLE_RANGE,
+    FEEDBACK_COMMENT_MAX,
+    FEEDBACK_CONTACT_MAX,
+    FEEDBACK_RATINGS,
     JOIN_CODE_ALPHABET,
     JOIN_CODE_LENGTH,
     LOGO_MAX_BYTES,
@@ -521,3 +525,79 @@ class PosterForm(FlaskForm):
     logo = FileField(
         _l("Logo (PNG or JPEG, up to %(num)d MB)", num=LOGO_MAX_BYTES // (1024 * 1024))
     )
+
+
+# A client's five steps, worst first: what each face says (the page shows the face too).
+FEEDBACK_RATING_LABELS = {
+    1: _l("Very bad"),
+    2: _l("Bad"),
+    3: _l("So-so"),
+    4: _l("Good"),
+    5: _l("Very good"),
+}
+_PHONE = re.compile(r"\+?[0-9][0-9 ()./-]{5,22}[0-9]")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]{2,}")
+
+
+def is_contact(text: str) -> bool:
+    """Tell whether ``text`` reads as a phone number (7 to 15 digits) or an e-mail address."""
+    if _EMAIL.fullmatch(text):
+        return True
+    digits = sum(ch.isdigit() for ch in text)
+    return bool(_PHONE.fullmatch(text)) and 7 <= digits <= 15
+
+
+class FeedbackForm(FlaskForm):
+    """A client's feedback after a visit. ``principles`` gets its choices from the view
+    (the workshop's agreed principles); ``website`` is a honeypot no person fills in;
+    ``started`` is a signed time the form was drawn, ``nonce`` stores a resend once."""
+
+    rating = RadioField(
+        _l("How did we do today?"),
+        choices=[SelectChoice(str(key), label) for key, label in FEEDBACK_RATING_LABELS.items()],
+        validators=[InputRequired(_l("Choose how it went today: tap one of the five faces."))],
+    )
+    principles = SelectMultipleField(
+        _l("Which of our principles did you feel today? (optional)"),
+        validate_choice=False,  # the model keeps only the workshop's own (they may change)
+    )
+    comment = TextAreaField(
+        _l("What could we do better? (optional)"),
+        filters=[clean_text],
+        validators=[_length(0, FEEDBACK_COMMENT_MAX)],
+    )
+    call_back = BooleanField(_l("Yes, please call me back"))
+    contact = StringField(
+        _l("Your phone number or e-mail"),
+        filters=[clean_line],
+        validators=[_length(0, FEEDBACK_CONTACT_MAX)],
+    )
+    consent = BooleanField(
+        _l(
+            "I agree that the team keeps this phone number or e-mail to contact me about "
+            "today's visit, and deletes it afterwards."
+        )
+    )
+    website = StringField(_l("Leave this empty"))
+    started = HiddenField(validators=[Length(max=200)])
+    nonce = HiddenField(validators=[Length(max=64)])
+
+    def validate_rating(self, field: RadioField) -> None:
+        if field.data not in {str(key) for key in FEEDBACK_RATINGS}:
+            raise ValidationError(_l("Choose how it went today: tap one of the five faces."))
+
+    def validate_contact(self, field: StringField) -> None:
+        if not self.call_back.data:
+            return
+        if not field.data:
+            raise ValidationError(
+                _l("Write a phone number or an e-mail address, so we can call you back.")
+            )
+        if not is_contact(field.data):
+            raise ValidationError(
+                _l("This is neither a phone number nor an e-mail address: please check it.")
+            )
+
+    def validate_consent(self, field: BooleanField) -> None:
+        if self.call_back.data and not field.data:
+            raise ValidationError(_l("Tick this, so we may keep your contact to call you back."))

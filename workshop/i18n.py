@@ -9,12 +9,15 @@ from flask_babel import Babel, get_locale
 from . import zones
 
 LANGUAGES = {"pl": "Polski", "en": "English"}
+# Pages read on people's own phones, in the language each chose: the staff's, and the
+# clients' feedback page (which never sets the workshop, so it follows the phone's own).
+PHONE_BLUEPRINTS = ("participant", "feedback")
 
 
 def select_locale() -> str:
     """Pick the language: a phone's own choice on its pages, else the workshop's, else ours."""
     chosen = session.get("phone_language")
-    if request.blueprint == "participant" and chosen in LANGUAGES:
+    if request.blueprint in PHONE_BLUEPRINTS and chosen in LANGUAGES:
         return chosen
     workshop = g.get("workshop")
     if workshop is not None:

@@ -178,6 +178,8 @@ class Limits:
     room_writes: Window  # every phone write per workshop, answers included
     created: Window  # workshops created (or wrong creation passwords) per IP
     created_all: Window  # workshops created overall
+    feedback_device: Window  # clients' feedback an hour per device + IP
+    feedback_address: Window  # clients' feedback an hour per IP
 
     @classmethod
     def from_config(cls, app: Flask) -> Limits:
@@ -233,6 +235,12 @@ class Limits:
             room_writes=window("room-writes", "ROOM_WRITE_LIMIT", RateLimitItemPerMinute),
             created=window("created", "CREATE_LIMIT_IP", RateLimitItemPerHour),
             created_all=window("created-all", "CREATE_LIMIT_TOTAL", RateLimitItemPerHour),
+            feedback_device=window(
+                "feedback-device", "FEEDBACK_LIMIT_DEVICE", RateLimitItemPerHour
+            ),
+            feedback_address=window(
+                "feedback-address", "FEEDBACK_LIMIT_ADDRESS", RateLimitItemPerHour
+            ),
         )
 
 
@@ -364,3 +372,17 @@ def record_creation(succeeded: bool = True) -> None:
     limits.created.hit(_address())
     if succeeded:
         limits.created_all.hit("all")
+
+
+def feedback_wait(workshop_id: int, kiosk: bool = False) -> int:
+    """Count one client's feedback from this device and address, or return the seconds to
+    wait when over a limit. A kiosk is one device for every client at the desk: only its
+    address counts."""
+    limits = current()
+    if not limits.enabled:
+        return 0
+    address = _address()
+    windows = [(limits.feedback_address, f"{workshop_id}|{address}")]
+    if not kiosk:
+        windows.append((limits.feedback_device, f"{workshop_id}|{device_id()}|{address}"))
+    return _take(windows)

@@ -278,6 +278,17 @@ REFUSALS: dict[str, Words] = {
             max=PRINCIPLE_COUNT[1],
         )
     ),
+    # Clients' feedback (the phone's words are the client's)
+    "bad-rating": Words(_l("Choose how it went today: tap one of the five faces.")),
+    "feedback-too-quick": Words(
+        _l("That was very quick. Please check your answers, then tap Send again.")
+    ),
+    "feedback-too-many": Words(
+        _l("Many answers came from here in the last hour. Please try again later.")
+    ),
+    "feedback-refused": Words(
+        _l("This form could not be sent. Please reload the page and try again.")
+    ),
 }
 
 

@@ -410,3 +410,36 @@ def add_poster_signature(db: Database) -> None:
         ALTER TABLE poster_settings ADD COLUMN signature TEXT NOT NULL DEFAULT '';
         """,
     )
+
+
+@migrations(name="0017_create_feedback")
+def create_feedback(db: Database) -> None:
+    # Clients' feedback after a visit, through the team's own link (``feedback_token``, drawn
+    # here for the workshops that exist). ``principles`` is a JSON list of the principle
+    # names the client tapped; ``comment`` and ``contact`` are cleared by retention
+    # (``redacted_at``), the rating and the principles stay as counts. ``client_nonce``
+    # stores a resent form once.
+    _execute_all(
+        db,
+        """
+        ALTER TABLE workshops ADD COLUMN feedback_token TEXT;
+        UPDATE workshops SET feedback_token = lower(hex(randomblob(16)));
+        CREATE UNIQUE INDEX workshops_feedback_token ON workshops (feedback_token);
+        CREATE TABLE feedback (
+            id INTEGER PRIMARY KEY,
+            workshop_id INTEGER NOT NULL REFERENCES workshops (id) ON DELETE CASCADE,
+            rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5),
+            principles TEXT NOT NULL DEFAULT '[]',
+            comment TEXT NOT NULL DEFAULT '',
+            call_back INTEGER NOT NULL DEFAULT 0,
+            contact TEXT NOT NULL DEFAULT '',
+            kiosk INTEGER NOT NULL DEFAULT 0,
+            client_nonce TEXT,
+            created_at TEXT NOT NULL,
+            redacted_at TEXT
+        );
+        CREATE INDEX feedback_workshop ON feedback (workshop_id, id);
+        CREATE UNIQUE INDEX feedback_nonce ON feedback (workshop_id, client_nonce)
+            WHERE client_nonce IS NOT NULL;
+        """,
+    )

@@ -84,6 +84,16 @@ POSTER_MAX_CHARACTERS = 6000  # well above the form limits; stops absurd input b
 # The workshop's record
 RECORD_PDF_MAX_ANSWERS = 1000  # a PDF report past this is refused (CSV, Markdown, JSON stay)
 
+# Clients' feedback after a visit (/c/<token>)
+FEEDBACK_RATINGS = (1, 2, 3, 4, 5)  # 1: very bad … 5: very good
+FEEDBACK_COMMENT_MAX = 500  # characters of "what could we do better?"
+FEEDBACK_CONTACT_MAX = 120  # a phone number or an e-mail address
+FEEDBACK_MIN_FILL_SECONDS = 3  # a form sent sooner after it was shown is a robot's
+FEEDBACK_FORM_MAX_HOURS = 12  # a form shown longer ago is drawn afresh
+FEEDBACK_LIMIT_DEVICE = 5  # feedback an hour from one phone (a kiosk: from its address)
+FEEDBACK_LIMIT_ADDRESS = 60  # feedback an hour from one address (a reception's NAT)
+KIOSK_RESET_SECONDS = 6  # the kiosk's thank-you shows this long, then a fresh form
+
 # Keeping data
 DEFAULT_RETENTION_DAYS = 30
 

@@ -84,6 +84,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """Run ``workshop serve`` (gunicorn, its default workers) on a free port, fresh database."""
     running = Server(tmp_path_factory.mktemp("credo-server"), workers=None)
     running.env["WORKSHOP_SECRET_KEY"] = "browser-test-secret"
+    # A robot's minimum fill time: a test fills the clients' feedback form at once
+    # (tests/test_feedback.py holds the minimum itself).
+    running.env["WORKSHOP_FEEDBACK_MIN_FILL_SECONDS"] = "0"
     # Its heartbeat is 1 s: a stream notices a closed browser only when it next writes, so
     # stream threads end soon after each test and the shutdown is quick.
     try:

@@ -81,6 +81,15 @@ from .exports import (
     save_poster_settings,
     set_poster_logo,
 )
+from .feedback import (
+    Feedback,
+    FeedbackCounts,
+    add_feedback,
+    count_feedback_to_redact,
+    feedback_counts,
+    list_feedback,
+    redact_feedback,
+)
 from .people import (
     JoinRequest,
     Participant,
@@ -180,6 +189,7 @@ from .workshops import (
     get_open_workshop_by_join_token,
     get_workshop,
     get_workshop_by_admin_token,
+    get_workshop_by_feedback_token,
     get_workshop_by_id,
     get_workshop_by_screen_token,
     normalize_join_code,
@@ -191,6 +201,14 @@ from .workshops import (
 )
 
 __all__ = [
+    "Feedback",
+    "FeedbackCounts",
+    "add_feedback",
+    "count_feedback_to_redact",
+    "feedback_counts",
+    "list_feedback",
+    "redact_feedback",
+    "get_workshop_by_feedback_token",
     "ACCEPTING_LEVELS",
     "Amendment",
     "BLOCK",

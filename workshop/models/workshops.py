@@ -41,6 +41,7 @@ class Workshop:
     poster_on_screen: int = 0
     time_zone: str = ""  # an IANA name; empty: the default for its language (zones.py)
     expected_people: int | None = None  # the head count the facilitator expects, if set
+    feedback_token: str | None = None  # opens the clients' feedback page (/f/<token>)
 
     @property
     def is_agreed(self) -> bool:
@@ -86,8 +87,9 @@ def create_workshop(
     with write(db):
         db.execute(
             """insert into workshops (public_id, title, language, join_code,
-                   join_token, screen_token, admin_token_hash, created_at, time_zone)
-               values (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   join_token, screen_token, admin_token_hash, created_at, time_zone,
+                   feedback_token)
+               values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [
                 _new_public_id(),
                 title,
@@ -98,6 +100,7 @@ def create_workshop(
                 token_hash(admin_token),
                 now(),
                 time_zone,
+                secrets.token_urlsafe(16),
             ],
         )
         workshop_id = _last_id(db)
@@ -153,6 +156,11 @@ def get_open_workshop_by_join_code(db: Database, code: str) -> Workshop | None:
         "select * from workshops where join_code = ? and status = 'open'",
         [normalize_join_code(code)],
     )
+
+
+def get_workshop_by_feedback_token(db: Database, token: str) -> Workshop | None:
+    """Return the workshop whose clients' feedback page this token opens."""
+    return _one(db, Workshop, "select * from workshops where feedback_token = ?", [token])
 
 
 def get_open_workshop_by_join_token(db: Database, token: str) -> Workshop | None:

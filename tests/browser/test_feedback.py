@@ -1,0 +1,90 @@
+"""A client gives feedback on a 320 px phone, with and without JavaScript; the kiosk thanks
+and starts afresh by itself. No console errors, no sideways scroll, no axe violations."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from .conftest import CSP_REPORTER, PHONE, Room
+from .test_accessibility import violations
+
+SMALL = {**PHONE, "viewport": {"width": 320, "height": 640}}
+
+
+def small_phone(room: Room, url: str, label: str, javascript: bool = True) -> Page:
+    """Open ``url`` on a 320 px phone, with or without JavaScript, watched like the rest."""
+    context = room.browser.new_context(
+        base_url=room.base_url, java_script_enabled=javascript, **SMALL
+    )
+    context.set_default_timeout(5_000)
+    room.contexts.append(context)
+    context.add_init_script(CSP_REPORTER)
+    page = context.new_page()
+    room.watch(page, label)
+    page.goto(url)
+    return page
+
+
+def feedback_url(room: Room, workshop) -> str:
+    facilitator = room.open(workshop.facilitator_url, "laptop", "facilitator")
+    return facilitator.locator("#feedback-url").input_value()
+
+
+def fits(page: Page, artifacts, name: str) -> None:
+    """No sideways scroll at 320 px; keep a screenshot to look at."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 320, f"{name}: the page is {width} px wide"
+    page.screenshot(path=artifacts / f"feedback-{name}.png", full_page=True, caret="initial")
+
+
+def test_a_client_gives_feedback_on_a_small_phone_with_javascript(room, new_workshop, artifacts):
+    url = feedback_url(room, new_workshop())
+    phone = small_phone(room, url, "client")
+    expect(phone.locator("h1")).to_have_text("Jak było dziś?")
+    fits(phone, artifacts, "form-320")
+    found = violations(phone, "feedback form")
+    room.allow(r"status of 422")
+    phone.locator("textarea[name=comment]").fill("Miła rejestracja")
+    phone.get_by_role("button", name="Wyślij").click()  # no rating yet: the browser asks
+    phone.locator("label.face-option", has_text="Dobrze").first.click()
+    phone.get_by_label("Tak, proszę o kontakt").check()
+    phone.get_by_role("button", name="Wyślij").click()
+    expect(phone.locator("#contact-errors")).to_be_visible()
+    expect(phone.locator("textarea[name=comment]")).to_have_value("Miła rejestracja")
+    fits(phone, artifacts, "error-320")
+    found += violations(phone, "feedback form with an error")
+    phone.locator("input[name=contact]").fill("+48 600 100 200")
+    phone.locator("input[name=consent]").check()
+    phone.get_by_role("button", name="Wyślij").click()
+    expect(phone.locator("h1")).to_have_text("Dziękujemy!")
+    assert not found, "\n".join(found)
+
+
+def test_a_client_gives_feedback_without_javascript(room, new_workshop, artifacts):
+    url = feedback_url(room, new_workshop())
+    phone = small_phone(room, url, "client-no-js", javascript=False)
+    phone.locator("label.face-option", has_text="Bardzo dobrze").click()
+    phone.locator("textarea[name=comment]").fill("Wszystko w porządku")
+    fits(phone, artifacts, "form-320-no-js")
+    phone.get_by_role("button", name="Wyślij").click()
+    expect(phone.locator("h1")).to_have_text("Dziękujemy!")
+    assert re.search(r"/c/[^/]+/thanks$", phone.url)
+
+
+def test_the_kiosk_thanks_and_starts_afresh(room, new_workshop, artifacts):
+    url = feedback_url(room, new_workshop()) + "?kiosk=1"
+    tablet = small_phone(room, url, "kiosk", javascript=False)
+    tablet.locator("label.face-option", has_text="Źle").first.click()
+    tablet.locator("textarea[name=comment]").fill("Długo czekałem")
+    tablet.get_by_role("button", name="Wyślij").click()
+    expect(tablet.locator("h1")).to_have_text("Dziękujemy!")
+    tablet.screenshot(path=artifacts / "feedback-kiosk-thanks.png", caret="initial")
+    # The thank-you page reloads a fresh form by itself: nothing of the last client stays.
+    expect(tablet.locator("h1")).to_have_text("Jak było dziś?", timeout=15_000)
+    expect(tablet.locator("textarea[name=comment]")).to_have_value("")
+    expect(tablet.locator("input[name=rating]:checked")).to_have_count(0)
+    assert tablet.context.cookies() == [] or all(
+        cookie["name"] == "session" for cookie in tablet.context.cookies()
+    )

@@ -1,0 +1,157 @@
+"""Clients' feedback after a visit: a rating, the principles they felt, an optional comment
+and, when they ask to be called back, how to reach them.
+
+Retention (`redact_feedback`) clears the comment and the contact after the retention period
+and keeps the rating and the principles, so the counts stay.
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlite_utils import Database
+
+from ..db import write
+from ..rules import FEEDBACK_RATINGS
+from ._base import Refused, _all, _count, _last_id, _one, now
+from .workshops import Workshop
+
+
+@dataclass(frozen=True, slots=True)
+class Feedback:
+    id: int
+    workshop_id: int
+    rating: int
+    principles: str  # a JSON list of names
+    comment: str
+    call_back: int
+    contact: str
+    kiosk: int
+    client_nonce: str | None
+    created_at: str
+    redacted_at: str | None = None
+
+    @property
+    def felt(self) -> list[str]:
+        """The names of the principles the client felt."""
+        return json.loads(self.principles)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackCounts:
+    """What stays of a workshop's feedback after retention: how many, by rating and principle."""
+
+    total: int
+    ratings: dict[int, int]
+    principles: dict[str, int]
+    call_backs: int
+    comments: int
+
+
+def add_feedback(
+    db: Database,
+    workshop: Workshop,
+    rating: int,
+    principles: list[str],
+    comment: str = "",
+    contact: str = "",
+    client_nonce: str | None = None,
+    kiosk: bool = False,
+) -> Feedback:
+    """Store a client's feedback; a repeated nonce returns the first copy.
+
+    A contact means the client asked to be called back; principles not among the
+    workshop's own are dropped.
+    """
+    if rating not in FEEDBACK_RATINGS:
+        raise Refused("bad-rating")
+    with write(db):
+        if client_nonce:
+            earlier = _one(
+                db,
+                Feedback,
+                "select * from feedback where workshop_id = ? and client_nonce = ?",
+                [workshop.id, client_nonce],
+            )
+            if earlier is not None:
+                return earlier
+        agreed = [
+            row["name"]
+            for row in db.query(
+                "select name from principles where workshop_id = ? order by position",
+                [workshop.id],
+            )
+        ]
+        felt = [name for name in agreed if name in set(principles)]
+        db.execute(
+            """insert into feedback (workshop_id, rating, principles, comment, call_back,
+                   contact, kiosk, client_nonce, created_at)
+               values (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [
+                workshop.id,
+                rating,
+                json.dumps(felt, ensure_ascii=False),
+                comment,
+                int(bool(contact)),
+                contact,
+                int(kiosk),
+                client_nonce or None,
+                now(),
+            ],
+        )
+        row_id = _last_id(db)
+    return _one(db, Feedback, "select * from feedback where id = ?", [row_id])
+
+
+def list_feedback(db: Database, workshop: Workshop) -> list[Feedback]:
+    """Return a workshop's feedback, oldest first."""
+    return _all(
+        db, Feedback, "select * from feedback where workshop_id = ? order by id", [workshop.id]
+    )
+
+
+def feedback_counts(db: Database, workshop: Workshop) -> FeedbackCounts:
+    """Count a workshop's feedback by rating and by principle felt."""
+    ratings = dict.fromkeys(FEEDBACK_RATINGS, 0)
+    principles: dict[str, int] = {}
+    total = call_backs = comments = 0
+    for item in list_feedback(db, workshop):
+        total += 1
+        ratings[item.rating] += 1
+        call_backs += item.call_back
+        comments += bool(item.comment)
+        for name in item.felt:
+            principles[name] = principles.get(name, 0) + 1
+    return FeedbackCounts(total, ratings, principles, call_backs, comments)
+
+
+def _older_than(days: int, at: datetime | None) -> str:
+    return ((at or datetime.now(UTC)) - timedelta(days=days)).isoformat(timespec="seconds")
+
+
+_TO_REDACT = "created_at <= ? and (comment != '' or contact != '')"
+
+
+def count_feedback_to_redact(db: Database, days: int, at: datetime | None = None) -> int:
+    """Count the feedback whose comment or contact `redact_feedback` would clear."""
+    return _count(
+        db, f"select count(*) as n from feedback where {_TO_REDACT}", [_older_than(days, at)]
+    )
+
+
+def redact_feedback(
+    db: Database, days: int, at: datetime | None = None, workshop: Workshop | None = None
+) -> int:
+    """Clear the comment and contact of feedback older than ``days`` (of one workshop, or
+    of all); return how many were cleared. The rating and the principles stay."""
+    where = _TO_REDACT
+    params: list = [_older_than(days, at)]
+    if workshop is not None:
+        where += " and workshop_id = ?"
+        params.append(workshop.id)
+    with write(db):
+        cursor = db.execute(
+            f"update feedback set comment = '', contact = '', redacted_at = ? where {where}",
+            [now(), *params],
+        )
+    return cursor.rowcount
