@@ -245,10 +245,33 @@ def test_redaction_clears_comment_and_contact_and_keeps_the_counts(app, db, work
     models.add_feedback(db, workshop, 5, ["Kindness", "Clarity"], "recent")
     assert models.redact_feedback(db, 30) == 0  # nothing is old enough yet
     later = datetime.now(UTC) + timedelta(days=31)
-    assert models.count_feedback_to_redact(db, 30, at=later) == 2
+    assert [w.id for w in models.feedback_to_redact(db, 30, at=later)] == [workshop.id]
     assert models.redact_feedback(db, 30, at=later) == 2
     items = models.list_feedback(db, workshop)
     assert [(i.comment, i.contact) for i in items] == [("", ""), ("", "")]
     counts = models.feedback_counts(db, workshop)
     assert counts.total == 2 and counts.ratings[2] == 1 and counts.ratings[5] == 1
     assert counts.principles == {"Kindness": 2, "Clarity": 1} and counts.call_backs == 1
+
+
+def test_the_record_holds_feedback_and_only_the_json_its_contact(facilitator, db, workshop):
+    workshop = agree_principles(db, workshop)
+    models.add_feedback(db, workshop, 2, ["Clarity"], "Waited long", "anna@example.com")
+    models.add_feedback(db, workshop, 5, ["Kindness", "Clarity"], "", "", kiosk=True)
+    data = facilitator.get(f"/w/{workshop.public_id}/record.json").get_json()
+    counts = data["feedback"]["counts"]
+    assert counts["total"] == 2 and counts["ratings"] == {"1": 0, "2": 1, "3": 0, "4": 0, "5": 1}
+    assert counts["principles_felt"] == {"Clarity": 2, "Kindness": 1}
+    first = data["feedback"]["items"][0]
+    assert (first["comment"], first["contact"], first["call_back"]) == (
+        "Waited long",
+        "anna@example.com",
+        True,
+    )
+    table = facilitator.get(f"/w/{workshop.public_id}/record.csv").get_data(as_text=True)
+    assert "Waited long" in table and "Clarity" in table
+    assert "anna@example.com" not in table
+
+
+def test_the_record_is_the_facilitators_only(client, workshop):
+    assert client.get(f"/w/{workshop.public_id}/record.json").status_code == 403

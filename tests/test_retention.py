@@ -300,3 +300,33 @@ def test_purge_and_delete_commands_have_help():
     for command in ("purge", "backup", "restore"):
         result = CliRunner().invoke(main, [command, "--help"])
         assert result.exit_code == 0 and "Usage:" in result.output
+
+
+# Clients' feedback ------------------------------------------------------------------------
+
+
+def test_purge_clears_old_feedback_text_and_contact_and_keeps_the_counts(
+    env, cli_db, monkeypatch
+):
+    marker = f"marker-{uuid.uuid4().hex}"
+    workshop, _token = make_workshop(cli_db)  # an open workshop: its feedback link lives on
+    with monkeypatch.context() as patch:
+        travel_to(patch, OLD)
+        models.add_feedback(cli_db, workshop, 2, [], f"Comment {marker}", f"{marker}@example.com")
+    models.add_feedback(cli_db, workshop, 5, [], "Recent and kept")
+    files = record_exports(cli_db, workshop, env / "exports", marker)
+    database = env / "credo.db"
+    assert marker.encode() in file_bytes(database)
+
+    assert "Would clear" in purge("--dry-run")
+    assert marker.encode() in file_bytes(database)
+    output = purge()
+
+    assert f"Clearing {workshop.public_id}" in output
+    assert marker.encode() not in file_bytes(database)
+    assert not files["csv"].exists() and files["poster"].exists()
+    old, recent = models.list_feedback(cli_db, workshop)
+    assert (old.rating, old.comment, old.contact, old.call_back) == (2, "", "", 1)
+    assert old.redacted_at and recent.comment == "Recent and kept"
+    assert models.feedback_counts(cli_db, workshop).total == 2
+    assert "Clearing" not in purge()  # nothing left to clear

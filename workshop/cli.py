@@ -469,16 +469,16 @@ def purge(dry_run: bool, days: int | None) -> None:
             if not dry_run:
                 files = models.purge_workshop(db, found.workshop)
                 remove_export_files(app.config["EXPORTS_DIR"], files)
-        if dry_run:
-            redacted = models.count_feedback_to_redact(db, days)
-        else:
-            redacted = models.redact_feedback(db, days)
-        if redacted:
+        for workshop in models.feedback_to_redact(db, days):
             verb = "Would clear" if dry_run else "Clearing"
             click.echo(
-                f"{verb} the comments and contact details of {redacted} client feedback(s) "
-                f"older than {days} days"
+                f"{verb} {workshop.public_id}  {workshop.title!r}: clients' comments and "
+                f"contact details older than {days} days"
             )
+            if not dry_run:
+                models.redact_feedback(db, days, workshop=workshop)
+                files = models.drop_record_exports(db, workshop)  # they copy the comments
+                remove_export_files(app.config["EXPORTS_DIR"], files)
         if not dry_run and not checkpoint(db):  # also finishes an earlier delete's
             click.echo("Warning: the WAL could not be truncated yet; run purge again.", err=True)
     if not due:

@@ -26,10 +26,12 @@ from .models import (
     Stage,
     Workshop,
     count_participants,
+    feedback_counts,
     get_workshop_by_id,
     list_amendments,
     list_answers,
     list_drafts,
+    list_feedback,
     list_participants,
     list_principles,
     list_rounds,
@@ -147,6 +149,36 @@ def workshop_record(db: Database, workshop: Workshop) -> dict:
             for a in list_amendments(db, fresh)
         ],
         "rounds": [round_record(db, r) for r in reversed(list_rounds(db, fresh))],
+        "feedback": feedback_record(db, fresh),
+    }
+
+
+def feedback_record(db: Database, workshop: Workshop) -> dict:
+    """Return clients' feedback: the counts, and each answer with its comment and, for the
+    facilitator's JSON only, the contact to call back (the CSV leaves it out)."""
+    counts = feedback_counts(db, workshop)
+    return {
+        "counts": {
+            "total": counts.total,
+            "ratings": {str(rating): n for rating, n in counts.ratings.items()},
+            "principles_felt": counts.principles,
+            "call_backs": counts.call_backs,
+            "comments": counts.comments,
+        },
+        "items": [
+            {
+                "id": item.id,
+                "rating": item.rating,
+                "principles_felt": item.felt,
+                "comment": item.comment,
+                "call_back": bool(item.call_back),
+                "contact": item.contact,
+                "kiosk": bool(item.kiosk),
+                "created_at": item.created_at,
+                "redacted_at": item.redacted_at,
+            }
+            for item in list_feedback(db, workshop)
+        ],
     }
 
 
@@ -463,6 +495,36 @@ def answer_rows(record: dict) -> list[list[str | int]]:
                 _sortable_moment(answer["created_at"], record["time_zone"]),
             ]
             rows.append(row)
+    rows.extend(feedback_rows(record))
+    return rows
+
+
+def feedback_rows(record: dict) -> list[list[str | int]]:
+    """Return a row per client's feedback, in the answers' columns: the comment as the
+    answer, the rating and the principles felt as its detail. Never the contact."""
+    rows: list[list[str | int]] = []
+    for item in record.get("feedback", {}).get("items", []):
+        detail = [gettext("Rating: %(num)d of 5", num=item["rating"])]
+        if item["principles_felt"]:
+            felt = ", ".join(item["principles_felt"])
+            detail.append(gettext("Felt: %(principles)s", principles=felt))
+        if item["call_back"]:
+            detail.append(gettext("Asked to be called back"))
+        rows.append(
+            [
+                gettext("Clients' feedback"),
+                item["id"],
+                item["comment"],
+                " · ".join(detail),
+                "",
+                "",
+                "",
+                "",
+                "",
+                gettext("Kiosk") if item["kiosk"] else gettext("Client"),
+                _sortable_moment(item["created_at"], record["time_zone"]),
+            ]
+        )
     return rows
 
 

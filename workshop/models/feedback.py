@@ -13,7 +13,7 @@ from sqlite_utils import Database
 
 from ..db import write
 from ..rules import FEEDBACK_RATINGS
-from ._base import Refused, _all, _count, _last_id, _one, now
+from ._base import Refused, _all, _last_id, _one, now
 from .workshops import Workshop
 
 
@@ -129,13 +129,16 @@ def _older_than(days: int, at: datetime | None) -> str:
     return ((at or datetime.now(UTC)) - timedelta(days=days)).isoformat(timespec="seconds")
 
 
-_TO_REDACT = "created_at <= ? and (comment != '' or contact != '')"
-
-
-def count_feedback_to_redact(db: Database, days: int, at: datetime | None = None) -> int:
-    """Count the feedback whose comment or contact `redact_feedback` would clear."""
-    return _count(
-        db, f"select count(*) as n from feedback where {_TO_REDACT}", [_older_than(days, at)]
+def feedback_to_redact(db: Database, days: int, at: datetime | None = None) -> list[Workshop]:
+    """Return the workshops holding feedback whose comment or contact is past ``days``."""
+    return _all(
+        db,
+        Workshop,
+        """select * from workshops where id in
+               (select workshop_id from feedback
+                where created_at <= ? and (comment != '' or contact != ''))
+           order by id""",
+        [_older_than(days, at)],
     )
 
 
@@ -144,14 +147,12 @@ def redact_feedback(
 ) -> int:
     """Clear the comment and contact of feedback older than ``days`` (of one workshop, or
     of all); return how many were cleared. The rating and the principles stay."""
-    where = _TO_REDACT
-    params: list = [_older_than(days, at)]
-    if workshop is not None:
-        where += " and workshop_id = ?"
-        params.append(workshop.id)
+    only = workshop.id if workshop is not None else None
     with write(db):
         cursor = db.execute(
-            f"update feedback set comment = '', contact = '', redacted_at = ? where {where}",
-            [now(), *params],
+            """update feedback set comment = '', contact = '', redacted_at = ?
+               where created_at <= ? and (comment != '' or contact != '')
+               and (? is null or workshop_id = ?)""",
+            [now(), _older_than(days, at), only, only],
         )
     return cursor.rowcount

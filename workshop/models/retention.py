@@ -167,9 +167,9 @@ def due_for_purge(db: Database, days: int, at: datetime | None = None) -> list[R
     return [found for found in (raw_data(db, w) for w in closed) if not found.is_empty]
 
 
-def purge_workshop(db: Database, workshop: Workshop) -> list[str]:
-    """Delete a workshop's raw answers and keep what it agreed; return the export files
-    (records that copy the answers) for the caller to remove from exports/."""
+def drop_record_exports(db: Database, workshop: Workshop) -> list[str]:
+    """Forget the workshop's record exports (they copy raw answers and clients' comments);
+    return their files for the caller to remove from exports/."""
     kinds = ", ".join("?" for _ in RECORD_EXPORT_KINDS)
     with write(db):
         files = _record_files(db, workshop)
@@ -177,6 +177,14 @@ def purge_workshop(db: Database, workshop: Workshop) -> list[str]:
             f"delete from exports where workshop_id = ? and kind in ({kinds})",
             [workshop.id, *RECORD_EXPORT_KINDS],
         )
+    return files
+
+
+def purge_workshop(db: Database, workshop: Workshop) -> list[str]:
+    """Delete a workshop's raw answers and keep what it agreed; return the export files
+    (records that copy the answers) for the caller to remove from exports/."""
+    with write(db):
+        files = drop_record_exports(db, workshop)
         db.execute(f"delete from round_answers where {_OF_ITS_ROUNDS}", [workshop.id])
         db.execute(f"delete from rounds where {_AGREED_NOTHING}", [workshop.id])
         for table in (
