@@ -11,12 +11,16 @@ from .conftest import CSP_REPORTER, PHONE, Room
 from .test_accessibility import violations
 
 SMALL = {**PHONE, "viewport": {"width": 320, "height": 640}}
+TABLET = {**PHONE, "viewport": {"width": 800, "height": 1280}}
 
 
-def small_phone(room: Room, url: str, label: str, javascript: bool = True) -> Page:
-    """Open ``url`` on a 320 px phone, with or without JavaScript, watched like the rest."""
+def small_phone(
+    room: Room, url: str, label: str, javascript: bool = True, shape: dict = SMALL
+) -> Page:
+    """Open ``url`` on a 320 px phone (or ``shape``), with or without JavaScript, watched
+    like the rest."""
     context = room.browser.new_context(
-        base_url=room.base_url, java_script_enabled=javascript, **SMALL
+        base_url=room.base_url, java_script_enabled=javascript, **shape
     )
     context.set_default_timeout(5_000)
     room.contexts.append(context)
@@ -27,8 +31,14 @@ def small_phone(room: Room, url: str, label: str, javascript: bool = True) -> Pa
     return page
 
 
-def feedback_url(room: Room, workshop) -> str:
+def feedback_url(room: Room, workshop, artifacts=None) -> str:
     facilitator = room.open(workshop.facilitator_url, "laptop", "facilitator")
+    if artifacts is not None:
+        facilitator.locator("details.share > summary").click()
+        expect(facilitator.locator(".feedback-links img")).to_be_visible()
+        facilitator.locator("details.share").screenshot(
+            path=artifacts / "feedback-control-links.png", caret="initial"
+        )
     return facilitator.locator("#feedback-url").input_value()
 
 
@@ -40,7 +50,7 @@ def fits(page: Page, artifacts, name: str) -> None:
 
 
 def test_a_client_gives_feedback_on_a_small_phone_with_javascript(room, new_workshop, artifacts):
-    url = feedback_url(room, new_workshop())
+    url = feedback_url(room, new_workshop(), artifacts)
     phone = small_phone(room, url, "client")
     expect(phone.locator("h1")).to_have_text("Jak było dziś?")
     fits(phone, artifacts, "form-320")
@@ -75,7 +85,8 @@ def test_a_client_gives_feedback_without_javascript(room, new_workshop, artifact
 
 def test_the_kiosk_thanks_and_starts_afresh(room, new_workshop, artifacts):
     url = feedback_url(room, new_workshop()) + "?kiosk=1"
-    tablet = small_phone(room, url, "kiosk", javascript=False)
+    tablet = small_phone(room, url, "kiosk", javascript=False, shape=TABLET)
+    tablet.screenshot(path=artifacts / "feedback-kiosk-form.png", caret="initial")
     tablet.locator("label.face-option", has_text="Źle").first.click()
     tablet.locator("textarea[name=comment]").fill("Długo czekałem")
     tablet.get_by_role("button", name="Wyślij").click()
