@@ -28,19 +28,29 @@ from tests.live_room import CONNECTION_ERRORS, Browser, Server, join
 PHONE_TIMEOUT = 5.0  # s: past this a phone's request counts as failed
 
 
-def attack(port: int, connections: int, every: float, stop: threading.Event) -> list[int]:
-    """Hold ``connections`` slow requests open until ``stop``; return [opened, dropped]."""
+def attack(
+    port: int, connections: int, every: float, stop: threading.Event, reopen: bool = False
+) -> list[int]:
+    """Hold ``connections`` slow requests open until ``stop``; return [opened, dropped].
+
+    ``reopen``: open a new slow connection for each one the server drops, as a persistent
+    attacker would, so that ``connections`` are always pending.
+    """
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, connections + 500)), hard))
     sockets: list[socket.socket] = []
     counts = [0, 0]
-    for _ in range(connections):
-        with suppress(OSError):
-            sock = socket.create_connection(("127.0.0.1", port), timeout=2)
-            sock.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
-            sock.setblocking(False)  # to look for the server's close without waiting
-            sockets.append(sock)
-    counts[0] = len(sockets)
+
+    def open_some(wanted: int) -> None:
+        for _ in range(wanted):
+            with suppress(OSError):
+                sock = socket.create_connection(("127.0.0.1", port), timeout=2)
+                sock.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+                sock.setblocking(False)  # to look for the server's close without waiting
+                sockets.append(sock)
+                counts[0] += 1
+
+    open_some(connections)
     line = 0
     while not stop.wait(min(every, 1.0)):
         line += 1
@@ -58,6 +68,8 @@ def attack(port: int, connections: int, every: float, stop: threading.Event) -> 
             sockets.remove(sock)
             sock.close()
             counts[1] += 1
+        if reopen and not stop.is_set():
+            open_some(connections - len(sockets))
     for sock in sockets:
         sock.close()
     return counts
@@ -119,6 +131,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=2000)
     parser.add_argument("--every", type=float, default=2.0)
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument(
+        "--reopen", action="store_true", help="open a new slow connection for each one dropped"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         server = Server(Path(folder), workers=1, threads=args.threads)
@@ -129,7 +144,7 @@ def main() -> None:
             result: list[list[int]] = []
             attacker = threading.Thread(
                 target=lambda: result.append(
-                    attack(server.port, args.connections, args.every, stop)
+                    attack(server.port, args.connections, args.every, stop, args.reopen)
                 )
             )
             attacker.start()
@@ -138,10 +153,11 @@ def main() -> None:
             stop.set()
             attacker.join()
             opened, dropped = result[0]
+            kept = f"{args.connections} kept open" if args.reopen else f"{opened} opened"
             print(
-                f"slowloris: {opened} slow connections held against 1 worker of "
-                f"{args.threads} threads, a header line every {args.every:g} s; the server "
-                f"dropped {dropped} of them within {args.seconds:g} s"
+                f"slowloris: slow connections ({kept}, {opened} in all) against 1 gevent "
+                f"worker (--threads {args.threads}), a header line every {args.every:g} s; "
+                f"the server dropped {dropped} of them within {args.seconds:g} s"
             )
             print(summary("  a phone's join", times["join"]))
             print(summary("  its answer", times["answer"]))

@@ -94,6 +94,10 @@ LIVE_STREAMS_ROOM_MARGIN = 20  # a workshop: one per person who joined, plus thi
 DEFAULT_LIVE_STREAMS_PER_ADDRESS = 400  # a clinic's NAT: the whole room, twice over
 LIVE_THREADS_KEPT_FREE = (20, 5)  # threads never given to streams: at least 20, or 1/5 of all
 
+# Serving (`workshop serve`, gevent workers)
+WORKER_CONNECTIONS_MIN = 10_000  # open connections a worker accepts: past a slowloris of 4,500
+REQUEST_HEADERS_SECONDS = 5  # a request's headers must arrive whole within this, or it is dropped
+
 
 def word_count(text: str) -> int:
     """Count words as MISSION_WORDS counts them: runs of characters between spaces."""
