@@ -6,14 +6,16 @@ answers meanwhile. Loopback only, bounded in connections and time; the times are
 import socket
 import subprocess
 import sys
+import threading
 import time
-from contextlib import suppress
+from contextlib import closing, suppress
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import pytest
 
-from tests.live_room import REPO, Browser, NotStarted, Server, join
+from tests.browser.volume import fill_room, get_workshop, open_db
+from tests.live_room import REPO, Browser, NotStarted, Server, claim, join
 from workshop.rules import REQUEST_HEADERS_SECONDS
 
 SLOW_CONNECTIONS = 300  # five times the worker's 60 requests at once
@@ -86,6 +88,74 @@ def test_slow_requests_are_dropped_while_a_phone_joins_and_answers(server):
         for sock in slow:
             sock.close()
     assert "Using worker: gevent" in server.log_text()
+
+
+def test_a_record_renders_off_the_event_loop_while_a_phone_answers(server):
+    """WeasyPrint lays the record out on gevent's thread pool (offload.py): the worker's
+    other requests go on meanwhile, and the PDF comes out whole."""
+    info = server.create_workshop("Renders", expected=200)  # the phone gets in at once
+    with closing(open_db(server)) as db:
+        fill_room(db, get_workshop(db, info["id"]))  # 120 answers: the PDF takes a while
+    facilitator = Browser(server.port, timeout=120)
+    claim(facilitator, urlsplit(info["facilitator_url"]).path)
+    rendered: list = []
+
+    def render() -> None:
+        began = time.monotonic()
+        status, response, pdf = facilitator.request("GET", f"/w/{info['id']}/record.pdf")
+        rendered.append((status, pdf[:5], time.monotonic() - began))
+
+    rendering = threading.Thread(target=render)
+    phone = Browser(server.port, timeout=GIVE_UP)
+    join(phone, urlsplit(info["join_url"]).path)
+    rendering.start()
+    answered: list[float] = []  # the phone's answers, then its presence checks
+    while rendering.is_alive() and len(answered) < 2000:
+        began = time.monotonic()
+        if len(answered) < 3:
+            number = len(answered)
+            body = urlencode(
+                {"body": f"Answer {number}", "nonce": f"n{number}", "csrf_token": phone.csrf}
+            )
+            headers = {"HX-Request": "true", "X-CSRFToken": phone.csrf}
+            status, _, _ = phone.request("POST", f"/w/{info['id']}/answers", body, headers)
+            assert status == 200, status
+        else:
+            status, _, _ = phone.request("GET", f"/w/{info['id']}/p/presence")
+            assert status == 204, status
+        answered.append(time.monotonic() - began)
+    rendering.join()
+    phone.close()
+    facilitator.close()
+    assert rendered and rendered[0][:2] == (200, b"%PDF-"), rendered
+    print(
+        f"\nrecord PDF of 120 answers in {rendered[0][2]:.2f} s; meanwhile the phone answered "
+        f"3 times and checked its place {len(answered) - 3} times, slowest {max(answered):.3f} s"
+    )
+    assert len(answered) > 3  # it went on checking while the record was laid out
+
+
+OFFLOADED = """
+from gevent import monkey; monkey.patch_all()
+import gevent
+from workshop import offload
+done = []
+def busy():  # CPU-bound, never yields: only another thread can end it early
+    for _ in range(300_000_000):
+        if done:
+            return "shared the worker"
+    return "held the worker"
+ticker = gevent.spawn(lambda: (gevent.sleep(0.01), done.append(True)))
+print(offload.run(busy))
+"""
+
+
+def test_cpu_bound_work_under_gevent_leaves_the_event_loop_to_other_greenlets():
+    """offload.run computes on gevent's thread pool: a greenlet that needs the loop gets it
+    while the work runs (on the loop itself, the work would run to its end first)."""
+    result = run_python(OFFLOADED)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "shared the worker"
 
 
 def run_python(code: str) -> subprocess.CompletedProcess:

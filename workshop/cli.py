@@ -15,7 +15,7 @@ import click
 from flask import Flask
 from flask_babel import force_locale
 
-from . import create_app, models, offload, reach, words
+from . import create_app, models, offload, poster, reach, words
 from .db import DatabaseFileError, checkpoint, connect, integrity_problems
 from .db import _write_lock as db_write_lock
 from .db import backup as backup_database
@@ -153,6 +153,8 @@ def prepare_worker(_worker: object) -> None:
     # on it; db's write lock stands for every module-level lock, all made at import.
     if offload.cooperative() and not offload.is_cooperative(db_write_lock):
         raise RuntimeError("Credo was imported before gevent patched threading")
+    if offload.cooperative():
+        poster.load_libraries()  # before any render runs on the thread pool
     words.load_in_background()
 
 

@@ -1104,6 +1104,14 @@ def _fit(
 FIT_CACHE_SIZE = 256
 
 
+def load_libraries() -> None:
+    """Load WeasyPrint and pdfium now. A gevent worker calls this as it starts: loading them
+    looks for their native libraries with ``ldconfig``, a subprocess that gevent can watch
+    only from its main loop, never from the thread pool the renders run on (offload.py)."""
+    import pypdfium2  # noqa: F401, PLC0415 - lazy: loaded here only in a gevent worker
+    import weasyprint.text.fonts  # noqa: F401, PLC0415 - lazy: WeasyPrint takes ~1 s to load
+
+
 def clear_caches() -> None:
     """Forget remembered fits (the benchmark measures the search itself)."""
     with _renderers_lock:
