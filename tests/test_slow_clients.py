@@ -158,6 +158,27 @@ def test_cpu_bound_work_under_gevent_leaves_the_event_loop_to_other_greenlets():
     assert result.stdout.strip() == "shared the worker"
 
 
+CONTENDED = """
+from gevent import monkey; monkey.patch_all()
+import threading, gevent
+from workshop import offload
+lock = threading.Lock()  # gevent's, as the renderer's lock is in a worker
+def render(number):
+    with lock:
+        return sum(range(number, 2_000_000))
+jobs = [gevent.spawn(offload.run, render, number) for number in range(4)]
+gevent.joinall(jobs, timeout=30)
+print(sum(job.value is not None for job in jobs), "of", len(jobs))
+"""
+
+
+def test_offloaded_renders_that_take_the_same_lock_all_finish():
+    """Two native threads waiting on one patched lock can miss the wake-up: the pool has one."""
+    result = run_python(CONTENDED)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "4 of 4"
+
+
 def run_python(code: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-c", code],

@@ -3,8 +3,8 @@ event loop.
 
 `workshop serve` runs gevent workers: every request and live stream of a worker is a
 greenlet on one thread, so a poster that takes a second to lay out would hold every phone
-of that worker for that second. Under gevent, ``run`` hands the work to gevent's pool of
-native threads and lets the other greenlets go on meanwhile; anywhere else (tests, the
+of that worker for that second. Under gevent, ``run`` hands the work to a gevent pool of
+one native thread and lets the other greenlets go on meanwhile; anywhere else (tests, the
 command line) it is a plain call. The work sees the caller's Flask contexts (app, request,
 locale), copied, but must not use the caller's database connection: SQLite connections
 stay on the thread that opened them.
@@ -14,11 +14,16 @@ import contextvars
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
-import gevent
 from gevent import monkey
+from gevent.threadpool import ThreadPool
 
 P = ParamSpec("P")
 T = TypeVar("T")
+
+# One native thread: the renders take one lock after another (the renderer's, pdfium's), and
+# two native threads contending for a lock that gevent patched can miss the wake-up and wait
+# for ever. The renders are one at a time anyway (the renderer's lock).
+_pool: ThreadPool | None = None
 
 
 def cooperative() -> bool:
@@ -30,8 +35,11 @@ def run(function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """Return ``function(*args, **kwargs)``, computed on a native thread under gevent."""
     if not cooperative():
         return function(*args, **kwargs)
+    global _pool
+    if _pool is None:  # made in the worker that uses it, after the fork
+        _pool = ThreadPool(1)
     context = contextvars.copy_context()
-    return gevent.get_hub().threadpool.apply(context.run, (function, *args), kwargs)
+    return _pool.apply(context.run, (function, *args), kwargs)
 
 
 def is_cooperative(lock: object) -> bool:
