@@ -91,10 +91,10 @@ def main() -> None:
     "--threads",
     default=1500,
     show_default=True,
-    help="Requests each worker serves at once (each a gevent greenlet; a worker holds twice "
-    "as many connections). Every open phone, screen and control page holds one for its live "
-    "updates, so keep this well above the people connected; live updates get at most four "
-    "fifths of them, the rest always serve pages.",
+    help="Requests each worker is sized for (it accepts twice as many connections, at least "
+    "10,000). Every open phone, screen and control page holds one for its live updates, so "
+    "keep this well above the people connected; live updates get at most four fifths of them, "
+    "the rest always serve pages.",
 )
 @click.option(
     "--workers",

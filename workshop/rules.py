@@ -87,7 +87,7 @@ RECORD_PDF_MAX_ANSWERS = 1000  # a PDF report past this is refused (CSV, Markdow
 # Keeping data
 DEFAULT_RETENTION_DAYS = 30
 
-# Live streams (each open one holds a server thread; counted in each worker process)
+# Live streams (each open one holds a connection and a greenlet; counted in each worker process)
 EVENT_ID_MAX_DIGITS = 18  # a Last-Event-ID or ?after= longer than this is ignored (< 2**63)
 LIVE_STREAMS_PER_HOLDER = 8  # one phone, screen link or facilitator: tabs, reloads, reconnects
 LIVE_STREAMS_ROOM_MARGIN = 20  # a workshop: one per person who joined, plus this many
