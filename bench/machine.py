@@ -37,7 +37,7 @@ def describe() -> list[str]:
         f"Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         f"Machine: {cpu}, {os.cpu_count()} cores, {memory} RAM, Linux {platform.release()}",
         f"Software: Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
-        f"gunicorn {version('gunicorn')} (gthread), Flask {version('flask')}, "
+        f"gunicorn {version('gunicorn')} (gevent {version('gevent')}), Flask {version('flask')}, "
         f"WeasyPrint {version('weasyprint')}, redis-server {redis.removeprefix('v=')}",
     ]
 

@@ -7,40 +7,54 @@ sends a request line, then one more header line every ``--every`` seconds), and 
 once a second, a new phone scans the QR link, joins and sends an answer. It prints, for the
 phone's join and answer, how many succeeded and how long they took (5 s is a failure).
 Loopback only; the attack ends after ``--seconds``.
+
+``--renders`` measures the other way one client could hold a gevent worker: instead of the
+slow connections, the facilitator downloads the record of a full room (a PDF report of 120
+answers, laid out by WeasyPrint) over and over, and the phones join and answer meanwhile.
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
 import resource
 import socket
 import statistics
 import tempfile
 import threading
 import time
-from contextlib import suppress
+from contextlib import closing, suppress
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-from tests.live_room import CONNECTION_ERRORS, Browser, Server, join
+from tests.browser.volume import fill_room, get_workshop, open_db
+from tests.live_room import CONNECTION_ERRORS, Browser, Server, claim, join
 
 PHONE_TIMEOUT = 5.0  # s: past this a phone's request counts as failed
 
 
-def attack(port: int, connections: int, every: float, stop: threading.Event) -> list[int]:
-    """Hold ``connections`` slow requests open until ``stop``; return [opened, dropped]."""
+def attack(
+    port: int, connections: int, every: float, stop: threading.Event, reopen: bool = False
+) -> list[int]:
+    """Hold ``connections`` slow requests open until ``stop``; return [opened, dropped].
+
+    ``reopen``: open a new slow connection for each one the server drops, as a persistent
+    attacker would, so that ``connections`` are always pending.
+    """
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, connections + 500)), hard))
     sockets: list[socket.socket] = []
     counts = [0, 0]
-    for _ in range(connections):
-        with suppress(OSError):
-            sock = socket.create_connection(("127.0.0.1", port), timeout=2)
-            sock.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
-            sock.setblocking(False)  # to look for the server's close without waiting
-            sockets.append(sock)
-    counts[0] = len(sockets)
+
+    def open_some(wanted: int) -> None:
+        for _ in range(wanted):
+            with suppress(OSError):
+                sock = socket.create_connection(("127.0.0.1", port), timeout=2)
+                sock.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+                sock.setblocking(False)  # to look for the server's close without waiting
+                sockets.append(sock)
+                counts[0] += 1
+
+    open_some(connections)
     line = 0
     while not stop.wait(min(every, 1.0)):
         line += 1
@@ -58,6 +72,8 @@ def attack(port: int, connections: int, every: float, stop: threading.Event) -> 
             sockets.remove(sock)
             sock.close()
             counts[1] += 1
+        if reopen and not stop.is_set():
+            open_some(connections - len(sockets))
     for sock in sockets:
         sock.close()
     return counts
@@ -70,10 +86,9 @@ def phone_visits(server: Server, join_path: str, public_id: str, seconds: float)
     number = 0
     while time.monotonic() < deadline:
         number += 1
-        phone = Browser(server.port)
+        phone = Browser(server.port, timeout=PHONE_TIMEOUT)
         began = time.monotonic()
         try:
-            _with_timeout(phone)
             join(phone, join_path)
             times["join"].append(time.monotonic() - began)
             began = time.monotonic()
@@ -93,14 +108,18 @@ def phone_visits(server: Server, join_path: str, public_id: str, seconds: float)
     return times
 
 
-def _with_timeout(phone: Browser) -> None:
-    """Give the phone's connections the bench's timeout instead of the usual 30 s."""
-
-    class Quick(http.client.HTTPConnection):
-        def __init__(self, host: str, port: int, timeout: float = PHONE_TIMEOUT) -> None:
-            super().__init__(host, port, timeout=PHONE_TIMEOUT)
-
-    phone.conn = Quick("127.0.0.1", phone.port)
+def render_records(server: Server, info: dict, stop: threading.Event) -> list[float]:
+    """Download the workshop's record PDF until ``stop``; return how long each took."""
+    facilitator = Browser(server.port, timeout=120)
+    claim(facilitator, urlsplit(info["facilitator_url"]).path)
+    took = []
+    while not stop.is_set():
+        began = time.monotonic()
+        status, _, _ = facilitator.request("GET", f"/w/{info['id']}/record.pdf")
+        assert status == 200, status
+        took.append(time.monotonic() - began)
+    facilitator.close()
+    return took
 
 
 def summary(name: str, values: list[float | None]) -> str:
@@ -119,30 +138,48 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=2000)
     parser.add_argument("--every", type=float, default=2.0)
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument(
+        "--reopen", action="store_true", help="open a new slow connection for each one dropped"
+    )
+    parser.add_argument(
+        "--renders", action="store_true", help="record PDFs rendered instead of slow connections"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         server = Server(Path(folder), workers=1, threads=args.threads)
         server.start()
         try:
-            info = server.create_workshop("Slowloris")
+            info = server.create_workshop("Slowloris", expected=200)
             stop = threading.Event()
-            result: list[list[int]] = []
-            attacker = threading.Thread(
-                target=lambda: result.append(
-                    attack(server.port, args.connections, args.every, stop)
+            result: list = []
+            if args.renders:
+                with closing(open_db(server)) as db:
+                    fill_room(db, get_workshop(db, info["id"]))
+                work = lambda: result.append(render_records(server, info, stop))  # noqa: E731
+            else:
+                work = lambda: result.append(  # noqa: E731
+                    attack(server.port, args.connections, args.every, stop, args.reopen)
                 )
-            )
+            attacker = threading.Thread(target=work)
             attacker.start()
             time.sleep(min(5.0, args.seconds / 4))  # let the connections open
             times = phone_visits(server, urlsplit(info["join_url"]).path, info["id"], args.seconds)
             stop.set()
             attacker.join()
-            opened, dropped = result[0]
-            print(
-                f"slowloris: {opened} slow connections held against 1 worker of "
-                f"{args.threads} threads, a header line every {args.every:g} s; the server "
-                f"dropped {dropped} of them within {args.seconds:g} s"
-            )
+            if args.renders:
+                took = result[0]
+                print(
+                    f"record PDFs of 120 answers rendered back to back on 1 gevent worker: "
+                    f"{len(took)} in {args.seconds:g} s, median {statistics.median(took):.2f} s"
+                )
+            else:
+                opened, dropped = result[0]
+                kept = f"{args.connections} kept open" if args.reopen else f"{opened} opened"
+                print(
+                    f"slowloris: slow connections ({kept}, {opened} in all) against 1 gevent "
+                    f"worker (--threads {args.threads}), a header line every {args.every:g} s; "
+                    f"the server dropped {dropped} of them within {args.seconds:g} s"
+                )
             print(summary("  a phone's join", times["join"]))
             print(summary("  its answer", times["answer"]))
         finally:

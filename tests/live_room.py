@@ -292,8 +292,9 @@ class EventSource:
 class Browser:
     """One device's connection and cookies; requests are sequential, as on a phone."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, timeout: float = 30.0) -> None:
         self.port = port
+        self.timeout = timeout  # s: for connecting, and for each read of an answer
         self.conn: http.client.HTTPConnection | None = None
         self.cookies: dict[str, str] = {}
         self.csrf = ""
@@ -309,7 +310,7 @@ class Browser:
         while True:
             reused = self.conn is not None
             if self.conn is None:
-                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
             try:
                 self.conn.request(method, path, body=body, headers=sent)
                 response = self.conn.getresponse()

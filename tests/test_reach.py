@@ -8,13 +8,15 @@ join and how to restart. ``workshop serve`` and ``workshop create`` print the sa
 
 import io
 import json
+import runpy
+import sys
 
 import pytest
 import segno
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
-from workshop import reach
+from workshop import cli, create_app, reach
 from workshop.cli import main
 
 LAN = ("192.168.1.20", "10.8.0.5")
@@ -343,36 +345,55 @@ def test_create_uses_the_base_url_setting(cli_env):
     assert info["join_url"].startswith("https://credo.klinika.pl/j/")
 
 
+SERVE_SETS = (
+    "WORKSHOP_LISTEN_HOST",
+    "WORKSHOP_LISTEN_PORT",
+    "WORKSHOP_WORKERS",
+    "WORKSHOP_THREADS",
+)
+
+
+def serve(cli_env, *args) -> tuple:
+    """Run ``workshop serve`` up to starting gunicorn; return its result and gunicorn's argv."""
+    for name in SERVE_SETS:
+        cli_env.setenv(name, "")  # restored afterwards: serve sets them for its workers
+    started = []
+    cli_env.setattr(cli.os, "execv", lambda path, argv: started.append(argv))
+    result = CliRunner().invoke(main, ["serve", *args])
+    assert result.exit_code == 0, result.output
+    return result, started[0]
+
+
 def test_serve_tells_the_app_where_it_listens_and_prints_the_addresses(cli_env):
     """``workshop serve`` without starting gunicorn: what it prints and what the app learns."""
-    from gunicorn.app.base import BaseApplication
-
-    for name in ("WORKSHOP_LISTEN_HOST", "WORKSHOP_LISTEN_PORT", "WORKSHOP_WORKERS"):
-        cli_env.setenv(name, "")  # restored afterwards: serve sets them for its workers
     cli_env.setattr(reach, "network_addresses", lambda listen: LAN)
-    loaded = []
-    cli_env.setattr(BaseApplication, "run", lambda server: loaded.append(server.load()))
-    result = CliRunner().invoke(main, ["serve", "--host", "0.0.0.0", "--port", "5050"])
-    assert result.exit_code == 0, result.output
+    result, _ = serve(cli_env, "--host", "0.0.0.0", "--port", "5050")
     assert result.output.startswith(
         "Open Credo on this laptop at http://192.168.1.20:5050 — phones on the same Wi-Fi"
     )
     assert "http://10.8.0.5:5050" in result.output and "0.0.0.0" not in result.output
-    app = loaded[0]
+    app = create_app()  # as each worker makes it, from the environment serve set
     assert (app.config["LISTEN_HOST"], app.config["LISTEN_PORT"]) == ("0.0.0.0", 5050)
     with app.test_request_context(base_url="http://127.0.0.1:5050"):
         assert reach.current().base == "http://192.168.1.20:5050"
 
 
 def test_serve_on_ipv6_binds_a_bracketed_address(cli_env):
-    from gunicorn.app.base import BaseApplication
-
-    for name in ("WORKSHOP_LISTEN_HOST", "WORKSHOP_LISTEN_PORT", "WORKSHOP_WORKERS"):
-        cli_env.setenv(name, "")
     cli_env.setattr(reach, "network_addresses", lambda listen: ("fd00::2",))
-    servers = []
-    cli_env.setattr(BaseApplication, "run", lambda server: servers.append(server))
-    result = CliRunner().invoke(main, ["serve", "--host", "::", "--port", "5050"])
-    assert result.exit_code == 0, result.output
-    assert servers[0].cfg.bind == ["[::]:5050"]
+    result, argv = serve(cli_env, "--host", "::", "--port", "5050")
+    assert argv[argv.index("--bind") + 1] == "[::]:5050"
     assert "http://[fd00::2]:5050" in result.output
+
+
+def test_serve_runs_gunicorn_with_gevent_workers_that_drop_slow_requests(cli_env):
+    """A fresh gunicorn (its master never imports the app) with serving.py's settings."""
+    cli_env.setattr(reach, "network_addresses", lambda listen: LAN)
+    _, argv = serve(cli_env, "--host", "127.0.0.1", "--port", "5050", "--workers", "3")
+    assert argv[:3] == [sys.executable, "-m", "gunicorn"]
+    config = {argv[i]: argv[i + 1] for i in range(3, len(argv), 2)}
+    assert config["--workers"] == "3" and config["--keep-alive"] == "5"
+    assert int(config["--worker-connections"]) >= 3000  # 2 x the default 1500 threads
+    settings = runpy.run_path(config["--config"])
+    assert settings["worker_class"] == "gevent"
+    assert settings["wsgi_app"] == "workshop:create_app()"
+    assert "preload_app" not in settings  # the app loads in each worker, after patching

@@ -14,10 +14,10 @@ from pathlib import Path
 import click
 from flask import Flask
 from flask_babel import force_locale
-from gunicorn.app.base import BaseApplication
 
-from . import create_app, models, reach, words
+from . import create_app, models, offload, poster, reach, words
 from .db import DatabaseFileError, checkpoint, connect, integrity_problems
+from .db import _write_lock as db_write_lock
 from .db import backup as backup_database
 from .db import restore as restore_database
 from .exports import (
@@ -31,12 +31,17 @@ from .forms import clean_line
 from .i18n import LANGUAGES
 from .method import template_stages
 from .poster import CARD_SIZES, FRAMES, ORIENTATIONS, SIZES, THEMES, PosterError, PosterOptions
-from .rules import EXPECTED_PEOPLE_RANGE, retention_days
+from .rules import (
+    EXPECTED_PEOPLE_RANGE,
+    REQUEST_HEADERS_SECONDS,
+    WORKER_CONNECTIONS_MIN,
+    retention_days,
+)
 from .web import external_url
 from .zones import default_zone, is_zone, local_date, workshop_zone
 
-SWITCH_INTERVAL_SECONDS = 0.0005
 MAX_DEFAULT_WORKERS = 4
+SERVING_CONFIG = Path(__file__).with_name("serving.py")  # gunicorn's settings, read by path
 
 
 def _app() -> Flask:
@@ -86,9 +91,10 @@ def main() -> None:
     "--threads",
     default=1500,
     show_default=True,
-    help="Threads per worker, started only as needed. Every open phone, screen and control "
-    "page holds one for its live updates, so keep this well above the people connected; "
-    "live updates get at most four fifths of them, the rest always serve pages.",
+    help="Requests each worker is sized for (it accepts twice as many connections, at least "
+    "10,000). Every open phone, screen and control page holds one for its live updates, so "
+    "keep this well above the people connected; live updates get at most four fifths of them, "
+    "the rest always serve pages.",
 )
 @click.option(
     "--workers",
@@ -100,54 +106,67 @@ def main() -> None:
 )
 def serve(host: str, port: int, threads: int, workers: int) -> None:
     """Serve Credo with gunicorn (a production server, not Flask's development one)."""
-    _allow_open_files(2 * threads + 100)  # per process: each worker has its own files
+    # Open connections: streams and kept-alive ones (~2 a person), and slow clients, which
+    # hold a greenlet (not a thread) until dropped; past this the rest wait to be accepted.
+    wanted = max(WORKER_CONNECTIONS_MIN, 2 * threads)
+    # per process (each worker has its own files), with some left for the database and logs
+    connections = min(wanted, _allow_open_files(wanted + 100) - 100)
     os.environ["WORKSHOP_WORKERS"] = str(workers)  # without Redis, each takes its share of limits
     os.environ["WORKSHOP_THREADS"] = str(threads)  # live streams leave some for other requests
-
-    class Server(BaseApplication):
-        def load_config(self) -> None:
-            self.cfg.set("bind", f"[{host}]:{port}" if ":" in host else f"{host}:{port}")
-            self.cfg.set("workers", workers)
-            self.cfg.set("worker_class", "gthread")
-            self.cfg.set("threads", threads)
-            # gthread also caps open connections (streams + kept-alive ones, ~2 a person).
-            self.cfg.set("worker_connections", max(1000, 2 * threads))
-            # With several workers, migrate and make the secret key once, before forking.
-            self.cfg.set("preload_app", workers > 1)
-            self.cfg.set("timeout", 60)
-            self.cfg.set("graceful_timeout", 5)
-            self.cfg.set("accesslog", None)
-            self.cfg.set("post_worker_init", prepare_worker)
-
-        def load(self) -> Flask:
-            if workers == 1:
-                # One process holds every stream: in a burst it is busy, and hundreds of
-                # woken stream threads would each wait the default 5 ms for the GIL behind
-                # a render (bench: 300 phones heard of an answer ~2 s late, 0.1 s with
-                # 0.5 ms). Several workers have headroom and do better with the default.
-                sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
-            return _app()
-
     # The app's links and warnings depend on where it listens (reach.py).
     os.environ["WORKSHOP_LISTEN_HOST"] = host
     os.environ["WORKSHOP_LISTEN_PORT"] = str(port)
+    _app()  # migrate and make the secret key once, before the workers start
     for line in reach.serving_lines(host, port, os.environ.get("WORKSHOP_BASE_URL")):
         click.echo(line)
-    Server().run()
+    sys.stdout.flush()
+    # gunicorn starts afresh, in place of this process, so its master never imports Credo
+    # and each gevent worker patches before it loads the app (serving.py).
+    os.execv(sys.executable, gunicorn_command(host, port, workers, connections))
+
+
+def gunicorn_command(host: str, port: int, workers: int, connections: int) -> list[str]:
+    """Return the command line that runs gunicorn with serving.py's settings."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--config",
+        str(SERVING_CONFIG),
+        "--bind",
+        f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--worker-connections",
+        str(connections),
+        # gevent's worker drops a request whose headers take longer (serving.py)
+        "--keep-alive",
+        str(REQUEST_HEADERS_SECONDS),
+    ]
 
 
 def prepare_worker(_worker: object) -> None:
-    """Start what is slow on first use as a worker starts, in the background, so the first
-    projector or control page after a (re)start does not wait for the word dictionaries."""
+    """Check the app's locks are gevent's, then start what is slow on first use in the
+    background, so the first projector or control page after a (re)start does not wait for
+    the word dictionaries."""
+    # A lock made before gevent patched would block the whole worker when a greenlet waits
+    # on it; db's write lock stands for every module-level lock, all made at import.
+    if offload.cooperative() and not offload.is_cooperative(db_write_lock):
+        raise RuntimeError("Credo was imported before gevent patched threading")
+    if offload.cooperative():
+        poster.load_libraries()  # before any render runs on the thread pool
     words.load_in_background()
 
 
-def _allow_open_files(wanted: int) -> None:
-    """Raise this process's open-file limit towards ``wanted`` (a stream is one socket)."""
+def _allow_open_files(wanted: int) -> int:
+    """Raise this process's open-file limit towards ``wanted`` (a connection is one socket);
+    return the limit now in force (``wanted`` when there is none)."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     ceiling = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
     if soft != resource.RLIM_INFINITY and soft < ceiling:
         resource.setrlimit(resource.RLIMIT_NOFILE, (ceiling, hard))
+        return ceiling
+    return wanted if soft == resource.RLIM_INFINITY else soft
 
 
 @main.command()

@@ -34,7 +34,7 @@ from flask_babel import force_locale, format_date, gettext
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
-from . import fonts, png
+from . import fonts, offload, png
 from .rules import (
     CARD_MAX_STEPS,
     LOGO_MAX_BYTES,
@@ -492,7 +492,7 @@ def prepare_logo(data: bytes) -> bytes:
         if len(data) > LOGO_MAX_BYTES:
             raise PosterError(logo_too_large())
         with _logo_lock:
-            return _decode_strictly(data)
+            return offload.run(_decode_strictly, data)
 
 
 # One logo is decoded at a time: a large one takes tens of megabytes while it is scaled.
@@ -624,7 +624,7 @@ def render_poster(text: PosterText, options: PosterOptions = DEFAULT_OPTIONS) ->
     at this size, in the request's language (or the poster's, outside a request).
     """
     with _messages(text.language):
-        return _render_poster(text, options)
+        return offload.run(_render_poster, text, options)
 
 
 def _render_poster(text: PosterText, options: PosterOptions) -> bytes:
@@ -685,17 +685,22 @@ def reading_distances(
     raises PosterError when the text cannot be made into a poster at all.
     """
     with _messages(text.language):
-        renderer = _renderer()
-        readings = []
-        for size in SIZES_BY_AREA:
-            options = PosterOptions(size=size, orientation=orientation, frame=frame)
-            geometry = Geometry(*page_size(size, orientation), frame)
-            poster = _prepare(text, geometry)
-            with renderer.lock, force_locale(text.language):
-                poster["footer"] = footer_line(text.signature, text.city, text.date, text.language)
-                fitted = _fitted(renderer, text, options, poster, geometry, {})
-            readings.append(_reading(size, geometry, fitted))
-        return tuple(readings)
+        return offload.run(_reading_distances, text, orientation, frame)
+
+
+def _reading_distances(text: PosterText, orientation: str, frame: str) -> tuple[Reading, ...]:
+    """Do reading_distances' work."""
+    renderer = _renderer()
+    readings = []
+    for size in SIZES_BY_AREA:
+        options = PosterOptions(size=size, orientation=orientation, frame=frame)
+        geometry = Geometry(*page_size(size, orientation), frame)
+        poster = _prepare(text, geometry)
+        with renderer.lock, force_locale(text.language):
+            poster["footer"] = footer_line(text.signature, text.city, text.date, text.language)
+            fitted = _fitted(renderer, text, options, poster, geometry, {})
+        readings.append(_reading(size, geometry, fitted))
+    return tuple(readings)
 
 
 def _reading(size: str, geometry: Geometry, fitted: tuple[float, float] | None) -> Reading:
@@ -732,6 +737,11 @@ def render_preview(
 
 def rasterise(pdf: bytes, width_px: int) -> bytes:
     """Draw the first page of a PDF (its whole media box) as a PNG ``width_px`` wide."""
+    return offload.run(_rasterise, pdf, width_px)
+
+
+def _rasterise(pdf: bytes, width_px: int) -> bytes:
+    """Do rasterise's work."""
     import pypdfium2 as pdfium  # noqa: PLC0415 - lazy: a native library, ~0.1 s to load
 
     with _pdfium_lock:
@@ -760,7 +770,7 @@ def render_staff_card(card: CardText, size: str = "a5") -> bytes:
     if size not in CARD_SIZES:
         raise ValueError(f"unknown card size {size!r}; choose one of {', '.join(CARD_SIZES)}")
     with _messages(card.language):
-        return _render_staff_card(card, size)
+        return offload.run(_render_staff_card, card, size)
 
 
 def _render_staff_card(card: CardText, size: str) -> bytes:
@@ -796,6 +806,11 @@ def render_document(html: str, stylesheet: Path) -> bytes:
     The HTML should carry its own <title>, <html lang> and dcterms dates; the result is
     a tagged PDF/UA-1 file. Needs an app context.
     """
+    return offload.run(_render_document, html, stylesheet)
+
+
+def _render_document(html: str, stylesheet: Path) -> bytes:
+    """Do render_document's work."""
     from weasyprint import HTML  # noqa: PLC0415 - lazy: WeasyPrint takes ~1 s to load
 
     renderer = _renderer()
@@ -1086,6 +1101,14 @@ def _fit(
 
 
 FIT_CACHE_SIZE = 256
+
+
+def load_libraries() -> None:
+    """Load WeasyPrint and pdfium now. A gevent worker calls this as it starts: loading them
+    looks for their native libraries with ``ldconfig``, a subprocess that gevent can watch
+    only from its main loop, never from the thread pool the renders run on (offload.py)."""
+    import pypdfium2  # noqa: F401, PLC0415 - lazy: loaded here only in a gevent worker
+    import weasyprint.text.fonts  # noqa: F401, PLC0415 - lazy: WeasyPrint takes ~1 s to load
 
 
 def clear_caches() -> None:

@@ -97,12 +97,16 @@ KIOSK_RESET_SECONDS = 6  # the kiosk's thank-you shows this long, then a fresh f
 # Keeping data
 DEFAULT_RETENTION_DAYS = 30
 
-# Live streams (each open one holds a server thread; counted in each worker process)
+# Live streams (each open one holds a connection and a greenlet; counted in each worker process)
 EVENT_ID_MAX_DIGITS = 18  # a Last-Event-ID or ?after= longer than this is ignored (< 2**63)
 LIVE_STREAMS_PER_HOLDER = 8  # one phone, screen link or facilitator: tabs, reloads, reconnects
 LIVE_STREAMS_ROOM_MARGIN = 20  # a workshop: one per person who joined, plus this many
 DEFAULT_LIVE_STREAMS_PER_ADDRESS = 400  # a clinic's NAT: the whole room, twice over
 LIVE_THREADS_KEPT_FREE = (20, 5)  # threads never given to streams: at least 20, or 1/5 of all
+
+# Serving (`workshop serve`, gevent workers)
+WORKER_CONNECTIONS_MIN = 10_000  # open connections a worker accepts: past a slowloris of 4,500
+REQUEST_HEADERS_SECONDS = 5  # a request's headers must arrive whole within this, or it is dropped
 
 
 def word_count(text: str) -> int:

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from . import stopwords
+from . import offload, stopwords
 
 MIN_LETTERS = 3
 LANGUAGES = ("pl", "en")  # looked up in this order: a word both know is taken as Polish
@@ -193,7 +193,7 @@ def loaded_lexicon() -> Lexicon:
     if _lexicon is None:
         with _loading:
             if _lexicon is None:
-                _lexicon = Lexicon()
+                _lexicon = offload.run(Lexicon)  # seconds of work: off a gevent worker's loop
     return _lexicon
 
 
