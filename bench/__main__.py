@@ -17,6 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import live, machine
+from .actions import REPEATS as ACTION_REPEATS
+from .actions import action_lines
 from .control import FETCHES as CONTROL_FETCHES
 from .control import PEOPLE as CONTROL_PEOPLE
 from .control import control_lines
@@ -34,6 +36,7 @@ SCENARIOS: dict[str, tuple[float, Callable[[], list[Line]]]] = {
     "poster": (35, poster_lines),
     "page": (5, phone_page_weight),
     "control": (20, control_lines),
+    "actions": (150, action_lines),
     "libraries": (20, library_lines),
     "words": (15, word_lines),
     "fanout": (70, live.run_fanout("fan-out: 1 worker")),
@@ -89,6 +92,17 @@ def notes(names: list[str]) -> list[str]:
             f"{CONTROL_PEOPLE} people with four answered stages, drafts and an answered round; "
             f"the facilitator's page and each live fragment, {CONTROL_FETCHES} GETs each, on a "
             "question stage and on the mission stage; with the SQL statements one GET runs."
+        )
+    if "actions" in names:
+        out.append(
+            "Actions: every facilitator action timed SERVER SIDE, in-process through Flask's "
+            "test client (bench/actions.py): no network, no browser. The room of the control "
+            f"line plus a second round (routine, everyone answered), {CONTROL_PEOPLE} people; "
+            "each POST as htmx sends it (the answer is the refreshed control page), each "
+            "action starting from the same room (the database restored before it); p50 / "
+            f"p95 of {ACTION_REPEATS} requests after one untimed. Previews are drawn afresh "
+            "each time (the cache emptied), as after a change; the poster's actions run with "
+            "the mission agreed."
         )
     if "libraries" in names:
         out.append(
