@@ -22,6 +22,8 @@ from .actions import action_lines
 from .control import FETCHES as CONTROL_FETCHES
 from .control import PEOPLE as CONTROL_PEOPLE
 from .control import control_lines
+from .first_poster import RUNS as FIRST_POSTER_RUNS
+from .first_poster import first_poster_lines
 from .libraries import library_lines
 from .page import phone_page_weight
 from .posters import ROUNDS, poster_lines
@@ -37,6 +39,7 @@ SCENARIOS: dict[str, tuple[float, Callable[[], list[Line]]]] = {
     "page": (5, phone_page_weight),
     "control": (20, control_lines),
     "actions": (150, action_lines),
+    "first-poster": (70, first_poster_lines),
     "libraries": (20, library_lines),
     "words": (15, word_lines),
     "fanout": (70, live.run_fanout("fan-out: 1 worker")),
@@ -45,6 +48,7 @@ SCENARIOS: dict[str, tuple[float, Callable[[], list[Line]]]] = {
         live.run_fanout("fan-out: 1 worker, streams only", 1, False, False),
     ),
     "fanout-w2": (70, live.run_fanout("fan-out: 2 workers", workers=2)),
+    "floor": (120, live.run_floor),
     "fanout-redis": (70, live.run_fanout("fan-out: 1 worker + Redis", redis=True)),
     "capacity": (90, live.run_capacity),
     "fanout-w2-redis": (70, live.run_fanout("fan-out: 2 workers + Redis", 2, redis=True)),
@@ -76,6 +80,14 @@ def notes(names: list[str]) -> list[str]:
             "only to stay under 500 answers a question; capacity times it). Lost = not seen "
             f"within {live.SEEN_WITHIN:.0f} s of the last answer."
         )
+    if "floor" in names:
+        out.append(
+            "Floor: bench/floor.py, one asyncio process with no database, no templates, no "
+            "sessions, that counts each answer and writes its event to every open stream at "
+            "once, under the same burst and client as the fan-out (no joining: it has no "
+            "people); then Credo's default `workshop serve` (2 workers) under the same burst, "
+            "in the same run; Credo's p50 / p95 / p99 as multiples of the floor's."
+        )
     if "capacity" in names:
         out.append(
             f"Capacity: 1 worker with `--threads {live.CAPACITY_THREADS}`, rate limits OFF "
@@ -103,6 +115,16 @@ def notes(names: list[str]) -> list[str]:
             f"p95 of {ACTION_REPEATS} requests after one untimed. Previews are drawn afresh "
             "each time (the cache emptied), as after a change; the poster's actions run with "
             "the mission agreed."
+        )
+    if "first-poster" in names:
+        out.append(
+            "First poster: server side, Flask's test client in a fresh process (nothing of "
+            "WeasyPrint loaded) on the actions' room with the mission agreed: the poster page, "
+            "the reading distances it then fetches, the preview after a size change (A3 → A2) "
+            "and the first A2 PDF, in turn; cold = no warm-up, warm = the warm-up `workshop "
+            "serve` starts in each worker (exports.warm_up) has finished, during = the page "
+            f"asked for as the warm-up starts; medians of {FIRST_POSTER_RUNS} processes each "
+            "(bench/first_poster.py)."
         )
     if "libraries" in names:
         out.append(

@@ -7,6 +7,7 @@ import resource
 import sqlite3
 import sys
 import tempfile
+import threading
 from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
@@ -24,6 +25,7 @@ from .exports import (
     poster_settings,
     record_file,
     remove_export_files,
+    warm_up,
     write_poster,
     write_staff_card,
 )
@@ -136,10 +138,12 @@ def serve(host: str, port: int, threads: int, workers: int) -> None:
     Server().run()
 
 
-def prepare_worker(_worker: object) -> None:
+def prepare_worker(worker: object) -> None:
     """Start what is slow on first use as a worker starts, in the background, so the first
-    projector or control page after a (re)start does not wait for the word dictionaries."""
+    projector or control page after a (re)start does not wait for the word dictionaries,
+    nor the first poster page for WeasyPrint (``worker.wsgi``: the worker's app)."""
     words.load_in_background()
+    threading.Thread(target=warm_up, args=(worker.wsgi,), name="warm-up", daemon=True).start()
 
 
 def _allow_open_files(wanted: int) -> None:

@@ -731,6 +731,23 @@ def render_preview(
     return rasterise(render_poster(text, options), width_px)
 
 
+# What warm_up draws: a short poster in Polish, so its letters' glyphs are loaded too.
+WARM_UP_TEXT = PosterText(
+    team="Zespół",
+    mission="Słuchamy do końca i mówimy prosto, żeby każdy wychodził spokojniejszy.",
+    principles=(("Uważność", "najpierw słuchamy, potem radzimy"),),
+    language="pl",
+    date=datetime.date(2026, 1, 1),
+)
+
+
+def warm_up(width_px: int = 900) -> None:
+    """Do once what a process's first poster would otherwise wait for: load WeasyPrint,
+    parse the fonts and stylesheets, lay out and write a poster (fontconfig, Pango and the
+    font subsetter warm), and load the preview's rasteriser. Needs an app context."""
+    render_preview(WARM_UP_TEXT, DEFAULT_OPTIONS, width_px)
+
+
 def rasterise(pdf: bytes, width_px: int) -> bytes:
     """Draw the first page of a PDF (its whole media box) as a PNG ``width_px`` wide."""
     import pypdfium2 as pdfium  # noqa: PLC0415 - lazy: a native library, ~0.1 s to load
