@@ -19,6 +19,7 @@ from pathlib import Path
 from . import live, machine
 from .actions import REPEATS as ACTION_REPEATS
 from .actions import action_lines
+from .click import click_lines
 from .control import FETCHES as CONTROL_FETCHES
 from .control import PEOPLE as CONTROL_PEOPLE
 from .control import control_lines
@@ -40,6 +41,7 @@ SCENARIOS: dict[str, tuple[float, Callable[[], list[Line]]]] = {
     "control": (20, control_lines),
     "actions": (80, action_lines),
     "first-poster": (45, first_poster_lines),
+    "click": (25, click_lines),
     "libraries": (20, library_lines),
     "words": (15, word_lines),
     "fanout": (70, live.run_fanout("fan-out: 1 worker")),
@@ -115,6 +117,12 @@ def notes(names: list[str]) -> list[str]:
             f"p95 of {ACTION_REPEATS} requests after one untimed. Previews are drawn afresh "
             "each time (the cache emptied), as after a change; the poster's actions run with "
             "the mission agreed."
+        )
+    if "click" in names:
+        out.append(
+            "Click: \"Add to principles\" in headless Chromium against `workshop serve` (its "
+            "default workers), the actions' room on the principles stage: from the click to "
+            "htmx's afterSettle of the swapped control block (bench/click.py)."
         )
     if "first-poster" in names:
         out.append(
