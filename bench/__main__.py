@@ -120,7 +120,7 @@ def notes(names: list[str]) -> list[str]:
         )
     if "click" in names:
         out.append(
-            "Click: \"Add to principles\" in headless Chromium against `workshop serve` (its "
+            'Click: "Add to principles" in headless Chromium against `workshop serve` (its '
             "default workers), the actions' room on the principles stage: from the click to "
             "htmx's afterSettle of the swapped control block (bench/click.py)."
         )

@@ -10,10 +10,13 @@ Flask's test client, as the facilitator's browser sends it (htmx POSTs with
 the server's alone, from the request entering Flask to the last byte of the response, with
 no network and no browser. Actions that change what they act on are paired (hide, then
 show) or set up again, untimed, before each timed request, so every request finds the
-same room. p50 / p95 of ``REPEATS`` requests each, after one untimed warm-up request.
+same room (and the database is restored to it before each action). The poster's actions
+run with the mission agreed, their previews drawn afresh each time (the cache emptied), as
+after a change. p50 / p95 of ``REPEATS`` requests each, after one untimed warm-up request.
 
-``python -m bench.actions`` prints the table; ``--cold`` also times the poster page's first
-open in a fresh process (bench/cold.py has the poster's own).
+``python -m bench.actions [NAME-PART]`` prints one line per action (those whose name holds
+NAME-PART); bench/first_poster.py times the poster's first use after a start, and
+bench/click.py one action as the browser sees it.
 """
 
 from __future__ import annotations
@@ -36,10 +39,9 @@ from .table import Line, percentile
 REPEATS = 15
 HX = {"HX-Request": "true"}
 ACTION_TARGET = 0.2  # s, p95: any control-page action, and the page's full reload
-POSTER_PAGE_TARGET = 1.0  # s: the poster page (its first open after start: bench/cold.py)
+POSTER_PAGE_TARGET = 1.0  # s: the poster page (its first open after start: first_poster.py)
 PREVIEW_TARGET = 0.5  # s: the preview after a size change (A3 → A2)
 DOWNLOAD_TARGET = 1.0  # s: a poster PDF, the record PDF
-SLOWEST = 3  # the slowest requests' names go in the report
 
 
 @dataclass

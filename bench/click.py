@@ -1,4 +1,4 @@
-""""Add to principles" as the facilitator sees it: in Chromium, against ``workshop serve``.
+"""The facilitator's "Add to principles" as the browser sees it, against ``workshop serve``.
 
 The server-side times (bench/actions.py) leave out what the browser does with the answer.
 Here the real server (its default workers) holds the room of bench/actions.py (40 people,
