@@ -4,7 +4,7 @@ live updates.
 Prints the date, the machine and one Markdown table (also written to bench/results.md on a
 full run). Targets are printed, not enforced; the exit status is 1 only if a poster target
 (issue 5) was missed or a scenario failed to run. `--only NAME` (repeatable) runs some.
-Progress goes to stderr. The whole run takes about 4½ minutes on a 2-core machine.
+Progress goes to stderr. The whole run takes about 14 minutes on a 2-core machine.
 """
 
 from __future__ import annotations
@@ -17,9 +17,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import live, machine
+from .actions import REPEATS as ACTION_REPEATS
+from .actions import action_lines
+from .click import click_lines
 from .control import FETCHES as CONTROL_FETCHES
 from .control import PEOPLE as CONTROL_PEOPLE
 from .control import control_lines
+from .first_poster import RUNS as FIRST_POSTER_RUNS
+from .first_poster import first_poster_lines
 from .libraries import library_lines
 from .page import phone_page_weight
 from .posters import ROUNDS, poster_lines
@@ -27,13 +32,16 @@ from .table import Line, markdown
 from .words import word_lines
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
-BUDGET = 9.5 * 60  # s: a scenario that would end past this is skipped
+BUDGET = 16 * 60  # s: a scenario that would end past this is skipped
 
 # name → (seconds it usually takes here, what runs it); run in this order.
 SCENARIOS: dict[str, tuple[float, Callable[[], list[Line]]]] = {
     "poster": (35, poster_lines),
     "page": (5, phone_page_weight),
     "control": (20, control_lines),
+    "actions": (80, action_lines),
+    "first-poster": (45, first_poster_lines),
+    "click": (25, click_lines),
     "libraries": (20, library_lines),
     "words": (15, word_lines),
     "fanout": (70, live.run_fanout("fan-out: 1 worker")),
@@ -42,6 +50,7 @@ SCENARIOS: dict[str, tuple[float, Callable[[], list[Line]]]] = {
         live.run_fanout("fan-out: 1 worker, streams only", 1, False, False),
     ),
     "fanout-w2": (70, live.run_fanout("fan-out: 2 workers", workers=2)),
+    "floor": (130, live.run_floor),
     "fanout-redis": (70, live.run_fanout("fan-out: 1 worker + Redis", redis=True)),
     "capacity": (90, live.run_capacity),
     "fanout-w2-redis": (70, live.run_fanout("fan-out: 2 workers + Redis", 2, redis=True)),
@@ -73,6 +82,14 @@ def notes(names: list[str]) -> list[str]:
             "only to stay under 500 answers a question; capacity times it). Lost = not seen "
             f"within {live.SEEN_WITHIN:.0f} s of the last answer."
         )
+    if "floor" in names:
+        out.append(
+            "Floor: bench/floor.py, one asyncio process with no database, no templates, no "
+            "sessions, that counts each answer and writes its event to every open stream at "
+            "once, under the same burst and client as the fan-out (no joining: it has no "
+            "people); then Credo's default `workshop serve` (2 workers) under the same burst, "
+            "in the same run; Credo's p50 / p95 / p99 as multiples of the floor's."
+        )
     if "capacity" in names:
         out.append(
             f"Capacity: 1 worker with `--threads {live.CAPACITY_THREADS}`, rate limits OFF "
@@ -89,6 +106,33 @@ def notes(names: list[str]) -> list[str]:
             f"{CONTROL_PEOPLE} people with four answered stages, drafts and an answered round; "
             f"the facilitator's page and each live fragment, {CONTROL_FETCHES} GETs each, on a "
             "question stage and on the mission stage; with the SQL statements one GET runs."
+        )
+    if "actions" in names:
+        out.append(
+            "Actions: every facilitator action timed SERVER SIDE, in-process through Flask's "
+            "test client (bench/actions.py): no network, no browser. The room of the control "
+            f"line plus a second round (routine, everyone answered), {CONTROL_PEOPLE} people; "
+            "each POST as htmx sends it (the answer is the refreshed control page), each "
+            "action starting from the same room (the database restored before it); p50 / "
+            f"p95 of {ACTION_REPEATS} requests after one untimed. Previews are drawn afresh "
+            "each time (the cache emptied), as after a change; the poster's actions run with "
+            "the mission agreed."
+        )
+    if "click" in names:
+        out.append(
+            'Click: "Add to principles" in headless Chromium against `workshop serve` (its '
+            "default workers), the actions' room on the principles stage: from the click to "
+            "htmx's afterSettle of the swapped control block (bench/click.py)."
+        )
+    if "first-poster" in names:
+        out.append(
+            "First poster: server side, Flask's test client in a fresh process (nothing of "
+            "WeasyPrint loaded) on the actions' room with the mission agreed: the poster page, "
+            "the reading distances it then fetches, the preview after a size change (A3 → A2) "
+            "and the first A2 PDF, in turn; cold = no warm-up, warm = the warm-up `workshop "
+            "serve` starts in each worker (exports.warm_up) has finished, during = the page "
+            f"asked for as the warm-up starts; medians of {FIRST_POSTER_RUNS} processes each "
+            "(bench/first_poster.py)."
         )
     if "libraries" in names:
         out.append(

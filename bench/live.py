@@ -43,9 +43,10 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import urlencode, urlsplit
 
-from tests.live_room import Browser, RedisServer, Server, claim, join
+from tests.live_room import Browser, RedisServer, Server, claim, free_port, join
 
 from . import machine
 from .clients import (
@@ -59,6 +60,7 @@ from .clients import (
     until,
     watch_lag,
 )
+from .floor import FloorServer
 from .table import Line, count, ms, percentile, spread
 
 PHONES = 300
@@ -74,6 +76,7 @@ JOINERS = 32  # threads joining phones before a run
 BUSY_MACHINE = 0.15  # of a core used by other processes: the numbers are not to be trusted
 DELIVERY_P95 = 0.100
 DELIVERY_P99 = 0.250
+FLOOR_P95_RATIO = 3.0  # Credo's p95 delivery within this many times the floor's
 
 ROOMS = 10
 ROOM_PHONES = 100
@@ -237,17 +240,22 @@ async def next_question(device: Device, public_id: str, tally: Tally) -> float:
     return math.inf
 
 
-async def facilitate(live: LiveRoom, database: Path, tally: Tally, done: asyncio.Event) -> None:
+async def facilitate(
+    live: LiveRoom, server: Server | FloorServer, tally: Tally, done: asyncio.Event
+) -> None:
     """Move the room to the next question before the current one is full."""
     public_id = live.room.public_id
-    with closing(sqlite3.connect(database, timeout=10)) as db:
+    with closing(sqlite3.connect(getattr(server, "database", ":memory:"), timeout=10)) as db:
         while not done.is_set():
-            stage = db.execute(
-                "select current_stage_id from workshops where public_id = ?", [public_id]
-            ).fetchone()[0]
-            answers = db.execute(
-                "select count(*) from answers where stage_id = ?", [stage]
-            ).fetchone()[0]
+            if isinstance(server, FloorServer):
+                answers = server.state()["on_stage"]
+            else:
+                stage = db.execute(
+                    "select current_stage_id from workshops where public_id = ?", [public_id]
+                ).fetchone()[0]
+                answers = db.execute(
+                    "select count(*) from answers where stage_id = ?", [stage]
+                ).fetchone()[0]
             if answers >= ADVANCE_AT:
                 await next_question(live.facilitator, public_id, tally)
                 tally.advances.append(answers)
@@ -356,7 +364,9 @@ class Burst:
     tracebacks: int = 0
 
 
-async def run_burst(loop: Loop, server: Server, room: Room, burst: Burst) -> list[Stream]:
+async def run_burst(
+    loop: Loop, server: Server | FloorServer, room: Room, burst: Burst
+) -> list[Stream]:
     live = LiveRoom(loop, server.port, room, burst.screen_refetch, phones_refetch=False)
     burst.streams = len(live.streams)
     burst.opened = await open_streams(live.streams)
@@ -380,12 +390,15 @@ async def run_burst(loop: Loop, server: Server, room: Room, burst: Burst) -> lis
             await send_answer(device, room.public_id, text, tally, deadline)
 
     done = asyncio.Event()
-    facilitator = loop.spawn(facilitate(live, server.database, tally, done))
+    facilitator = loop.spawn(facilitate(live, server, tally, done))
     await asyncio.gather(*(phone(n, device) for n, device in enumerate(live.posters)))
     done.set()
     await facilitator
     burst.span = max(tally.acked.values(), default=start_at) - start_at
-    final = latest_event(server.database, room.public_id)
+    if isinstance(server, FloorServer):
+        final = server.state()["latest"]
+    else:
+        final = latest_event(server.database, room.public_id)
     say(f"{len(tally.acked)} answers acknowledged; waiting for the streams to catch up")
     await until(lambda: all(stream.newest >= final for stream in live.streams), SEEN_WITHIN)
     burst.measured_for = time.monotonic() - began
@@ -429,6 +442,59 @@ def fanout(label: str, workers: int = 1, redis: bool = False, screen_refetch: bo
             if redis_server is not None:
                 redis_server.stop()
     return burst
+
+
+def floor_burst(label: str = "floor: asyncio SSE, no database") -> Burst:
+    """The same burst against the floor (bench/floor.py): the same client, phones, answers
+    and screen re-fetches; no joining (the floor has no people), so no cookies."""
+    burst = Burst(label)
+    with tempfile.TemporaryDirectory(prefix="credo-bench-") as folder:
+        server = FloorServer(Path(folder), free_port())
+        try:
+            server.start()
+            say(f"{label}: on port {server.port}")
+            anyone = SimpleNamespace(cookies={}, csrf="")
+            info = {"id": "floor", "screen_url": "http://127.0.0.1/s/floor-screen"}
+            room = Room(info, [anyone] * PHONES, anyone, 0)
+            loop = Loop()
+            burst.loop = loop
+            streams = loop.run(run_burst(loop, server, room, burst))
+            events = server.state()["nonces"]
+            answers = [(sent, events[nonce]) for nonce, sent in burst.tally.acked.items()]
+            burst.delivered = deliveries(streams, answers)
+            burst.tracebacks = server.log_text().count("Traceback")
+        finally:
+            server.stop()
+    return burst
+
+
+def floor_lines(floor: Burst, credo: Burst) -> list[Line]:
+    """Both bursts' lines, then Credo's delivery latency as a multiple of the floor's."""
+    assert floor.delivered is not None and credo.delivered is not None
+    ratios = []
+    for q in (0.50, 0.95, 0.99):
+        ours = percentile(credo.delivered.latencies, q)
+        least = percentile(floor.delivered.latencies, q)
+        ratios.append(ours / least if least > 0 else math.inf)
+    return [
+        *burst_lines(floor),
+        *burst_lines(credo),
+        Line(
+            "floor",
+            f"{credo.label} ÷ floor, answer → every page",
+            " / ".join(f"{ratio:.1f}×" for ratio in ratios) + " (p50 / p95 / p99)",
+            target=f"p95 ≤ {FLOOR_P95_RATIO:.0f}× the floor's",
+            ok=ratios[1] <= FLOOR_P95_RATIO,
+            note="the same run, one after the other, the same client",
+        ),
+    ]
+
+
+def run_floor() -> list[Line]:
+    """The floor, then Credo's default `workshop serve`, under the same burst."""
+    floor = floor_burst()
+    credo = fanout("fan-out: 2 workers (beside the floor)", workers=2)
+    return floor_lines(floor, credo)
 
 
 def redis_stats(port: int) -> str:

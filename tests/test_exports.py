@@ -7,13 +7,16 @@ import json
 import os
 import re
 import subprocess
+import threading
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from bs4 import BeautifulSoup
 from flask_babel import force_locale
 from PIL import Image
 
-from workshop import models, poster
+from workshop import cli, exports, models, poster, words
 from workshop.exports import poster_text
 
 from .conftest import HX
@@ -729,3 +732,53 @@ def test_the_staff_card_prints_only_agreed_principles(facilitator, workshop, db,
     pdf = tmp_path / "card.pdf"
     pdf.write_bytes(response.data)
     assert "Rzetelność" in pdf_text(pdf)
+
+
+# The warm-up as the server starts --------------------------------------------------------
+
+
+def test_the_warm_up_lays_out_writes_and_rasterises_a_poster(app, monkeypatch):
+    """What a first poster page would wait for is done: a poster laid out, written as PDF
+    and drawn by the preview's rasteriser, with the app's own renderer."""
+    drawn = []
+    real = poster.rasterise
+
+    def rasterise(pdf: bytes, width_px: int) -> bytes:
+        png = real(pdf, width_px)
+        drawn.append((pdf[:5], png[:8], width_px))
+        return png
+
+    monkeypatch.setattr(poster, "rasterise", rasterise)
+    exports.warm_up(app)
+    assert drawn == [(b"%PDF-", b"\x89PNG\r\n\x1a\n", exports.PREVIEW_WIDTH)]
+    with app.app_context():
+        assert any(static == Path(app.static_folder).resolve() for static, _ in poster._renderers)
+
+
+def test_a_failed_warm_up_is_logged_and_never_raised(app, monkeypatch, caplog):
+    def broken(width_px: int) -> None:
+        raise OSError("no fonts")
+
+    monkeypatch.setattr(poster, "warm_up", broken)
+    exports.warm_up(app)  # the worker goes on serving
+    assert "warming up the poster renderer failed" in caplog.text
+
+
+def test_a_served_worker_starts_the_warm_up_in_a_background_thread(app, monkeypatch):
+    """`workshop serve`'s worker hook hands its app to the warm-up in a daemon thread and
+    returns at once, so the worker serves while it runs."""
+    started = threading.Event()
+    release = threading.Event()
+    seen = []
+
+    def warm_up(given) -> None:
+        seen.append((given, threading.current_thread().daemon))
+        started.set()
+        release.wait(30)
+
+    monkeypatch.setattr(cli, "warm_up", warm_up)
+    monkeypatch.setattr(words, "load_in_background", lambda: None)
+    cli.prepare_worker(SimpleNamespace(wsgi=app))  # returns while the warm-up still runs
+    assert started.wait(30)
+    release.set()
+    assert seen == [(app, True)]

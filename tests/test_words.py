@@ -7,6 +7,7 @@ import sys
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -328,5 +329,6 @@ def test_a_served_worker_starts_loading_the_dictionaries_as_it_starts(monkeypatc
     """`workshop serve` hands gunicorn a hook that starts the load in each worker."""
     started = []
     monkeypatch.setattr(words, "load_in_background", lambda: started.append(True))
-    cli.prepare_worker(object())
+    monkeypatch.setattr(cli, "warm_up", lambda app: None)
+    cli.prepare_worker(SimpleNamespace(wsgi=None))
     assert started == [True]

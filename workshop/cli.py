@@ -7,6 +7,7 @@ import resource
 import sqlite3
 import sys
 import tempfile
+import threading
 from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
@@ -24,6 +25,7 @@ from .exports import (
     poster_settings,
     record_file,
     remove_export_files,
+    warm_up,
     write_poster,
     write_staff_card,
 )
@@ -145,10 +147,11 @@ def gunicorn_command(host: str, port: int, workers: int, connections: int) -> li
     ]
 
 
-def prepare_worker(_worker: object) -> None:
+def prepare_worker(worker: object) -> None:
     """Check the app's locks are gevent's, then start what is slow on first use in the
     background, so the first projector or control page after a (re)start does not wait for
-    the word dictionaries."""
+    the word dictionaries, nor the first poster page for WeasyPrint (``worker.wsgi``: the
+    worker's app; the warm-up's drawing runs where every render does, offload.py)."""
     # A lock made before gevent patched would block the whole worker when a greenlet waits
     # on it; db's write lock stands for every module-level lock, all made at import.
     if offload.cooperative() and not offload.is_cooperative(db_write_lock):
@@ -156,6 +159,7 @@ def prepare_worker(_worker: object) -> None:
     if offload.cooperative():
         poster.load_libraries()  # before any render runs on the thread pool
     words.load_in_background()
+    threading.Thread(target=warm_up, args=(worker.wsgi,), name="warm-up", daemon=True).start()
 
 
 def _allow_open_files(wanted: int) -> int:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 
-from flask import current_app
+from flask import Flask, current_app
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlite_utils import Database
@@ -270,6 +270,21 @@ def poster_preview(
         while len(_previews) > PREVIEW_CACHE_SIZE:
             _previews.popitem(last=False)
     return key, png
+
+
+def warm_up(app: Flask) -> None:
+    """Prepare what is slow on first use (WeasyPrint, the fonts, its first layout, the
+    preview's rasteriser), so the first poster page after a start does not wait for it.
+
+    Started once per worker as the server starts, in a background thread (cli.py,
+    ``prepare_worker``): requests are served meanwhile; a poster asked for before it ends
+    waits for the renderer's lock, as it would behind another poster. A failure is logged
+    and left for the first real poster to report."""
+    try:
+        with app.app_context():
+            poster.warm_up(PREVIEW_WIDTH)
+    except Exception:  # noqa: BLE001 - a warm-up must never take the worker down
+        app.logger.exception("warming up the poster renderer failed")
 
 
 # The poster on the projector -----------------------------------------------------------------
