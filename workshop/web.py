@@ -1,6 +1,7 @@
 """What every page shares: page-or-fragment rendering, headers, errors, template helpers."""
 
 import hashlib
+import io
 import json
 import logging
 import re
@@ -9,6 +10,7 @@ from functools import cache
 from pathlib import Path
 from typing import NoReturn, TypeVar
 
+import segno
 from flask import (
     Flask,
     Response,
@@ -346,3 +348,10 @@ def external_url(endpoint: str, **values: object) -> str:
     127.0.0.1 when the server listens on a network address too (reach.py holds the rule).
     """
     return reach.current().base + url_for(endpoint, **values)
+
+
+def qr_svg(url: str) -> bytes:
+    """Draw a QR code for ``url`` as SVG, the same way wherever Credo shows one."""
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="svg", scale=10, border=4, xmldecl=False)
+    return buffer.getvalue()

@@ -7,11 +7,9 @@ minimum time between drawing the form and sending it, and hourly limits per devi
 per address (limits.py) keep floods out without any third-party service.
 """
 
-import io
 import secrets
 import time
 
-import segno
 from flask import Blueprint, Response, current_app, make_response, redirect, request, url_for
 from itsdangerous import BadSignature, TimestampSigner
 
@@ -20,7 +18,7 @@ from ..db import get_db
 from ..forms import FEEDBACK_RATING_LABELS, FeedbackForm
 from ..models import Refused, Workshop
 from ..rules import FEEDBACK_FORM_MAX_HOURS, KIOSK_RESET_SECONDS
-from ..web import external_url, found, render
+from ..web import external_url, found, qr_svg, render
 
 bp = Blueprint("feedback", __name__)
 
@@ -137,8 +135,6 @@ def qr(token: str) -> Response:
     """Draw the QR code that opens this team's feedback page, as SVG."""
     workshop = _workshop(token)
     url = external_url("feedback.show", token=workshop.feedback_token)
-    buffer = io.BytesIO()
-    segno.make(url, error="m").save(buffer, kind="svg", scale=10, border=4, xmldecl=False)
-    response = Response(buffer.getvalue(), mimetype="image/svg+xml")
+    response = Response(qr_svg(url), mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response

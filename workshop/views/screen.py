@@ -1,9 +1,7 @@
 """The projector screen: read-only, big enough to read from the back of the room."""
 
 import hashlib
-import io
 
-import segno
 from flask import (
     Blueprint,
     Response,
@@ -33,6 +31,7 @@ from ..web import (
     external_url,
     is_partial_request,
     keyed_image,
+    qr_svg,
     render,
     revalidate,
 )
@@ -220,9 +219,7 @@ def qr(token: str) -> Response:
     """Draw the QR code that joins this workshop, as SVG."""
     workshop = screen_workshop(token)
     url = external_url("participant.join_by_token", token=workshop.join_token)
-    buffer = io.BytesIO()
-    segno.make(url, error="m").save(buffer, kind="svg", scale=10, border=4, xmldecl=False)
-    response = Response(buffer.getvalue(), mimetype="image/svg+xml")
+    response = Response(qr_svg(url), mimetype="image/svg+xml")
     # Asked again on every load (304 while unchanged): the address in it follows the
     # laptop from one network to another.
     response.set_etag(hashlib.blake2s(url.encode(), digest_size=12).hexdigest(), weak=True)
