@@ -191,10 +191,12 @@ def run_python(code: str) -> subprocess.CompletedProcess:
 
 
 WORKER = """
-from workshop import words
-from workshop.cli import prepare_worker
+from types import SimpleNamespace
+from workshop import cli, words
 words.load_in_background = lambda: None
-prepare_worker(None)
+cli.warm_up = lambda app: None
+prepare_worker = cli.prepare_worker
+prepare_worker(SimpleNamespace(wsgi=None))
 print("ready")
 """
 
