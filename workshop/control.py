@@ -28,7 +28,7 @@ from .forms import (
 from .method import routine_steps
 from .models import Workshop
 from .rules import MAX_PRINCIPLES, PRINCIPLE_COUNT, ROUTINE_STEPS, WAITING_SHOWN
-from .web import current_stage, external_url, is_partial_request, render
+from .web import current_stage, external_url, is_partial_request, render, revalidate
 from .words import card_words
 
 
@@ -261,7 +261,9 @@ FRAGMENTS = {  # panel (facilitator/control/<panel>.html, /control/<panel>) -> i
 
 def render_fragment(workshop: Workshop, panel: str):
     """Render one live panel of the control page from its own context, or the whole page
-    (from everything) when the browser asked for a page rather than a fragment."""
+    (from everything) when the browser asked for a page rather than a fragment; 304 first
+    when the browser already holds this panel (as the screen's and phones' fragments)."""
+    revalidate(workshop, "facilitator")
     if not is_partial_request():
         return render("facilitator/control.html", admin_link=None, **control_context(workshop))
     template = f"facilitator/control/{panel}.html"

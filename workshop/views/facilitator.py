@@ -28,7 +28,7 @@ from ..control import after_change, control_context, render_fragment
 from ..db import get_db
 from ..forms import CreateWorkshopForm, ExpectedForm, JoinForm, PersonForm, form_errors
 from ..method import template_stages
-from ..web import external_url, found, render, revalidate
+from ..web import external_url, found, render
 from ..zones import default_zone
 
 bp = Blueprint("facilitator", __name__)
@@ -142,7 +142,6 @@ def control(public_id: str):
 def board(public_id: str):
     """Render the current stage's answers, for a live refresh."""
     workshop = facilitator_workshop(public_id)
-    revalidate(workshop, "facilitator")
     return render_fragment(workshop, "board")
 
 
@@ -150,7 +149,6 @@ def board(public_id: str):
 def agreement_panel(public_id: str, panel: str):
     """Render the open round's tally, or the drafts with their suggestions, for a live refresh."""
     workshop = facilitator_workshop(public_id)
-    revalidate(workshop, "facilitator")
     return render_fragment(workshop, panel)
 
 
@@ -158,7 +156,6 @@ def agreement_panel(public_id: str, panel: str):
 def people(public_id: str):
     """Render how many people have joined, for a live refresh."""
     workshop = facilitator_workshop(public_id)
-    revalidate(workshop, "facilitator")
     return render_fragment(workshop, "people")
 
 
@@ -166,7 +163,6 @@ def people(public_id: str):
 def waiting(public_id: str):
     """Render joined against expected and the phones waiting to join, for a live refresh."""
     workshop = facilitator_workshop(public_id)
-    revalidate(workshop, "facilitator")
     return render_fragment(workshop, "join_requests")
 
 
