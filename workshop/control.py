@@ -3,11 +3,14 @@ every control-page form gets (``after_change``: the refreshed controls for htmx,
 redirect otherwise) and the forms the page fills. The facilitator's views share it, so
 none of them imports another."""
 
+from collections.abc import Callable
+
 from flask import redirect, url_for
 from flask_babel import force_locale, gettext
+from sqlite_utils import Database
 from wtforms.fields.choices import SelectChoice
 
-from . import models
+from . import messages, models
 from .board import answers_by_stage, stage_board
 from .db import get_db
 from .forms import (
@@ -178,6 +181,19 @@ def after_change(workshop: Workshop, **overrides: object):
         admin_link=None,
         **control_context(fresh, **overrides),
     )
+
+
+def attempt(workshop: Workshop, change: Callable[[Database], object], **overrides: object):
+    """Run a facilitator's change and answer with the refreshed controls, or with the
+    refusal in words (which keeps the overrides, such as the chosen person, but says nothing
+    was saved)."""
+    try:
+        change(get_db())
+    except models.Refused as refusal:
+        kept = {key: value for key, value in overrides.items() if key != "saved"}
+        reason = messages.for_facilitator(refusal.reason)
+        return after_change(workshop, **kept, agree_errors=[reason])
+    return after_change(workshop, **overrides)
 
 
 # The live fragments: each live panel of the control page computes only what it shows --------

@@ -7,23 +7,14 @@ from flask_babel import gettext
 from .. import messages, models
 from ..access import facilitator_workshop
 from ..compare import word_diff
-from ..control import after_change, routine_form
+from ..control import after_change, attempt, routine_form
 from ..db import get_db
 from ..forms import BuilderForm, OverrideForm, RoundForm, StatementForm, form_errors
 from ..method import compose_statement
-from ..models import Refused, Workshop
+from ..models import Workshop
 from ..web import found, render
 
 bp = Blueprint("agreement", __name__)
-
-
-def _attempt(workshop: Workshop, change, **overrides):
-    """Run an agreement step and answer with the refreshed controls, or the refusal."""
-    try:
-        change(get_db())
-    except Refused as refusal:
-        return after_change(workshop, agree_errors=[messages.for_facilitator(refusal.reason)])
-    return after_change(workshop, **overrides)
 
 
 @bp.post("/w/<public_id>/builder")
@@ -39,7 +30,7 @@ def builder(public_id: str):
     if problem := messages.mission_too_long(text):
         form.text.errors = [*form.text.errors, problem] if form.text.data else []
         return after_change(workshop, builder_form=form, agree_errors=[problem])
-    return _attempt(
+    return attempt(
         workshop,
         lambda db: models.propose_draft(db, workshop, text),
         saved="draft",
@@ -60,7 +51,7 @@ def revise(public_id: str, draft_id: int):
         return after_change(workshop, agree_errors=form_errors(form))
     if problem := messages.mission_too_long(form.text.data):
         return after_change(workshop, agree_errors=[problem])
-    return _attempt(workshop, lambda db: models.revise_draft(db, workshop, draft, form.text.data))
+    return attempt(workshop, lambda db: models.revise_draft(db, workshop, draft, form.text.data))
 
 
 @bp.post("/w/<public_id>/drafts/<int:draft_id>/<any(show, hide):switch>")
@@ -68,7 +59,7 @@ def show_draft(public_id: str, draft_id: int, switch: str):
     """Put a draft on the screen beside the others, or take it off."""
     workshop = facilitator_workshop(public_id)
     draft = _draft(workshop, draft_id)
-    return _attempt(
+    return attempt(
         workshop, lambda db: models.set_draft_shown(db, workshop, draft, switch == "show")
     )
 
@@ -78,14 +69,14 @@ def withdraw_draft(public_id: str, draft_id: int):
     """Withdraw a draft with its versions and suggested changes."""
     workshop = facilitator_workshop(public_id)
     draft = _draft(workshop, draft_id)
-    return _attempt(workshop, lambda db: models.withdraw_draft(db, workshop, draft))
+    return attempt(workshop, lambda db: models.withdraw_draft(db, workshop, draft))
 
 
 @bp.post("/w/<public_id>/proposals/<any(open, close):switch>")
 def proposals(public_id: str, switch: str):
     """Let phones propose drafts of their own, or stop them."""
     workshop = facilitator_workshop(public_id)
-    return _attempt(workshop, lambda db: models.set_proposals_open(db, workshop, switch == "open"))
+    return attempt(workshop, lambda db: models.set_proposals_open(db, workshop, switch == "open"))
 
 
 @bp.post("/w/<public_id>/amendments/<int:amendment_id>/<any(accept, decline):decision>")
@@ -93,7 +84,7 @@ def decide(public_id: str, amendment_id: int, decision: str):
     """Accept a suggested wording into a new version, or decline it."""
     workshop = facilitator_workshop(public_id)
     amendment = found(models.get_amendment(get_db(), workshop, amendment_id))
-    return _attempt(
+    return attempt(
         workshop,
         lambda db: models.decide_amendment(db, workshop, amendment, decision == "accept"),
     )
@@ -150,7 +141,7 @@ def open_round(public_id: str):
             name=unfinished[0],
         )
         return after_change(workshop, round_form=form, agree_errors=[message])
-    return _attempt(
+    return attempt(
         workshop,
         lambda db: models.open_round(
             db, workshop, subject, version, form.threshold.data, form.min_answers.data
@@ -176,7 +167,7 @@ def close_round(public_id: str, round_id: int):
     """Close the round: agreed when no one blocks and enough can live with it."""
     workshop = facilitator_workshop(public_id)
     round_ = _round(workshop, round_id)
-    return _attempt(workshop, lambda db: _settle(db, workshop, round_))
+    return attempt(workshop, lambda db: _settle(db, workshop, round_))
 
 
 @bp.post("/w/<public_id>/rounds/<int:round_id>/override")
@@ -187,7 +178,7 @@ def override_round(public_id: str, round_id: int):
     form = OverrideForm(prefix="override")
     if not form.validate_on_submit():
         return after_change(workshop, override_form=form, agree_errors=form_errors(form))
-    return _attempt(workshop, lambda db: _settle(db, workshop, round_, form.note.data))
+    return attempt(workshop, lambda db: _settle(db, workshop, round_, form.note.data))
 
 
 @bp.post("/w/<public_id>/rounds/<int:round_id>/withdraw")
@@ -195,14 +186,14 @@ def withdraw_round(public_id: str, round_id: int):
     """Withdraw an open round without a result."""
     workshop = facilitator_workshop(public_id)
     round_ = _round(workshop, round_id)
-    return _attempt(workshop, lambda db: models.cancel_round(db, workshop, round_))
+    return attempt(workshop, lambda db: models.cancel_round(db, workshop, round_))
 
 
 @bp.post("/w/<public_id>/reopen/<any(mission, principles, routine):subject>")
 def reopen(public_id: str, subject: str):
     """Unlock what was agreed, for more drafting."""
     workshop = facilitator_workshop(public_id)
-    return _attempt(workshop, lambda db: models.reopen_agreement(db, workshop, subject))
+    return attempt(workshop, lambda db: models.reopen_agreement(db, workshop, subject))
 
 
 # The trust-recovery routine ------------------------------------------------------------------
@@ -222,4 +213,4 @@ def save_routine(public_id: str):
             return models.revise_draft(db, workshop, lines[0].draft, form.text())
         return models.propose_draft(db, workshop, form.text(), kind="routine")
 
-    return _attempt(workshop, save, saved="routine")
+    return attempt(workshop, save, saved="routine")

@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from .. import messages, models
 from ..access import facilitator_workshop
 from ..board import stage_board
-from ..control import after_change
+from ..control import after_change, attempt
 from ..db import get_db
 from ..exports import screen_poster_png
 from ..forms import (
@@ -24,7 +24,7 @@ from ..forms import (
     VotingForm,
     form_errors,
 )
-from ..models import Answer, Refused, Stage, Workshop
+from ..models import Answer, Stage, Workshop
 from ..poster import PosterError
 from ..web import found, is_partial_request, render, revalidate
 
@@ -43,15 +43,9 @@ def _answer(workshop: Workshop, answer_id: int) -> Answer:
 
 
 def _apply(workshop: Workshop, change, *args, **overrides):
-    """Run a model change and answer with the refreshed controls, or the refusal (which
-    keeps the overrides, such as the chosen person, but says nothing was saved)."""
-    try:
-        change(get_db(), workshop, *args)
-    except Refused as refusal:
-        kept = {key: value for key, value in overrides.items() if key != "saved"}
-        reason = messages.for_facilitator(refusal.reason)
-        return after_change(workshop, **kept, agree_errors=[reason])
-    return after_change(workshop, **overrides)
+    """Run a model change on this workshop (control.attempt: the refreshed controls, or
+    the refusal)."""
+    return attempt(workshop, lambda db: change(db, workshop, *args), **overrides)
 
 
 def _any(names) -> str:
