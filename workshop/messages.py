@@ -289,6 +289,12 @@ REFUSALS: dict[str, Words] = {
     "feedback-refused": Words(
         _l("This form could not be sent. Please reload the page and try again.")
     ),
+    # Cases: a way back when trust is lost (only the team sees them)
+    "bad-step": Words(_l("There is no such step in the routine.")),
+    "case-closed": Words(_l("This case is closed: its steps can no longer change.")),
+    "case-no-outcome": Words(
+        _l("Answer the last step first: does the client keep coming to us?")
+    ),
 }
 
 

@@ -443,3 +443,34 @@ def create_feedback(db: Database) -> None:
             WHERE client_nonce IS NOT NULL;
         """,
     )
+
+
+@migrations(name="0018_create_cases")
+def create_cases(db: Database) -> None:
+    # A way back when trust is lost: a rating of 1–2 or a call-back request opens a case on
+    # its feedback row (one case per feedback). The client's contact stays in feedback.contact
+    # only; closing a case clears it. ``case_steps`` holds, per step of the team's routine
+    # (position 1–5), a note, who did it and when it was done; ``outcome`` answers the fifth
+    # step: does the client keep coming (yes, no, unknown)?
+    _execute_all(
+        db,
+        """
+        CREATE TABLE cases (
+            id INTEGER PRIMARY KEY,
+            workshop_id INTEGER NOT NULL REFERENCES workshops (id) ON DELETE CASCADE,
+            feedback_id INTEGER NOT NULL UNIQUE REFERENCES feedback (id) ON DELETE CASCADE,
+            outcome TEXT CHECK (outcome IN ('yes', 'no', 'unknown')),
+            opened_at TEXT NOT NULL,
+            closed_at TEXT
+        );
+        CREATE INDEX cases_workshop ON cases (workshop_id, closed_at, id);
+        CREATE TABLE case_steps (
+            case_id INTEGER NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
+            position INTEGER NOT NULL CHECK (position BETWEEN 1 AND 5),
+            note TEXT NOT NULL DEFAULT '',
+            done_by TEXT NOT NULL DEFAULT '',
+            done_at TEXT,
+            PRIMARY KEY (case_id, position)
+        );
+        """,
+    )

@@ -94,6 +94,17 @@ FEEDBACK_LIMIT_DEVICE = 5  # feedback an hour from one phone (a kiosk: from its 
 FEEDBACK_LIMIT_ADDRESS = 60  # feedback an hour from one address (a reception's NAT)
 KIOSK_RESET_SECONDS = 6  # the kiosk's thank-you shows this long, then a fresh form
 
+# Cases: a way back when a client's trust is lost
+CASE_RATING_MAX = 2  # a rating this low or lower opens a case (so does a call-back request)
+CASE_OUTCOMES = ("yes", "no", "unknown")  # the fifth step: does the client keep coming?
+CASE_NOTE_MAX = 500  # characters of a step's note
+CASE_NAME_MAX = 40  # "who did it", as a team member types it
+
+# Revisit next year, from the clients' feedback
+REVISIT_FEEDBACK_DAYS = 365  # the feedback a revisit starts from: the last 12 months'
+REVISIT_MAX_COMMENTS = 60  # the newest comments that become answers on "What do we give others?"
+REVISIT_LEAST_FELT = 3  # principles felt least often that become prompts to discuss
+
 # Keeping data
 DEFAULT_RETENTION_DAYS = 30
 

@@ -65,6 +65,20 @@ from .answers import (
     unmerge_answer,
     update_answer,
 )
+from .cases import (
+    Case,
+    CaseStep,
+    CaseSummary,
+    case_summary,
+    close_case,
+    count_open_cases,
+    do_step,
+    get_case,
+    get_case_for_feedback,
+    list_case_steps,
+    list_cases,
+    undo_step,
+)
 from .events import (
     events_after,
     latest_event_id,
@@ -202,6 +216,18 @@ from .workshops import (
 )
 
 __all__ = [
+    "Case",
+    "CaseStep",
+    "CaseSummary",
+    "case_summary",
+    "close_case",
+    "count_open_cases",
+    "do_step",
+    "get_case",
+    "get_case_for_feedback",
+    "list_case_steps",
+    "list_cases",
+    "undo_step",
     "Feedback",
     "FeedbackCounts",
     "add_feedback",

@@ -14,6 +14,7 @@ from sqlite_utils import Database
 from ..db import write
 from ..rules import FEEDBACK_RATINGS
 from ._base import Refused, _all, _last_id, _one, now
+from .cases import open_case_if_needed
 from .workshops import Workshop
 
 
@@ -100,6 +101,7 @@ def add_feedback(
             ],
         )
         row_id = _last_id(db)
+        open_case_if_needed(db, workshop, row_id, rating, bool(contact))
     return _one(db, Feedback, "select * from feedback where id = ?", [row_id])
 
 

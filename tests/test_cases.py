@@ -1,0 +1,169 @@
+"""Cases: a low rating or a call-back request opens one; the team walks its routine on it,
+answers the last step's question and closes it, which deletes the client's contact."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from workshop import models
+from workshop.db import connect, migrate
+
+from .conftest import make_workshop
+from .test_retention import OLD, file_bytes, purge, travel_to
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    """The CLI's database, as `workshop purge` opens it."""
+    monkeypatch.setenv("WORKSHOP_DATABASE", str(tmp_path / "credo.db"))
+    monkeypatch.setenv("WORKSHOP_EXPORTS_DIR", str(tmp_path / "exports"))
+    monkeypatch.delenv("WORKSHOP_RETENTION_DAYS", raising=False)
+    return tmp_path
+
+
+@pytest.fixture
+def cli_db(env):
+    migrate(str(env / "credo.db"))
+    database = connect(str(env / "credo.db"))
+    yield database
+    database.close()
+
+
+def feedback(db, workshop, rating=2, contact="", comment="", nonce=None):
+    item = models.add_feedback(db, workshop, rating, [], comment, contact, nonce)
+    return item, models.get_case_for_feedback(db, item.id)
+
+
+# Opening ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rating", [1, 2])
+def test_a_low_rating_opens_a_case(db, workshop, rating):
+    _, case = feedback(db, workshop, rating)
+    assert case is not None and case.is_open and case.rating == rating
+
+
+def test_a_call_back_request_opens_a_case_whatever_the_rating(db, workshop):
+    _, case = feedback(db, workshop, 5, contact="+48 600 100 200")
+    assert case is not None and case.contact == "+48 600 100 200" and case.call_back
+
+
+@pytest.mark.parametrize("rating", [3, 4, 5])
+def test_a_fair_rating_without_a_call_back_opens_no_case(db, workshop, rating):
+    _, case = feedback(db, workshop, rating, comment="fine")
+    assert case is None
+    assert models.list_cases(db, workshop) == []
+
+
+def test_a_resent_form_opens_no_second_case(db, workshop):
+    first, _ = feedback(db, workshop, 1, nonce="same-nonce")
+    again, _ = feedback(db, workshop, 1, nonce="same-nonce")
+    assert again.id == first.id
+    assert len(models.list_cases(db, workshop)) == 1
+
+
+# Walking the routine ----------------------------------------------------------------------
+
+
+def test_steps_are_done_and_undone_with_a_note_and_who_did_it(db, workshop):
+    _, case = feedback(db, workshop)
+    step = models.do_step(db, workshop, case, 1, "Listened for ten minutes", "Ola")
+    assert step.is_done and (step.note, step.done_by) == ("Listened for ten minutes", "Ola")
+    undone = models.undo_step(db, workshop, case, 1)
+    assert not undone.is_done and undone.note == "Listened for ten minutes"
+    steps = models.list_case_steps(db, case)
+    assert [s.position for s in steps] == [1, 2, 3, 4, 5] and not any(s.is_done for s in steps)
+
+
+def test_the_last_step_needs_the_answer_whether_the_client_keeps_coming(db, workshop):
+    _, case = feedback(db, workshop)
+    with pytest.raises(models.Refused, match="case-no-outcome"):
+        models.do_step(db, workshop, case, 5, "", "Ola")
+    with pytest.raises(models.Refused, match="bad-step"):
+        models.do_step(db, workshop, case, 6, "", "Ola")
+    models.do_step(db, workshop, case, 5, "She booked again", "Ola", outcome="yes")
+    assert models.get_case(db, workshop, case.id).outcome == "yes"
+    models.undo_step(db, workshop, case, 5)
+    assert models.get_case(db, workshop, case.id).outcome is None
+
+
+def test_closing_needs_the_outcome_then_deletes_the_contact(db, workshop):
+    item, case = feedback(db, workshop, 1, contact="anna@example.com", comment="Long wait")
+    with pytest.raises(models.Refused, match="case-no-outcome"):
+        models.close_case(db, workshop, case)
+    models.do_step(db, workshop, case, 5, "", "Ola", outcome="unknown")
+    closed = models.close_case(db, workshop, case)
+    assert not closed.is_open and closed.contact == "" and closed.outcome == "unknown"
+    stored = models.list_feedback(db, workshop)[0]
+    assert (stored.contact, stored.call_back, stored.comment) == ("", 1, "Long wait")
+    with pytest.raises(models.Refused, match="case-closed"):
+        models.do_step(db, workshop, closed, 1, "", "Ola")
+    with pytest.raises(models.Refused, match="case-closed"):
+        models.close_case(db, workshop, closed)
+
+
+def test_cases_of_another_workshop_are_not_found(app, db, workshop):
+    with app.app_context():
+        other, _ = make_workshop(db)
+    _, case = feedback(db, other)
+    assert models.get_case(db, workshop, case.id) is None
+
+
+def test_the_list_shows_open_cases_oldest_first_then_closed(db, workshop, monkeypatch):
+    with monkeypatch.context() as patch:
+        travel_to(patch, OLD)
+        _, old = feedback(db, workshop)
+    _, new = feedback(db, workshop)
+    _, done = feedback(db, workshop, 1)
+    models.do_step(db, workshop, done, 5, "", "Ola", outcome="yes")
+    models.close_case(db, workshop, done)
+    assert [c.id for c in models.list_cases(db, workshop)] == [old.id, new.id, done.id]
+    assert models.count_open_cases(db, workshop) == 2
+
+
+def test_the_summary_counts_open_cases_their_ages_and_who_came_back(db, workshop, monkeypatch):
+    with monkeypatch.context() as patch:
+        travel_to(patch, OLD)
+        feedback(db, workshop)
+    feedback(db, workshop)
+    for outcome in ("yes", "yes", "no", "unknown"):
+        _, case = feedback(db, workshop, 1)
+        models.do_step(db, workshop, case, 5, "", "Ola", outcome=outcome)
+        models.close_case(db, workshop, case)
+    at = datetime.fromisoformat(OLD) + timedelta(days=40)
+    summary = models.case_summary(db, workshop, at=at)
+    assert summary.open == 2 and summary.ages[0] == 40 and summary.oldest_days == 40
+    assert (summary.closed, summary.came_back, summary.stayed_away, summary.unknown) == (
+        4,
+        2,
+        1,
+        1,
+    )
+    empty = models.case_summary(db, make_workshop(db)[0])
+    assert (empty.open, empty.oldest_days, empty.closed) == (0, None, 0)
+
+
+# Retention --------------------------------------------------------------------------------
+
+
+def test_purge_deletes_the_contact_of_an_old_open_case_from_the_file(env, cli_db, monkeypatch):
+    marker = f"marker-{uuid.uuid4().hex}"
+    workshop, _token = make_workshop(cli_db)
+    with monkeypatch.context() as patch:
+        travel_to(patch, OLD)
+        _, case = feedback(cli_db, workshop, 1, contact=f"{marker}@example.com")
+    models.do_step(cli_db, workshop, case, 1, "Called back", "Ola")
+    database = env / "credo.db"
+    assert marker.encode() in file_bytes(database)
+
+    purge()
+
+    assert marker.encode() not in file_bytes(database)
+    kept = models.get_case(cli_db, workshop, case.id)
+    assert kept.is_open and kept.contact == "" and kept.call_back == 1
+    assert models.list_case_steps(cli_db, kept)[0].note == "Called back"
+    assert models.case_summary(cli_db, workshop, at=datetime.now(UTC)).open == 1
+
+
+# The pages ---------------------------------------------------------------------------------
