@@ -1,15 +1,19 @@
 """Cases: a low rating or a call-back request opens one; the team walks its routine on it,
 answers the last step's question and closes it, which deletes the client's contact."""
 
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from flask_babel import force_locale
+from markupsafe import escape
 
-from workshop import models
+from workshop import create_app, models
 from workshop.db import connect, migrate
+from workshop.method import routine_steps
 
-from .conftest import make_workshop
+from .conftest import HX, make_workshop
 from .test_retention import OLD, file_bytes, purge, travel_to
 
 
@@ -167,3 +171,113 @@ def test_purge_deletes_the_contact_of_an_old_open_case_from_the_file(env, cli_db
 
 
 # The pages ---------------------------------------------------------------------------------
+
+
+def case_url(workshop, case, tail=""):
+    return f"/w/{workshop.public_id}/cases/{case.id}{tail}"
+
+
+def test_only_the_facilitator_sees_cases(app, db, workshop, phone, client):
+    _, case = feedback(db, workshop, 1, contact="anna@example.com")
+    for browser in (phone, client):
+        for url in (f"/w/{workshop.public_id}/cases", case_url(workshop, case)):
+            response = browser.get(url)
+            assert response.status_code == 403
+            assert "anna@example.com" not in response.get_data(as_text=True)
+        assert browser.post(case_url(workshop, case, "/close")).status_code == 403
+        step = {"step1-done_by": "Intruder"}
+        assert browser.post(case_url(workshop, case, "/steps/1"), data=step).status_code == 403
+    assert not models.list_case_steps(db, case)[0].is_done
+
+
+def test_a_case_of_another_workshop_is_404(app, db, workshop, facilitator):
+    with app.app_context():
+        other, _ = make_workshop(db)
+    _, case = feedback(db, other)
+    assert facilitator.get(case_url(workshop, case)).status_code == 404
+
+
+def test_the_control_page_links_to_the_cases_with_the_open_count(db, workshop, facilitator):
+    feedback(db, workshop, 1)
+    feedback(db, workshop, 2)
+    page = facilitator.get(f"/w/{workshop.public_id}/control").get_data(as_text=True)
+    assert f'href="/w/{workshop.public_id}/cases"' in page
+    assert re.search(r"(Cases|Sprawy) \(2", page)
+
+
+def test_the_list_shows_open_cases_with_their_age(db, workshop, facilitator):
+    _, case = feedback(db, workshop, 1, comment="Waited an hour")
+    page = facilitator.get(f"/w/{workshop.public_id}/cases").get_data(as_text=True)
+    assert case_url(workshop, case) in page and "Waited an hour" in page
+
+
+def test_walking_a_case_without_javascript(db, workshop, facilitator):
+    """Every step posts a plain form and is redirected back; the name is remembered."""
+    _, case = feedback(db, workshop, 2, contact="+48 600 100 200", comment="Rude at the desk")
+    page = facilitator.get(case_url(workshop, case)).get_data(as_text=True)
+    assert 'href="tel:+48600100200"' in page and "Rude at the desk" in page
+    with_name = {"step1-note": "Listened", "step1-done_by": "Ola"}
+    response = facilitator.post(case_url(workshop, case, "/steps/1"), data=with_name)
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(case_url(workshop, case) + "#step-1")
+    page = facilitator.get(case_url(workshop, case)).get_data(as_text=True)
+    assert 'value="Ola"' in page  # the next step offers the name typed last
+    nameless = facilitator.post(case_url(workshop, case, "/steps/2"), data={"step2-note": "x"})
+    assert nameless.status_code == 422
+    assert 'id="step2-done_by-errors"' in nameless.get_data(as_text=True)
+    answerless = {"step5-done_by": "Ola"}
+    no_answer = facilitator.post(case_url(workshop, case, "/steps/5"), data=answerless)
+    assert no_answer.status_code == 422
+    assert 'id="step5-outcome-errors"' in no_answer.get_data(as_text=True)
+    early = facilitator.post(case_url(workshop, case, "/close"))
+    assert early.status_code == 422
+    last = {"step5-done_by": "Ola", "step5-outcome": "yes", "step5-note": "Booked again"}
+    assert facilitator.post(case_url(workshop, case, "/steps/5"), data=last).status_code == 303
+    assert facilitator.post(case_url(workshop, case, "/close")).status_code == 303
+    page = facilitator.get(case_url(workshop, case)).get_data(as_text=True)
+    assert "+48" not in page and "tel:" not in page
+    assert models.list_feedback(db, workshop)[0].contact == ""
+
+
+def test_with_htmx_a_step_swaps_the_case_body(db, workshop, facilitator):
+    _, case = feedback(db, workshop, 1)
+    data = {"step1-done_by": "Ola"}
+    response = facilitator.post(case_url(workshop, case, "/steps/1"), data=data, headers=HX)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and html.lstrip().startswith('<div id="case-body"')
+    undo = facilitator.post(case_url(workshop, case, "/steps/1/undo"), headers=HX)
+    assert undo.status_code == 200 and not models.list_case_steps(db, case)[0].is_done
+
+
+def test_the_case_walks_the_teams_agreed_routine(app, db, workshop, facilitator):
+    _, case = feedback(db, workshop, 1)
+    with app.test_request_context(), force_locale(workshop.language):
+        method = routine_steps()
+    page = facilitator.get(case_url(workshop, case)).get_data(as_text=True)
+    assert all(str(escape(step)) in page for step in method)  # none agreed: the method's
+    agreed = "\n".join(f"Our own step {n}" for n in range(1, 6))
+    db.execute(
+        "update workshops set routine = ?, routine_agreed_at = ? where id = ?",
+        [agreed, models.now(), workshop.id],
+    )
+    page = facilitator.get(case_url(workshop, case)).get_data(as_text=True)
+    assert all(f"Our own step {n}" in page for n in range(1, 6))
+
+
+def test_case_forms_need_the_csrf_token(tmp_path):
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE": str(tmp_path / "c.db")})
+    database = connect(app.config["DATABASE"])
+    with app.app_context():
+        workshop, _ = make_workshop(database)
+    _, case = feedback(database, workshop, 1)
+    browser = app.test_client()
+    with browser.session_transaction() as session:
+        session["facilitator"] = {
+            workshop.public_id: models.start_facilitator_session(database, workshop)
+        }
+    assert browser.get(case_url(workshop, case)).status_code == 200
+    data = {"step1-done_by": "Ola"}
+    assert browser.post(case_url(workshop, case, "/steps/1"), data=data).status_code == 400
+    assert browser.post(case_url(workshop, case, "/close")).status_code == 400
+    assert not models.list_case_steps(database, case)[0].is_done
+    database.close()

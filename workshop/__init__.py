@@ -18,6 +18,7 @@ from .rules import (
 )
 from .views import (
     agreement,
+    cases,
     facilitator,
     feedback,
     live,
@@ -43,6 +44,7 @@ BLUEPRINTS = (
     live,
     poster_page,
     feedback,
+    cases,
 )
 
 

@@ -76,6 +76,7 @@ def control_context(workshop: Workshop, **overrides: object) -> dict:
         "join_url": external_url("participant.join_by_token", token=workshop.join_token),
         "screen_url": external_url("screen.show", token=workshop.screen_token),
         "feedback_url": external_url("feedback.show", token=workshop.feedback_token),
+        "open_cases": models.count_open_cases(db, workshop),
     }
     if stage is not None and stage.takes_answers:
         board = stage_board(db, workshop, stage, for_room=False)

@@ -35,6 +35,8 @@ from .models import normalize_join_code
 from .rules import (
     ANSWER_MAX,
     BUILDER_PART_MAX,
+    CASE_NAME_MAX,
+    CASE_NOTE_MAX,
     CITY_MAX,
     DEFAULT_MIN_ANSWERS,
     DEFAULT_THRESHOLD,
@@ -601,3 +603,37 @@ class FeedbackForm(FlaskForm):
     def validate_consent(self, field: BooleanField) -> None:
         if self.call_back.data and not field.data:
             raise ValidationError(_l("Tick this, so we may keep your contact to call you back."))
+
+
+CASE_OUTCOME_LABELS = {
+    "yes": _l("Yes, the client keeps coming"),
+    "no": _l("No, the client does not come back"),
+    "unknown": _l("We don't know yet"),
+}
+
+
+class CaseStepForm(FlaskForm):
+    """One step of the team's routine on a case, done: a note and who did it; the last step
+    also answers whether the client keeps coming (``last`` is set by the view)."""
+
+    note = TextAreaField(
+        _l("Note (optional)"), filters=[clean_text], validators=[_length(0, CASE_NOTE_MAX)]
+    )
+    done_by = StringField(
+        _l("Who did it"),
+        filters=[clean_line],
+        validators=[
+            DataRequired(_l("Write your name: who did this step?")),
+            _length(1, CASE_NAME_MAX),
+        ],
+    )
+    outcome = RadioField(
+        _l("Does the client keep coming to us?"),
+        choices=[SelectChoice(key, label) for key, label in CASE_OUTCOME_LABELS.items()],
+        validate_choice=False,
+    )
+    last = False
+
+    def validate_outcome(self, field: RadioField) -> None:
+        if self.last and field.data not in CASE_OUTCOME_LABELS:
+            raise ValidationError(_l("Choose one answer: does the client keep coming to us?"))
