@@ -340,6 +340,7 @@ class CloneForm(FlaskForm):
         filters=[clean_line],
         validators=[DataRequired(_l("Enter your team's name.")), _length(1, TITLE_MAX)],
     )
+    from_feedback = BooleanField(_l("Start from the clients' feedback of the last 12 months"))
 
 
 def form_errors(form) -> list[str]:

@@ -13,6 +13,12 @@ TEMPLATES = {
 }
 
 
+def give_question() -> str:
+    """Return the title of the question "What do we give others?", in this locale (clients'
+    comments become its answers when next year's workshop starts from their feedback)."""
+    return gettext("What do we give others?")
+
+
 def _core_questions() -> list[tuple[str, str, str]]:
     return [
         (
@@ -22,7 +28,7 @@ def _core_questions() -> list[tuple[str, str, str]]:
         ),
         (
             "question",
-            gettext("What do we give others?"),
+            give_question(),
             gettext("What do people take with them after meeting us?"),
         ),
         (

@@ -294,6 +294,8 @@ def entered_by_label(entered_by: str) -> str:
     """Say who typed an answer or gave a dot."""
     if entered_by == "facilitator":
         return gettext("the facilitator, for a person without a phone")
+    if entered_by == "client":
+        return gettext("a client's feedback, brought from the year before")
     return gettext("a phone")
 
 
@@ -599,6 +601,8 @@ def _answer_notes(answer: dict) -> list[str]:
         notes.append(gettext("first wording: %(text)s", text=first))
     if answer["entered_by"] == "facilitator":
         notes.append(gettext("entered by the facilitator"))
+    elif answer["entered_by"] == "client":
+        notes.append(gettext("from a client's feedback"))
     return notes
 
 

@@ -13,7 +13,7 @@ from sqlite_utils import Database
 
 from ..db import write
 from ..rules import FEEDBACK_RATINGS
-from ._base import Refused, _all, _last_id, _one, now
+from ._base import Refused, _all, _count, _last_id, _one, now
 from .cases import open_case_if_needed
 from .workshops import Workshop
 
@@ -158,3 +158,44 @@ def redact_feedback(
             [now(), _older_than(days, at), only, only],
         )
     return cursor.rowcount
+
+
+# Revisit next year: the year's feedback as material for the next workshop -----------------
+
+
+def count_feedback_since(db: Database, workshop: Workshop, since: str) -> int:
+    """Count the workshop's feedback given at ``since`` or later."""
+    return _count(
+        db,
+        "select count(*) as n from feedback where workshop_id = ? and created_at >= ?",
+        [workshop.id, since],
+    )
+
+
+def comments_since(db: Database, workshop: Workshop, since: str, limit: int) -> list[str]:
+    """Return up to ``limit`` of the comments given at ``since`` or later, newest first
+    (those retention has cleared are gone)."""
+    rows = db.query(
+        """select comment from feedback
+           where workshop_id = ? and created_at >= ? and comment != ''
+           order by created_at desc, id desc limit ?""",
+        [workshop.id, since, limit],
+    )
+    return [row["comment"] for row in rows]
+
+
+def least_felt_principles(
+    db: Database, workshop: Workshop, since: str, limit: int
+) -> list[tuple[str, int]]:
+    """Return up to ``limit`` of the workshop's principles clients felt least often since
+    ``since`` (never felt: 0), with how often, least first; ties in the principles' order."""
+    rows = db.query(
+        """select p.name, (
+               select count(*) from feedback f, json_each(f.principles) j
+               where f.workshop_id = p.workshop_id and f.created_at >= ? and j.value = p.name
+           ) as felt
+           from principles p where p.workshop_id = ?
+           order by felt, p.position limit ?""",
+        [since, workshop.id, limit],
+    )
+    return [(row["name"], row["felt"]) for row in rows]

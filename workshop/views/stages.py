@@ -2,7 +2,7 @@
 clone the workshop for next year, and close or delete it (with how long its raw answers
 are kept)."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import (
     Blueprint,
@@ -15,16 +15,21 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext, refresh
+from flask_babel import force_locale, gettext, refresh
 
 from .. import messages, models
 from ..access import facilitator_workshop, remember_facilitator, show_new_link_once
 from ..db import checkpoint, get_db
 from ..exports import remove_export_files
 from ..forms import CloneForm, StageForm, TimeZoneForm, form_errors
-from ..method import optional_stages
+from ..method import give_question, optional_stages
 from ..models import Refused, Stage, Workshop
-from ..rules import retention_days
+from ..rules import (
+    REVISIT_FEEDBACK_DAYS,
+    REVISIT_LEAST_FELT,
+    REVISIT_MAX_COMMENTS,
+    retention_days,
+)
 from ..web import external_url, found, is_partial_request, render
 from ..zones import zone_name
 
@@ -38,9 +43,34 @@ def _stage(workshop: Workshop, stage_id: int) -> Stage:
 # The stage list: add, edit, reorder, remove; clone the workshop ------------------------------
 
 
+def _year_ago() -> str:
+    moment = datetime.now(UTC) - timedelta(days=REVISIT_FEEDBACK_DAYS)
+    return moment.isoformat(timespec="seconds")
+
+
+def _revisit_material(workshop: Workshop) -> models.RevisitMaterial:
+    """The last 12 months' feedback as next year's material, in the workshop's language:
+    the comments for "What do we give others?", the least-felt principles as a prompt."""
+    db, since = get_db(), _year_ago()
+    least = models.least_felt_principles(db, workshop, since, REVISIT_LEAST_FELT)
+    comments = models.comments_since(db, workshop, since, REVISIT_MAX_COMMENTS)
+    with force_locale(workshop.language):
+        names = ", ".join(f"{name} ({felt}×)" for name, felt in least)
+        note = ""
+        if least:
+            note = gettext(
+                "Felt least often by clients in the last 12 months: %(names)s. "
+                "What would make them felt at every visit?",
+                names=names,
+            )
+        marker = gettext("From a client's feedback")
+        return models.RevisitMaterial(give_question(), tuple(comments), marker, note)
+
+
 def _stages_page(workshop: Workshop, status: int = 200, **overrides: object):
     db = get_db()
     stages = models.list_stages(db, workshop)
+    year_feedback = models.count_feedback_since(db, workshop, _year_ago())
     present = {(stage.title, stage.prompt) for stage in stages}
     context = {
         "workshop": workshop,
@@ -52,7 +82,10 @@ def _stages_page(workshop: Workshop, status: int = 200, **overrides: object):
             if (stage[1], stage[2]) not in present
         },
         "new_stage_form": StageForm(formdata=None, prefix="new"),
-        "clone_form": CloneForm(formdata=None, prefix="clone", title=workshop.title),
+        "clone_form": CloneForm(
+            formdata=None, prefix="clone", title=workshop.title, from_feedback=year_feedback > 0
+        ),
+        "year_feedback": year_feedback,
         "zone_form": TimeZoneForm(formdata=None, prefix="zone", current=zone_name(workshop)),
         "edit_forms": {},
         "confirm_remove": None,
@@ -165,6 +198,8 @@ def clone(public_id: str):
         return _stages_changed(workshop, clone_form=form, errors=form_errors(form))
     db = get_db()
     copy, admin_token = models.clone_workshop(db, workshop, form.title.data)
+    if form.from_feedback.data:
+        models.add_revisit_material(db, copy, _revisit_material(workshop))
     remember_facilitator(copy, models.start_facilitator_session(db, copy))
     show_new_link_once(copy, external_url("facilitator.claim", token=admin_token))
     destination = url_for("facilitator.control", public_id=copy.public_id)
