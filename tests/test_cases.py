@@ -170,6 +170,33 @@ def test_purge_deletes_the_contact_of_an_old_open_case_from_the_file(env, cli_db
     assert models.case_summary(cli_db, workshop, at=datetime.now(UTC)).open == 1
 
 
+def test_purge_clears_the_notes_of_cases_closed_long_ago_and_keeps_the_outcome(
+    env, cli_db, monkeypatch
+):
+    marker = f"marker-{uuid.uuid4().hex}"
+    workshop, _token = make_workshop(cli_db)
+    with monkeypatch.context() as patch:
+        travel_to(patch, OLD)
+        _, case = feedback(cli_db, workshop, 1)
+        models.do_step(cli_db, workshop, case, 1, f"Note {marker}", "Ola")
+        models.do_step(cli_db, workshop, case, 5, "", "Ola", outcome="yes")
+        models.close_case(cli_db, workshop, case)
+    _, recent = feedback(cli_db, workshop, 2)
+    models.do_step(cli_db, workshop, recent, 1, "Recent and kept", "Ola")
+    database = env / "credo.db"
+    assert marker.encode() in file_bytes(database)
+
+    assert "Would clear" in purge("--dry-run") and marker.encode() in file_bytes(database)
+    assert "notes of cases closed" in purge()
+
+    assert marker.encode() not in file_bytes(database)
+    step = models.list_case_steps(cli_db, case)[0]
+    assert (step.note, step.done_by, step.is_done) == ("", "Ola", True)
+    assert models.get_case(cli_db, workshop, case.id).outcome == "yes"
+    assert models.list_case_steps(cli_db, recent)[0].note == "Recent and kept"
+    assert "notes of cases" not in purge()  # nothing left to clear
+
+
 # The pages ---------------------------------------------------------------------------------
 
 

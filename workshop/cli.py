@@ -467,7 +467,9 @@ def purge(dry_run: bool, days: int | None) -> None:
     and routine (and the rounds that agreed them), the posters and staff cards stay.
     Workshops people took part in and then left untouched that long are closed first
     (their answers go one retention period later); workshops nobody ever joined, untouched
-    that long, are deleted whole. Run it daily, e.g. from cron.
+    that long, are deleted whole. Clients' comments and contact details older than that
+    are cleared (open cases included), and so are the notes of cases closed that long ago.
+    Run it daily, e.g. from cron.
     """
     app = _app()
     days = days or retention_days(app.config)
@@ -502,6 +504,14 @@ def purge(dry_run: bool, days: int | None) -> None:
                 models.redact_feedback(db, days, workshop=workshop)
                 files = models.drop_record_exports(db, workshop)  # they copy the comments
                 remove_export_files(app.config["EXPORTS_DIR"], files)
+        for workshop in models.cases_to_redact(db, days):
+            verb = "Would clear" if dry_run else "Clearing"
+            click.echo(
+                f"{verb} {workshop.public_id}  {workshop.title!r}: notes of cases closed "
+                f"{days}+ days ago"
+            )
+            if not dry_run:
+                models.redact_cases(db, days, workshop=workshop)
         if not dry_run and not checkpoint(db):  # also finishes an earlier delete's
             click.echo("Warning: the WAL could not be truncated yet; run purge again.", err=True)
     if not due:

@@ -70,6 +70,7 @@ from .cases import (
     CaseStep,
     CaseSummary,
     case_summary,
+    cases_to_redact,
     close_case,
     count_open_cases,
     do_step,
@@ -77,6 +78,7 @@ from .cases import (
     get_case_for_feedback,
     list_case_steps,
     list_cases,
+    redact_cases,
     undo_step,
 )
 from .events import (
@@ -225,6 +227,8 @@ __all__ = [
     "CaseStep",
     "CaseSummary",
     "case_summary",
+    "cases_to_redact",
+    "redact_cases",
     "close_case",
     "count_open_cases",
     "do_step",

@@ -10,7 +10,7 @@ copies nothing of the client's, it reads the feedback row.
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
 
@@ -231,3 +231,37 @@ def case_summary(db: Database, workshop: Workshop, at: datetime | None = None) -
         stayed_away=outcomes.count("no"),
         unknown=outcomes.count("unknown"),
     )
+
+
+def _closed_before(days: int, at: datetime | None) -> str:
+    return ((at or datetime.now(UTC)) - timedelta(days=days)).isoformat(timespec="seconds")
+
+
+def cases_to_redact(db: Database, days: int, at: datetime | None = None) -> list[Workshop]:
+    """Return the workshops with cases closed ``days`` or more ago whose notes remain."""
+    return _all(
+        db,
+        Workshop,
+        """select * from workshops where id in
+               (select c.workshop_id from cases c join case_steps s on s.case_id = c.id
+                where c.closed_at <= ? and s.note != '')
+           order by id""",
+        [_closed_before(days, at)],
+    )
+
+
+def redact_cases(
+    db: Database, days: int, at: datetime | None = None, workshop: Workshop | None = None
+) -> int:
+    """Clear the step notes of cases closed ``days`` or more ago (of one workshop, or of
+    all); return how many notes were cleared. Who did each step, when, and the outcome stay,
+    so the pulse still counts who came back."""
+    only = workshop.id if workshop is not None else None
+    with write(db):
+        cursor = db.execute(
+            """update case_steps set note = '' where note != '' and case_id in
+                   (select id from cases where closed_at <= ?
+                    and (? is null or workshop_id = ?))""",
+            [_closed_before(days, at), only, only],
+        )
+    return cursor.rowcount
