@@ -5,6 +5,8 @@ violations on the case pages."""
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Page, expect
 
 from workshop import models
@@ -12,7 +14,7 @@ from workshop import models
 from .conftest import PHONE
 from .test_accessibility import violations
 from .test_feedback import feedback_url, small_phone
-from .volume import get_workshop, open_db
+from .volume import get_workshop, move_to, open_db, stage_of_kind
 
 ROUTINE = (
     "Wysłuchujemy do końca, nie przerywając.",
@@ -100,3 +102,46 @@ def test_a_two_star_call_back_opens_a_case_walked_through_the_routine_and_closed
     expect(staff.locator(".case-outcome")).to_have_text("Tak, klient nadal przychodzi")
     found += violations(staff, "case list with a closed case")
     assert not found, "\n".join(found)
+
+
+def test_next_years_workshop_starts_from_the_clients_feedback(
+    room, server, new_workshop, artifacts
+):
+    """Cloning with the box ticked: the comments stand on "Co dajemy innym?" as answers
+    marked as a client's, on the board and on the projector; the least-felt principles are
+    the principles stage's prompt."""
+    workshop = new_workshop()
+    db = open_db(server)
+    made = get_workshop(db, workshop.id)
+    models.replace_principles(db, made, [(n, "") for n in ("Życzliwość", "Punktualność")])
+    db.execute(
+        "update workshops set principles_agreed_at = ? where id = ?", [models.now(), made.id]
+    )
+    models.add_feedback(db, made, 2, ["Życzliwość"], "Długo czekałam na wynik badania.")
+    models.add_feedback(db, made, 5, ["Życzliwość"], "Pani w rejestracji była bardzo miła.")
+
+    laptop = room.open(workshop.facilitator_url, "laptop", "facilitator")
+    laptop.goto(f"/w/{workshop.id}/stages")
+    box = laptop.get_by_label("Zacznij od opinii klientów z ostatnich 12 miesięcy")
+    expect(box).to_be_checked()
+    laptop.locator("#clone-heading").scroll_into_view_if_needed()
+    laptop.locator("section[aria-labelledby=clone-heading]").screenshot(
+        path=artifacts / "cases-revisit-box.png", caret="initial"
+    )
+    laptop.get_by_role("button", name="Rozpocznij nowy warsztat").click()
+    expect(laptop).to_have_url(re.compile(r"/control$"))
+    copy = get_workshop(db, laptop.url.split("/w/")[1].split("/")[0])
+    give = next(s for s in models.list_stages(db, copy) if s.title == "Co dajemy innym?")
+    move_to(db, copy, give)
+    laptop.reload()
+    board = laptop.locator("#control-main")
+    expect(board).to_contain_text("Pani w rejestracji była bardzo miła.")
+    expect(board).to_contain_text("Z opinii klienta")
+    laptop.screenshot(path=artifacts / "cases-revisit-control.png", caret="initial")
+    screen = room.open(laptop.locator("#screen-url").input_value(), "screen", "projector")
+    expect(screen.locator("#screen-main")).to_contain_text("Długo czekałam na wynik badania.")
+    screen.screenshot(path=artifacts / "cases-revisit-screen.png", caret="initial")
+    move_to(db, copy, stage_of_kind(db, copy, "principles"))
+    expect(screen.locator("#screen-main")).to_contain_text("Punktualność (0×), Życzliwość (2×)")
+    screen.screenshot(path=artifacts / "cases-revisit-principles.png", caret="initial")
+    db.close()
