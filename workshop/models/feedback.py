@@ -62,7 +62,8 @@ def add_feedback(
     """Store a client's feedback; a repeated nonce returns the first copy.
 
     A contact means the client asked to be called back; principles not among the
-    workshop's own are dropped.
+    workshop's own are dropped. A low rating or a call-back request opens a case in the
+    same write (models/cases.py).
     """
     if rating not in FEEDBACK_RATINGS:
         raise Refused("bad-rating")
