@@ -69,7 +69,8 @@ def _case_page(workshop: Workshop, case: Case, status: int = 200, **overrides: o
 
 
 def _changed(workshop: Workshop, case: Case, anchor: str):
-    """Answer a change: the case's part for htmx, else a redirect to the case page."""
+    """Answer a change: the case's part for htmx, else a redirect to the case page at
+    ``anchor`` (after a step: the next one)."""
     if is_partial_request():
         return _case_page(workshop, models.get_case(get_db(), workshop, case.id))
     target = url_for("cases.case", public_id=workshop.public_id, case_id=case.id)
@@ -112,7 +113,8 @@ def do_step(public_id: str, case_id: int, position: int):
     except Refused as refusal:
         error = messages.for_facilitator(refusal.reason)
         return _case_page(workshop, case, 422, forms={position: form}, error=error)
-    return _changed(workshop, case, f"step-{position}")
+    following = f"step-{position + 1}" if position < ROUTINE_STEPS else "case-close"
+    return _changed(workshop, case, following)
 
 
 @bp.post("/w/<public_id>/cases/<int:case_id>/steps/<int:position>/undo")
