@@ -4,6 +4,7 @@ answers the last step's question and closes it, which deletes the client's conta
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from flask_babel import force_locale
@@ -260,10 +261,13 @@ def test_walking_a_case_without_javascript(db, workshop, facilitator):
     assert early.status_code == 422
     last = {"step5-done_by": "Ola", "step5-outcome": "yes", "step5-note": "Booked again"}
     assert facilitator.post(case_url(workshop, case, "/steps/5"), data=last).status_code == 303
+    database = Path(facilitator.application.config["DATABASE"])
+    assert b"600 100 200" in file_bytes(database)
     assert facilitator.post(case_url(workshop, case, "/close")).status_code == 303
     page = facilitator.get(case_url(workshop, case)).get_data(as_text=True)
     assert "+48" not in page and "tel:" not in page
     assert models.list_feedback(db, workshop)[0].contact == ""
+    assert b"600 100 200" not in file_bytes(database)  # gone from the file and its WAL
 
 
 def test_with_htmx_a_step_swaps_the_case_body(db, workshop, facilitator):

@@ -10,7 +10,7 @@ from flask_babel import force_locale
 
 from .. import messages, models
 from ..access import facilitator_workshop
-from ..db import get_db
+from ..db import checkpoint, get_db
 from ..forms import CASE_OUTCOME_LABELS, FEEDBACK_RATING_LABELS, CaseStepForm
 from ..method import routine_steps
 from ..models import Case, Refused, Workshop
@@ -134,8 +134,10 @@ def close(public_id: str, case_id: int):
     """Close the case and delete the client's contact details."""
     workshop = facilitator_workshop(public_id)
     case = _case(workshop, case_id)
+    db = get_db()
     try:
-        models.close_case(get_db(), workshop, case)
+        models.close_case(db, workshop, case)
     except Refused as refusal:
         return _case_page(workshop, case, 422, error=messages.for_facilitator(refusal.reason))
+    checkpoint(db)  # the contact leaves the WAL as well as the database file
     return _changed(workshop, case, "case-close")
