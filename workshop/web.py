@@ -33,6 +33,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import assets, limits, models, reach, rules, zones
 from .compare import word_diff
 from .db import get_db
+from .deadline import BodyDeadline
 from .hub import get_hub
 from .models import Stage, Workshop
 from .record import subject_label
@@ -259,6 +260,7 @@ def _handle_http(error: HTTPException):
         403: gettext("This page is only for the workshop's facilitator."),
         404: gettext("There is nothing here. Check the link or the join code."),
         405: gettext("That action is not available here."),
+        408: gettext("That took too long to arrive. Please send it again."),
         413: gettext("That was too much text to send at once."),
         429: gettext("Too many attempts. Please wait a minute and try again."),
     }
@@ -315,8 +317,10 @@ REDACTED_LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error")
 
 
 def _install_security(app: Flask) -> None:
-    """Secure cookies on HTTPS, the proxy's view of the client when trusted, clean logs."""
+    """Secure cookies on HTTPS, the proxy's view of the client when trusted, clean logs, and
+    a deadline for each request's body."""
     app.session_interface = SessionInterface()
+    app.wsgi_app = BodyDeadline(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"])
     hops = int(app.config.get("PROXY_FIX") or 0)
     if hops > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
