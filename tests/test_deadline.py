@@ -8,7 +8,7 @@ import time
 import gevent
 import pytest
 
-from workshop import deadline
+from workshop import create_app, deadline
 from workshop.deadline import BodyDeadline, BodyTooSlow, DeadlineInput
 from workshop.rules import REQUEST_BODY_SECONDS, body_seconds
 from workshop.views.poster_page import UPLOAD_MAX_BYTES
@@ -48,39 +48,95 @@ def test_a_body_that_arrives_in_time_is_read_as_sent():
     assert body.read() == b""
 
 
-def record_input(environ: dict, start_response) -> list[bytes]:
-    """A WSGI app that answers with nothing, leaving the environ it was given to look at."""
-    return []
+class App:
+    """A WSGI app that answers 200, keeping the environ it was called with."""
+
+    def __init__(self) -> None:
+        self.environ: dict | None = None
+
+    def __call__(self, environ: dict, start_response) -> list[bytes]:
+        self.environ = environ
+        start_response("200 OK", [])
+        return [b"seen"]
 
 
-def environ_with(**headers: str) -> dict:
-    return {"REQUEST_METHOD": "POST", "wsgi.input": io.BytesIO(b"x"), **headers}
+def words(environ: dict) -> bytes:
+    return b"too slow"
+
+
+def call(middleware: BodyDeadline, environ: dict) -> tuple[str, bytes]:
+    answered = []
+    body = b"".join(middleware(environ, lambda status, headers: answered.append(status)))
+    return answered[0], body
+
+
+def environ_with(body: object = b"x", **headers: str) -> dict:
+    stream = io.BytesIO(body) if isinstance(body, bytes) else body
+    return {"REQUEST_METHOD": "POST", "wsgi.input": stream, **headers}
 
 
 def test_outside_gevent_the_body_is_left_as_the_server_gives_it():
-    environ = environ_with(CONTENT_LENGTH="60000")
+    app = App()
+    environ = environ_with(CONTENT_LENGTH="1")
     given = environ["wsgi.input"]
-    BodyDeadline(record_input, 65536)(environ, None)
-    assert environ["wsgi.input"] is given
+    assert call(BodyDeadline(app, 65536, words), environ) == ("200 OK", b"seen")
+    assert app.environ["wsgi.input"] is given
 
 
-def test_under_gevent_the_deadline_follows_the_body_size(monkeypatch):
+@pytest.fixture
+def under_gevent(monkeypatch):
     monkeypatch.setattr(deadline.offload, "cooperative", lambda: True)
-    middleware = BodyDeadline(record_input, 65536)
+
+
+def test_a_form_is_read_whole_before_the_app_sees_it(under_gevent):
+    app = App()
+    call(BodyDeadline(app, 65536, words), environ_with(b"a=1&b=2", CONTENT_LENGTH="7"))
+    assert app.environ["wsgi.input"].read() == b"a=1&b=2"
+
+
+def test_a_slow_form_is_answered_408_without_the_app(under_gevent, monkeypatch):
+    monkeypatch.setattr(deadline, "body_seconds", lambda size: 0.2)
+    app = App()
+    environ = environ_with(Trickle(every=0.02), CONTENT_LENGTH="60000")
+    status, body = call(BodyDeadline(app, 65536, words), environ)
+    assert (status, body) == ("408 Request Timeout", b"too slow")
+    assert app.environ is None
+
+
+def test_a_larger_or_chunked_body_is_read_by_the_app_within_the_deadline_of_its_size(
+    under_gevent,
+):
+    app = App()
+    middleware = BodyDeadline(app, 65536, words)
     cases = {
-        "60,000 bytes": (environ_with(CONTENT_LENGTH="60000"), body_seconds(60_000)),
+        "an 8 MiB upload": (environ_with(CONTENT_LENGTH=str(8 << 20)), body_seconds(8 << 20)),
         "chunked": (environ_with(HTTP_TRANSFER_ENCODING="chunked"), body_seconds(65536)),
     }
     for name, (environ, seconds) in cases.items():
         began = time.monotonic()
-        middleware(environ, None)
-        wrapped = environ["wsgi.input"]
+        call(middleware, environ)
+        wrapped = app.environ["wsgi.input"]
         assert isinstance(wrapped, DeadlineInput), name
         assert began + seconds <= wrapped.deadline <= time.monotonic() + seconds, name
-    for environ in (environ_with(), environ_with(CONTENT_LENGTH="0")):  # no body: left alone
+
+
+def test_a_request_without_a_body_is_left_alone(under_gevent):
+    app = App()
+    for environ in (environ_with(), environ_with(CONTENT_LENGTH="0")):
         given = environ["wsgi.input"]
-        middleware(environ, None)
-        assert environ["wsgi.input"] is given
+        call(BodyDeadline(app, 65536, words), environ)
+        assert app.environ["wsgi.input"] is given
+
+
+def test_the_408_is_in_the_visitors_language():
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE": ":memory:"})
+    middleware = app.wsgi_app
+    while not isinstance(middleware, BodyDeadline):
+        middleware = middleware.app
+    polish = middleware.words({"HTTP_ACCEPT_LANGUAGE": "pl-PL,pl;q=0.9"}).decode()
+    english = middleware.words({"HTTP_COOKIE": "lang=en", "HTTP_ACCEPT_LANGUAGE": "pl"}).decode()
+    assert polish.startswith("Przesyłanie trwało zbyt długo")
+    assert english == "That took too long to arrive. Please send it again."
 
 
 def test_a_logo_upload_over_slow_wifi_fits_and_a_form_a_byte_at_a_time_does_not():

@@ -8,20 +8,23 @@ in, ``rules.body_seconds(its size)`` to arrive whole, however the reads are spre
 of ``wsgi.input`` waits under a ``gevent.Timeout`` for what is left of that one deadline, so
 a trickle of one byte just inside any per-read timeout is still cut off.
 
-The size is the body's Content-Length. A body is read only when that is within the limit in
-force (werkzeug refuses a larger one before reading), so the deadline follows that limit:
-anonymous clients' bodies, under 64 KiB, have at most ``body_seconds(64 KiB)``, and only the
-signed-in facilitator's poster upload, after its CSRF check (views/poster_page.py), gets the
-longer one of a larger body. A chunked body, whose size is known only at its end, gets the
-deadline of the app's own limit (MAX_CONTENT_LENGTH, 64 KiB): gunicorn and werkzeug read it
-cleanly and never past that limit, and browsers, Credo's only clients, always send a length.
+A body within the limit everyone gets (MAX_CONTENT_LENGTH, 64 KiB) is read whole before the
+app is called, as a proxy that buffers requests would: thousands of slow ones cost a greenlet
+each, never the app's work of starting a request and of drawing an error page, and each is
+answered 408 in a line of plain text once its deadline passes. A larger body is refused by
+werkzeug before it is read, except the signed-in facilitator's poster upload, which raises
+its limit after its login and CSRF checks (views/poster_page.py): it is read as the app asks,
+within the longer deadline of its size, and answered with the app's own 408 page. A chunked
+body, whose size is known only at its end, is read the same way, within the deadline of the
+64 KiB limit: gunicorn and werkzeug read it cleanly and never past the limit in force, and
+browsers, Credo's only clients, always send a length, so its short deadline costs no one.
 
-A body past its deadline raises ``BodyTooSlow`` (408) where the app reads it; the error page
-is sent, and gunicorn closes the connection, since reading its body failed. Outside gevent
-(Flask's development server, the test client) the wrapper is not put in: a blocking read
-there cannot be interrupted, and a thread per request is that server's own affair.
+Either way the body's read fails inside gunicorn, which then closes the connection after
+the answer. Outside gevent (Flask's development server, the test client) the middleware
+leaves the body alone: a blocking read there cannot be interrupted.
 """
 
+import io
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, BinaryIO
@@ -79,22 +82,59 @@ class DeadlineInput:
 
 
 class BodyDeadline:
-    """WSGI middleware: under gevent, give each request's body its deadline to arrive in."""
+    """WSGI middleware: under gevent, give each request's body its deadline to arrive in.
 
-    def __init__(self, app: WSGIApp, chunked_size: int) -> None:
+    A body no larger than ``buffered_size`` (the limit everyone gets, 64 KiB) is read whole
+    here, as a proxy that buffers requests would, before the app sees the request: a slow one
+    then costs a greenlet and no more, and is answered 408 here, in the words
+    ``words(environ)`` returns, without entering the app. A larger body (read only by the
+    facilitator's poster upload, after its checks) or a chunked one is read by the app as it
+    asks, each read within the same deadline; past it the app answers 408.
+    """
+
+    def __init__(self, app: WSGIApp, buffered_size: int, words: Callable[[dict], bytes]) -> None:
         self.app = app
-        self.chunked_size = chunked_size  # the size a chunked body's deadline is reckoned for
+        self.buffered_size = buffered_size  # also the size a chunked body is reckoned at
+        self.words = words
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        size = _body_size(environ, self.chunked_size)
-        if size and offload.cooperative():
-            deadline = time.monotonic() + body_seconds(size)
-            environ["wsgi.input"] = DeadlineInput(environ["wsgi.input"], deadline)
+        length = get_content_length(environ)
+        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        if not (length or chunked) or not offload.cooperative():
+            return self.app(environ, start_response)
+        size = self.buffered_size if chunked else length
+        body = DeadlineInput(environ["wsgi.input"], time.monotonic() + body_seconds(size))
+        if chunked or size > self.buffered_size:
+            environ["wsgi.input"] = body
+            return self.app(environ, start_response)
+        try:
+            environ["wsgi.input"] = io.BytesIO(_read_whole(body, size))
+        except BodyTooSlow:
+            return self._too_slow(environ, start_response)
         return self.app(environ, start_response)
 
+    def _too_slow(self, environ: dict, start_response: Callable) -> list[bytes]:
+        """Answer 408; gunicorn then closes the connection, whose body it could not read."""
+        text = self.words(environ)
+        start_response(
+            "408 Request Timeout",
+            [
+                ("Content-Type", "text/plain; charset=utf-8"),
+                ("Content-Length", str(len(text))),
+                ("Content-Security-Policy", "default-src 'none'"),
+                ("X-Content-Type-Options", "nosniff"),
+                ("Cache-Control", "no-store"),
+            ],
+        )
+        return [text]
 
-def _body_size(environ: dict, chunked_size: int) -> int:
-    """Return the bytes the request's body is reckoned at (0: it has none)."""
-    if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
-        return chunked_size
-    return get_content_length(environ) or 0
+
+def _read_whole(body: DeadlineInput, size: int) -> bytes:
+    """Return the body's ``size`` bytes, or fewer if the client ends it sooner."""
+    data = bytearray()
+    while len(data) < size:
+        chunk = body.read(size - len(data))
+        if not chunk:
+            break
+        data += chunk
+    return bytes(data)
