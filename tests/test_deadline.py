@@ -8,7 +8,7 @@ import time
 import gevent
 import pytest
 
-from workshop import create_app, deadline
+from workshop import deadline
 from workshop.deadline import BodyDeadline, BodyTooSlow, DeadlineInput
 from workshop.rules import REQUEST_BODY_SECONDS, body_seconds
 from workshop.views.poster_page import UPLOAD_MAX_BYTES
@@ -128,8 +128,7 @@ def test_a_request_without_a_body_is_left_alone(under_gevent):
         assert app.environ["wsgi.input"] is given
 
 
-def test_the_408_is_in_the_visitors_language():
-    app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE": ":memory:"})
+def test_the_408_is_in_the_visitors_language(app):
     middleware = app.wsgi_app
     while not isinstance(middleware, BodyDeadline):
         middleware = middleware.app

@@ -19,9 +19,11 @@ body, whose size is known only at its end, is read the same way, within the dead
 64 KiB limit: gunicorn and werkzeug read it cleanly and never past the limit in force, and
 browsers, Credo's only clients, always send a length, so its short deadline costs no one.
 
-Either way the body's read fails inside gunicorn, which then closes the connection after
-the answer. Outside gevent (Flask's development server, the test client) the middleware
-leaves the body alone: a blocking read there cannot be interrupted.
+A deadline that passes while a read waits fails that read inside gunicorn, which then closes
+the connection after the answer; a read begun after the deadline is refused at once, and
+gunicorn gives up the rest of the body within its header deadline. Outside gevent (Flask's
+development server, the test client) the middleware leaves the body alone: a blocking read
+there cannot be interrupted.
 """
 
 import io
