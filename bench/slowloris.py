@@ -8,6 +8,11 @@ once a second, a new phone scans the QR link, joins and sends an answer. It prin
 phone's join and answer, how many succeeded and how long they took (5 s is a failure).
 Loopback only; the attack ends after ``--seconds``.
 
+``--bodies`` sends slow request bodies instead: each connection sends a POST's headers whole,
+announcing a form of 60,000 bytes, then one byte of it every ``--every`` seconds, so that no
+per-read timeout ever fires; the server answers each 408 and closes it once the body's
+deadline (rules.body_seconds) has passed.
+
 ``--renders`` measures the other way one client could hold a gevent worker: instead of the
 slow connections, the facilitator downloads the record of a full room (a PDF report of 120
 answers, laid out by WeasyPrint) over and over, and the phones join and answer meanwhile.
@@ -28,18 +33,34 @@ from urllib.parse import urlencode, urlsplit
 
 from tests.browser.volume import fill_room, get_workshop, open_db
 from tests.live_room import CONNECTION_ERRORS, Browser, Server, claim, join
+from workshop.rules import body_seconds
 
 PHONE_TIMEOUT = 5.0  # s: past this a phone's request counts as failed
+BODY_LENGTH = 60_000  # bytes a slow body announces (--bodies): under anyone's 64 KiB limit
 
 
 def attack(
-    port: int, connections: int, every: float, stop: threading.Event, reopen: bool = False
+    port: int,
+    connections: int,
+    every: float,
+    stop: threading.Event,
+    reopen: bool = False,
+    path: str | None = None,
 ) -> list[int]:
     """Hold ``connections`` slow requests open until ``stop``; return [opened, dropped].
 
     ``reopen``: open a new slow connection for each one the server drops, as a persistent
-    attacker would, so that ``connections`` are always pending.
+    attacker would, so that ``connections`` are always pending. ``path``: POST a slow body
+    there (its headers whole, then a byte at a time) instead of slow headers.
     """
+    if path is None:
+        first, more = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n", "X-Slow-{line}: {line}\r\n"
+    else:
+        first = (
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {BODY_LENGTH}\r\n"
+            "Content-Type: application/x-www-form-urlencoded\r\n\r\n-"
+        ).encode()
+        more = "-"
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, connections + 500)), hard))
     sockets: list[socket.socket] = []
@@ -49,7 +70,7 @@ def attack(
         for _ in range(wanted):
             with suppress(OSError):
                 sock = socket.create_connection(("127.0.0.1", port), timeout=2)
-                sock.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+                sock.sendall(first)
                 sock.setblocking(False)  # to look for the server's close without waiting
                 sockets.append(sock)
                 counts[0] += 1
@@ -65,7 +86,7 @@ def attack(
             except BlockingIOError:
                 if line % max(1, round(every)) == 0:
                     with suppress(OSError):
-                        sock.sendall(f"X-Slow-{line}: {line}\r\n".encode())
+                        sock.sendall(more.format(line=line).encode())
                 continue
             except OSError:
                 pass
@@ -142,6 +163,9 @@ def main() -> None:
         "--reopen", action="store_true", help="open a new slow connection for each one dropped"
     )
     parser.add_argument(
+        "--bodies", action="store_true", help="slow request bodies instead of slow headers"
+    )
+    parser.add_argument(
         "--renders", action="store_true", help="record PDFs rendered instead of slow connections"
     )
     args = parser.parse_args()
@@ -157,8 +181,9 @@ def main() -> None:
                     fill_room(db, get_workshop(db, info["id"]))
                 work = lambda: result.append(render_records(server, info, stop))  # noqa: E731
             else:
+                path = f"/w/{info['id']}/answers" if args.bodies else None
                 work = lambda: result.append(  # noqa: E731
-                    attack(server.port, args.connections, args.every, stop, args.reopen)
+                    attack(server.port, args.connections, args.every, stop, args.reopen, path)
                 )
             attacker = threading.Thread(target=work)
             attacker.start()
@@ -175,10 +200,17 @@ def main() -> None:
             else:
                 opened, dropped = result[0]
                 kept = f"{args.connections} kept open" if args.reopen else f"{opened} opened"
+                if args.bodies:
+                    what = (
+                        f"slow bodies of {BODY_LENGTH:,} bytes (deadline "
+                        f"{body_seconds(BODY_LENGTH):.1f} s), a byte every {args.every:g} s"
+                    )
+                else:
+                    what = f"slow headers, a header line every {args.every:g} s"
                 print(
                     f"slowloris: slow connections ({kept}, {opened} in all) against 1 gevent "
-                    f"worker (--threads {args.threads}), a header line every {args.every:g} s; "
-                    f"the server dropped {dropped} of them within {args.seconds:g} s"
+                    f"worker (--threads {args.threads}), {what}; the server dropped "
+                    f"{dropped} of them within {args.seconds:g} s"
                 )
             print(summary("  a phone's join", times["join"]))
             print(summary("  its answer", times["answer"]))

@@ -1,7 +1,8 @@
 """Slow clients (slowloris) against the real server: gevent workers drop a request whose
-headers do not arrive within rules.REQUEST_HEADERS_SECONDS, and a phone still joins and
-answers meanwhile. Loopback only, bounded in connections and time; the times are printed
-(bench/slowloris.py measures the same at a room's scale), never asserted."""
+headers do not arrive within rules.REQUEST_HEADERS_SECONDS, or whose body does not arrive
+within rules.body_seconds of its size, and a phone still joins and answers meanwhile.
+Loopback only, bounded in connections and time; the times are printed (bench/slowloris.py
+measures the same at a room's scale), never asserted."""
 
 import socket
 import subprocess
@@ -16,12 +17,18 @@ import pytest
 
 from tests.browser.volume import fill_room, get_workshop, open_db
 from tests.live_room import REPO, Browser, NotStarted, Server, claim, join
-from workshop.rules import REQUEST_HEADERS_SECONDS
+from workshop.rules import REQUEST_HEADERS_SECONDS, body_seconds
 
 SLOW_CONNECTIONS = 300  # five times the worker's 60 requests at once
 THREADS = 60
 LINE_EVERY = 1.0  # s between one slow connection's header lines
 GIVE_UP = 6 * REQUEST_HEADERS_SECONDS  # s: the slow connections are still open by then: fail
+SLOW_BODIES = 200
+BODY_LENGTH = 60_000  # bytes each slow body announces: under the 64 KiB anyone may send
+BYTE_EVERY = 2.0  # s between one slow body's bytes
+BODY_GIVE_UP = body_seconds(BODY_LENGTH) + 20  # s: a slow body still open by then: fail
+UPLOAD_LENGTH = 2_000_000  # the facilitator's slow poster upload: a far later deadline
+LATE_UPLOAD_LENGTH = 70_000  # just past 64 KiB: read by the app, its deadline as soon
 
 
 @pytest.fixture
@@ -88,6 +95,99 @@ def test_slow_requests_are_dropped_while_a_phone_joins_and_answers(server):
         for sock in slow:
             sock.close()
     assert "Using worker: gevent" in server.log_text()
+
+
+def open_slow_body(port: int, path: str, length: int, headers: dict | None = None) -> socket.socket:
+    """A POST whose headers are all sent, and of whose body only the first byte is."""
+    lines = [f"POST {path} HTTP/1.1", "Host: 127.0.0.1", f"Content-Length: {length}"]
+    lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
+    sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+    sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode() + b"-")
+    sock.setblocking(False)
+    return sock
+
+
+def read_answer(sock: socket.socket, received: bytearray) -> bool:
+    """Add what the server sent to ``received``; return whether it has closed the connection."""
+    while True:
+        try:
+            data = sock.recv(4096)
+        except BlockingIOError:
+            return False
+        except OSError:
+            return True
+        if not data:
+            return True
+        received += data
+
+
+def test_slow_bodies_are_answered_408_and_closed_while_a_phone_joins_and_answers(server):
+    """200 anonymous POSTs announce 60,000 bytes and send one every 2 s: each is answered 408
+    and closed once rules.body_seconds(60,000) have passed (without the deadline they stay
+    open). The signed-in facilitator's poster uploads are read by the app under their larger
+    limit, each within the deadline of its size: one of 70,000 bytes is answered with the
+    app's 408 page about as soon, one of 2 MB is still open then."""
+    info = server.create_workshop("Slow bodies")
+    facilitator = Browser(server.port)
+    claim(facilitator, urlsplit(info["facilitator_url"]).path)
+    facilitator.close()
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    slow = [
+        open_slow_body(server.port, f"/w/{info['id']}/answers", BODY_LENGTH, form)
+        for _ in range(SLOW_BODIES)
+    ]
+    upload_headers = {
+        "Content-Type": "multipart/form-data; boundary=x",
+        "Cookie": "; ".join(f"{k}={v}" for k, v in facilitator.cookies.items()),
+        "X-CSRFToken": facilitator.csrf,
+        "HX-Request": "true",
+    }
+    poster = f"/w/{info['id']}/poster"
+    upload = open_slow_body(server.port, poster, UPLOAD_LENGTH, upload_headers)
+    late_upload = open_slow_body(server.port, poster, LATE_UPLOAD_LENGTH, upload_headers)
+    waiting = [*slow, late_upload]  # all answered before the give-up, or the test fails
+    received = {sock: bytearray() for sock in [*waiting, upload]}
+    try:
+        phone = Browser(server.port, timeout=GIVE_UP)
+        began = time.monotonic()
+        join(phone, urlsplit(info["join_url"]).path)
+        joined = time.monotonic() - began
+        began = time.monotonic()
+        body = urlencode({"body": "We listen", "nonce": "n1", "csrf_token": phone.csrf})
+        headers = {"HX-Request": "true", "X-CSRFToken": phone.csrf}
+        status, _, _ = phone.request("POST", f"/w/{info['id']}/answers", body, headers)
+        answered = time.monotonic() - began
+        phone.close()
+        assert status == 200, status
+
+        # Meanwhile every slow body goes on, a byte at a time, until the server closes it.
+        give_up = time.monotonic() + BODY_GIVE_UP
+        closed: set[socket.socket] = set()
+        sent = 1
+        while time.monotonic() < give_up and not closed.issuperset(waiting):
+            time.sleep(BYTE_EVERY)
+            for sock in received:
+                if sock not in closed and read_answer(sock, received[sock]):
+                    closed.add(sock)
+                elif sock not in closed:
+                    with suppress(OSError):
+                        sock.sendall(b"-")
+            sent += 1
+        upload_open = not read_answer(upload, received[upload])
+        answers = [bytes(received[sock][:12]) for sock in slow]
+        print(
+            f"\n{SLOW_BODIES} slow bodies of {BODY_LENGTH:,} bytes, a byte every {BYTE_EVERY:g} s "
+            f"(deadline {body_seconds(BODY_LENGTH):.1f} s): the phone joined in {joined:.3f} s "
+            f"and answered in {answered:.3f} s; {len(closed.intersection(slow))} answered and "
+            f"closed after {sent} bytes; the facilitator's 2 MB upload still open: {upload_open}"
+        )
+        assert answers == [b"HTTP/1.1 408"] * SLOW_BODIES
+        late = bytes(received[late_upload])
+        assert late.startswith(b"HTTP/1.1 408") and b"text/html" in late, late[:200]
+        assert upload not in closed and upload_open
+    finally:
+        for sock in received:
+            sock.close()
 
 
 def test_a_record_renders_off_the_event_loop_while_a_phone_answers(server):

@@ -5,6 +5,8 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, g, request, session
 from flask_babel import Babel, get_locale
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header, parse_cookie
 
 from . import zones
 
@@ -26,6 +28,16 @@ def select_locale() -> str:
     if chosen in LANGUAGES:
         return chosen
     return request.accept_languages.best_match(list(LANGUAGES)) or "pl"
+
+
+def environ_language(environ: dict) -> str:
+    """Pick the language of a request the app never sees (deadline.py's answers): the
+    visitor's chosen one, else their browser's, else ours."""
+    chosen = parse_cookie(environ).get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    accepted = parse_accept_header(environ.get("HTTP_ACCEPT_LANGUAGE"), LanguageAccept)
+    return accepted.best_match(list(LANGUAGES)) or "pl"
 
 
 def select_timezone() -> ZoneInfo:

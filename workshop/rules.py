@@ -118,6 +118,11 @@ LIVE_THREADS_KEPT_FREE = (20, 5)  # threads never given to streams: at least 20,
 # Serving (`workshop serve`, gevent workers)
 WORKER_CONNECTIONS_MIN = 10_000  # open connections a worker accepts: past a slowloris of 4,500
 REQUEST_HEADERS_SECONDS = 5  # a request's headers must arrive whole within this, or it is dropped
+# A request's body must arrive whole within REQUEST_BODY_SECONDS plus its size at this rate
+# (body_seconds), or it is answered 408 and its connection closed: 128 kbit/s, slower than
+# any Wi-Fi that loads the page at all. A 64 KiB form: 9 s; the 8 MiB poster upload: 517 s.
+REQUEST_BODY_SECONDS = 5
+REQUEST_BODY_MIN_BYTES_PER_SECOND = 16 * 1024
 
 
 def word_count(text: str) -> int:
@@ -130,6 +135,11 @@ def live_streams_max(threads: int) -> int:
     for ordinary requests (LIVE_THREADS_KEPT_FREE)."""
     least, share = LIVE_THREADS_KEPT_FREE
     return max(1, threads - max(least, threads // share))
+
+
+def body_seconds(size: int) -> float:
+    """Return the seconds a request body of ``size`` bytes has to arrive in."""
+    return REQUEST_BODY_SECONDS + size / REQUEST_BODY_MIN_BYTES_PER_SECOND
 
 
 def retention_days(config: dict) -> int:

@@ -10,7 +10,8 @@ every lock Credo makes (db._write_lock, the hub's, the rate limits') is gevent's
 # slowly (slowloris) holds a greenlet, not a thread, and is dropped when its headers have
 # not all arrived within keepalive seconds (gunicorn's gevent worker times out reading each
 # request's headers with it, the first one included). `workshop serve` passes
-# --keep-alive rules.REQUEST_HEADERS_SECONDS.
+# --keep-alive rules.REQUEST_HEADERS_SECONDS. The body, read when the app asks for it, has a
+# deadline of its own, which the app sets (workshop/deadline.py).
 worker_class = "gevent"
 # The worker is restarted if its event loop is stuck this long; a restart lets requests
 # finish for graceful_timeout.

@@ -5,6 +5,7 @@ import io
 import json
 import logging
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -24,7 +25,14 @@ from flask import (
     url_for,
 )
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
-from flask_babel import format_datetime, format_time, get_locale, get_timezone, gettext
+from flask_babel import (
+    force_locale,
+    format_datetime,
+    format_time,
+    get_locale,
+    get_timezone,
+    gettext,
+)
 from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
 from werkzeug.exceptions import HTTPException
@@ -33,7 +41,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import assets, limits, models, reach, rules, zones
 from .compare import word_diff
 from .db import get_db
+from .deadline import BodyDeadline
 from .hub import get_hub
+from .i18n import environ_language
 from .models import Stage, Workshop
 from .record import subject_label
 
@@ -253,12 +263,29 @@ def _handle_csrf(error: CSRFError):
     return render_error(400, message), 400
 
 
+def _too_slow_text() -> str:
+    return gettext("That took too long to arrive. Please send it again.")
+
+
+def _too_slow_words(app: Flask) -> Callable[[dict], bytes]:
+    """Return the words of a 408 for a request's environ, in its visitor's language,
+    translated once for each language (deadline.py answers without the app)."""
+
+    @cache
+    def translated(language: str) -> bytes:
+        with app.app_context(), force_locale(language):
+            return _too_slow_text().encode()
+
+    return lambda environ: translated(environ_language(environ))
+
+
 def _handle_http(error: HTTPException):
     messages = {
         400: gettext("The request could not be understood."),
         403: gettext("This page is only for the workshop's facilitator."),
         404: gettext("There is nothing here. Check the link or the join code."),
         405: gettext("That action is not available here."),
+        408: _too_slow_text(),
         413: gettext("That was too much text to send at once."),
         429: gettext("Too many attempts. Please wait a minute and try again."),
     }
@@ -315,8 +342,12 @@ REDACTED_LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error")
 
 
 def _install_security(app: Flask) -> None:
-    """Secure cookies on HTTPS, the proxy's view of the client when trusted, clean logs."""
+    """Secure cookies on HTTPS, the proxy's view of the client when trusted, clean logs, and
+    a deadline for each request's body."""
     app.session_interface = SessionInterface()
+    app.wsgi_app = BodyDeadline(
+        app.wsgi_app, app.config["MAX_CONTENT_LENGTH"], _too_slow_words(app)
+    )
     hops = int(app.config.get("PROXY_FIX") or 0)
     if hops > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
