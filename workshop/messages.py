@@ -289,6 +289,8 @@ REFUSALS: dict[str, Words] = {
     "feedback-refused": Words(
         _l("This form could not be sent. Please reload the page and try again.")
     ),
+    # The team's pulse
+    "no-such-feedback": Words(_l("That comment is not in this workshop's feedback.")),
 }
 
 

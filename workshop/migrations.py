@@ -443,3 +443,22 @@ def create_feedback(db: Database) -> None:
             WHERE client_nonce IS NOT NULL;
         """,
     )
+
+
+@migrations(name="0018_add_pulse")
+def add_pulse(db: Database) -> None:
+    # The team's pulse: a read-only link for the team lead (``lead_token``, drawn here for the
+    # workshops that exist), and a comment's review state: ``held`` while the word filter
+    # holds it for the facilitator (shown nowhere else until shown), ``hidden_at`` once the
+    # facilitator hides it. The pulse counts by time, so feedback is indexed by it.
+    _execute_all(
+        db,
+        """
+        ALTER TABLE workshops ADD COLUMN lead_token TEXT;
+        UPDATE workshops SET lead_token = lower(hex(randomblob(16)));
+        CREATE UNIQUE INDEX workshops_lead_token ON workshops (lead_token);
+        ALTER TABLE feedback ADD COLUMN held INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE feedback ADD COLUMN hidden_at TEXT;
+        CREATE INDEX feedback_workshop_time ON feedback (workshop_id, created_at);
+        """,
+    )

@@ -94,6 +94,12 @@ FEEDBACK_LIMIT_DEVICE = 5  # feedback an hour from one phone (a kiosk: from its 
 FEEDBACK_LIMIT_ADDRESS = 60  # feedback an hour from one address (a reception's NAT)
 KIOSK_RESET_SECONDS = 6  # the kiosk's thank-you shows this long, then a fresh form
 
+# The team's pulse (/w/<id>/pulse, the lead's /t/<token>) and its monthly sheet
+PULSE_RANGES = ("12w", "12m", "all")  # last 12 weeks (by week), 12 months, all (by month)
+PULSE_COMMENTS_PER_PAGE = 10
+PULSE_SHEET_MONTHS = 6  # the sheet's chart: the month and the five before it
+PULSE_SHEET_COMMENTS = 3
+
 # Keeping data
 DEFAULT_RETENTION_DAYS = 30
 

@@ -7,13 +7,14 @@ and keeps the rating and the principles, so the counts stay.
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlite_utils import Database
 
 from ..db import write
 from ..rules import FEEDBACK_RATINGS
-from ._base import Refused, _all, _last_id, _one, now
+from ..wordfilter import needs_review
+from ._base import Refused, _all, _last_id, _one, _owned, now
 from .workshops import Workshop
 
 
@@ -30,6 +31,13 @@ class Feedback:
     client_nonce: str | None
     created_at: str
     redacted_at: str | None = None
+    held: int = 0  # the word filter holds the comment for the facilitator's review
+    hidden_at: str | None = None  # the facilitator hid the comment
+
+    @property
+    def shown(self) -> bool:
+        """Tell whether the comment may be shown beyond the facilitator (the lead, the sheet)."""
+        return not self.held and self.hidden_at is None
 
     @property
     def felt(self) -> list[str]:
@@ -85,8 +93,8 @@ def add_feedback(
         felt = [name for name in agreed if name in set(principles)]
         db.execute(
             """insert into feedback (workshop_id, rating, principles, comment, call_back,
-                   contact, kiosk, client_nonce, created_at)
-               values (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   contact, kiosk, client_nonce, created_at, held)
+               values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [
                 workshop.id,
                 rating,
@@ -97,6 +105,7 @@ def add_feedback(
                 int(kiosk),
                 client_nonce or None,
                 now(),
+                int(needs_review(comment)),
             ],
         )
         row_id = _last_id(db)
@@ -156,3 +165,191 @@ def redact_feedback(
             [now(), _older_than(days, at), only, only],
         )
     return cursor.rowcount
+
+
+# The team's pulse: counts by week or month, by rating and by principle, and the comments ----
+
+
+@dataclass(frozen=True, slots=True)
+class PulsePeriod:
+    """A week (from its Monday) or a month (from its 1st), in the workshop's local time."""
+
+    start: date
+    answers: int
+    average: float | None  # the mean rating; None: no answers that period
+
+
+@dataclass(frozen=True, slots=True)
+class PulseSpan:
+    """Local days [first, end) of a pulse, with the workshop's offset from UTC in minutes.
+
+    SQLite knows no time zones: the offset in force today stands for the whole span, so an
+    answer within an hour of midnight across a change of summer time may count a day off.
+    """
+
+    first: date
+    end: date
+    offset_minutes: int = 0
+
+    @property
+    def shift(self) -> str:
+        """The SQLite date modifier that turns a stored UTC time into local time."""
+        return f"{self.offset_minutes:+d} minutes"
+
+    def _utc(self, day: date) -> str:
+        local = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        return (local - timedelta(minutes=self.offset_minutes)).isoformat(timespec="seconds")
+
+    @property
+    def bounds(self) -> tuple[str, str]:
+        """The span as stored UTC times: from (inclusive), until (exclusive)."""
+        return self._utc(self.first), self._utc(self.end)
+
+
+def week_start(day: date) -> date:
+    """Return the Monday of ``day``'s week."""
+    return day - timedelta(days=day.weekday())
+
+
+def next_month(day: date) -> date:
+    """Return the 1st of the month after ``day``'s."""
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+_PERIOD_SQL = {
+    "week": "date(created_at, :shift, '-6 days', 'weekday 1')",
+    "month": "date(created_at, :shift, 'start of month')",
+}
+_IN_SPAN = "workshop_id = :workshop and created_at >= :since and created_at < :until"
+
+
+def _span_params(workshop: Workshop, span: PulseSpan) -> dict:
+    since, until = span.bounds
+    return {"workshop": workshop.id, "since": since, "until": until, "shift": span.shift}
+
+
+def pulse_periods(db: Database, workshop: Workshop, span: PulseSpan, by: str) -> list[PulsePeriod]:
+    """Return the answers and the mean rating of every week or month of ``span``, oldest
+    first, empty ones included (by: "week" or "month"; ``span.first`` starts one)."""
+    rows = {
+        row["period"]: row
+        for row in db.query(
+            f"""select {_PERIOD_SQL[by]} as period, count(*) as answers,
+                       avg(rating) as average
+                from feedback where {_IN_SPAN} group by period""",
+            _span_params(workshop, span),
+        )
+    }
+    periods, start = [], span.first
+    while start < span.end:
+        row = rows.get(start.isoformat()) or {"answers": 0, "average": None}
+        periods.append(PulsePeriod(start, row["answers"], row["average"]))
+        start = start + timedelta(days=7) if by == "week" else next_month(start)
+    return periods
+
+
+def pulse_ratings(db: Database, workshop: Workshop, span: PulseSpan) -> dict[int, int]:
+    """Count the answers of ``span`` by rating, every rating included."""
+    counts = dict.fromkeys(FEEDBACK_RATINGS, 0)
+    for row in db.query(
+        f"select rating, count(*) as n from feedback where {_IN_SPAN} group by rating",
+        _span_params(workshop, span),
+    ):
+        counts[row["rating"]] = row["n"]
+    return counts
+
+
+def pulse_principles(db: Database, workshop: Workshop, span: PulseSpan) -> list[tuple[str, int]]:
+    """Return how often each agreed principle was felt in ``span``, most felt first (the
+    agreed order among equals), principles felt 0 times included."""
+    felt = {
+        row["name"]: row["n"]
+        for row in db.query(
+            f"""select principle.value as name, count(*) as n
+                from feedback, json_each(feedback.principles) as principle
+                where {_IN_SPAN} group by principle.value""",
+            _span_params(workshop, span),
+        )
+    }
+    agreed = [
+        row["name"]
+        for row in db.query(
+            "select name from principles where workshop_id = ? order by position", [workshop.id]
+        )
+    ]
+    return sorted(((name, felt.get(name, 0)) for name in agreed), key=lambda pair: -pair[1])
+
+
+def feedback_months(db: Database, workshop: Workshop, offset_minutes: int = 0) -> list[date]:
+    """Return the months (their 1st, local time) that hold feedback, newest first."""
+    return [
+        date.fromisoformat(row["month"])
+        for row in db.query(
+            """select distinct date(created_at, ?, 'start of month') as month
+               from feedback where workshop_id = ? order by month desc""",
+            [f"{offset_minutes:+d} minutes", workshop.id],
+        )
+    ]
+
+
+_COMMENT_STATES = {
+    "shown": "held = 0 and hidden_at is null",  # what the lead and the monthly sheet see
+    "reviewed": "held = 0",  # the facilitator's list: shown and hidden ones
+    "held": "held = 1",  # waiting for the facilitator's review (hidden ones too)
+}
+
+
+def list_comments(
+    db: Database,
+    workshop: Workshop,
+    state: str = "shown",
+    limit: int = 10,
+    offset: int = 0,
+    span: PulseSpan | None = None,
+) -> list[Feedback]:
+    """Return a page of feedback with a comment, newest first, in ``state`` ("shown",
+    "reviewed" or "held"), within ``span`` if given."""
+    since, until = span.bounds if span else ("", "~")
+    return _all(
+        db,
+        Feedback,
+        f"""select * from feedback
+            where workshop_id = ? and comment != '' and {_COMMENT_STATES[state]}
+            and created_at >= ? and created_at < ?
+            order by id desc limit ? offset ?""",
+        [workshop.id, since, until, limit, offset],
+    )
+
+
+def count_held(db: Database, workshop: Workshop) -> int:
+    """Count the comments waiting for the facilitator's review."""
+    rows = db.query(
+        """select count(*) as n from feedback where workshop_id = ? and comment != ''
+           and held = 1 and hidden_at is null""",
+        [workshop.id],
+    )
+    return next(iter(rows))["n"]
+
+
+def hide_comment(db: Database, workshop: Workshop, feedback_id: int, hidden: bool) -> Feedback:
+    """Hide a comment from the lead and the monthly sheet, or show it again (undo)."""
+    if _owned(db, Feedback, "feedback", feedback_id, workshop) is None:
+        raise Refused("no-such-feedback")
+    with write(db):
+        db.execute(
+            "update feedback set hidden_at = ? where id = ? and workshop_id = ?",
+            [now() if hidden else None, feedback_id, workshop.id],
+        )
+    return _owned(db, Feedback, "feedback", feedback_id, workshop)
+
+
+def release_comment(db: Database, workshop: Workshop, feedback_id: int, held: bool) -> Feedback:
+    """Show a comment the word filter held (the facilitator read it), or hold it again."""
+    if _owned(db, Feedback, "feedback", feedback_id, workshop) is None:
+        raise Refused("no-such-feedback")
+    with write(db):
+        db.execute(
+            "update feedback set held = ? where id = ? and workshop_id = ?",
+            [int(held), feedback_id, workshop.id],
+        )
+    return _owned(db, Feedback, "feedback", feedback_id, workshop)
