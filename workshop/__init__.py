@@ -24,6 +24,7 @@ from .views import (
     participant,
     poster_page,
     principles,
+    pulse,
     room,
     screen,
     stages,
@@ -43,6 +44,7 @@ BLUEPRINTS = (
     live,
     poster_page,
     feedback,
+    pulse,
 )
 
 
