@@ -24,7 +24,7 @@ from .views import (
     participant,
     poster_page,
     principles,
-    pulse,
+    pulse_page,
     room,
     screen,
     stages,
@@ -44,7 +44,7 @@ BLUEPRINTS = (
     live,
     poster_page,
     feedback,
-    pulse,
+    pulse_page,
 )
 
 

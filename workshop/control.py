@@ -76,7 +76,7 @@ def control_context(workshop: Workshop, **overrides: object) -> dict:
         "join_url": external_url("participant.join_by_token", token=workshop.join_token),
         "screen_url": external_url("screen.show", token=workshop.screen_token),
         "feedback_url": external_url("feedback.show", token=workshop.feedback_token),
-        "lead_url": external_url("pulse.lead", token=workshop.lead_token),
+        "lead_url": external_url("pulse_page.lead", token=workshop.lead_token),
     }
     if stage is not None and stage.takes_answers:
         board = stage_board(db, workshop, stage, for_room=False)

@@ -241,7 +241,7 @@ def _referrer_policy() -> str:
 
     Everywhere else "same-origin": Flask-WTF refuses an HTTPS form post without a Referer.
     """
-    if request.endpoint in (None, "facilitator.claim", "pulse.lead", "pulse.lead_sheet"):
+    if request.endpoint in (None, "facilitator.claim", "pulse_page.lead", "pulse_page.lead_sheet"):
         return "no-referrer"
     return "same-origin"
 

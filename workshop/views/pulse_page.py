@@ -17,7 +17,7 @@ from ..models import Refused, Workshop
 from ..rules import PULSE_COMMENTS_PER_PAGE, PULSE_RANGES
 from ..web import render
 
-bp = Blueprint("pulse", __name__)
+bp = Blueprint("pulse_page", __name__)
 
 
 def _page_number() -> int:
@@ -81,7 +81,7 @@ def _comment_changed(workshop: Workshop, item: models.Feedback, undo: str = ""):
     if request.headers.get("HX-Request") == "true":
         return render("pulse/_comment.html", workshop=workshop, item=item, lead=False, undo=undo)
     return redirect(
-        url_for("pulse.show", public_id=workshop.public_id) + f"#comment-{item.id}", 303
+        url_for("pulse_page.show", public_id=workshop.public_id) + f"#comment-{item.id}", 303
     )
 
 
