@@ -48,7 +48,7 @@ def _page(workshop: Workshop, lead: bool):
         limit=PULSE_COMMENTS_PER_PAGE + 1,
         offset=(page - 1) * PULSE_COMMENTS_PER_PAGE,
     )
-    held = [] if lead else models.list_comments(db, workshop, "held", limit=100)
+    held = [] if lead else models.list_comments(db, workshop, "held", PULSE_COMMENTS_PER_PAGE)
     return render(
         "pulse/page.html",
         workshop=workshop,
@@ -60,6 +60,7 @@ def _page(workshop: Workshop, lead: bool):
         more=len(comments) > PULSE_COMMENTS_PER_PAGE,
         page=page,
         held=held,
+        held_count=0 if lead else models.count_held(db, workshop),
         months=pulse.sheet_months(db, workshop),
     )
 
