@@ -17,14 +17,13 @@ from .models import Feedback, PulsePeriod, PulseSpan, Workshop
 from .rules import FEEDBACK_RATINGS, PULSE_RANGES, PULSE_SHEET_COMMENTS, PULSE_SHEET_MONTHS
 from .zones import workshop_zone
 
-# Charts: a viewBox of CHART_WIDTH units, which a laptop shows about as wide and a phone at
-# about 0.6, so labels of LABEL_SIZE stay legible (~11 px) on a 390 px phone.
+# Charts: a viewBox of CHART_WIDTH units, which a laptop shows about as wide (labels of 18
+# units) and a 390 px phone at about half, where pulse.css sets the labels at 26 units.
 CHART_WIDTH = 600
-LABEL_SIZE = 18
-PLOT_LEFT = 40  # room for the y axis' labels
-PLOT_RIGHT = 12
-MAX_X_LABELS = 6
-PRINCIPLE_ROW = 50  # a principle's name above its bar
+PLOT_LEFT = 56  # room for the y axis' labels
+PLOT_RIGHT = 30  # half a label past the last period
+MAX_X_LABELS = 4  # a few labels: a phone has room for four
+PRINCIPLE_ROW = 54  # a principle's name above its bar
 
 
 @dataclass(frozen=True)
@@ -231,7 +230,7 @@ def principle_chart(principles: list[tuple[str, int]], answers: int) -> Principl
         )
         for index, (name, felt) in enumerate(principles)
     ]
-    return PrincipleChart(CHART_WIDTH, max(len(bars), 1) * PRINCIPLE_ROW, bars, 0.0, room)
+    return PrincipleChart(CHART_WIDTH, max(len(bars), 1) * PRINCIPLE_ROW + 4, bars, 0.0, room)
 
 
 def pulse(db: Database, workshop: Workshop, range_name: str, on: date | None = None) -> Pulse:

@@ -457,5 +457,6 @@ def fill_feedback(
                 "held": int(needs_review(comment)),
             }
         )
+    rows.sort(key=lambda row: row["created_at"])  # stored as they came: ids follow time
     with db.conn:
         db["feedback"].insert_all(rows, batch_size=2000)
