@@ -305,3 +305,21 @@ def test_a_bad_month_is_404(facilitator, agreed):
         facilitator.get(f"/w/{agreed.public_id}/pulse/sheet.pdf?month=2026-13").status_code == 404
     )
     assert facilitator.get(f"/w/{agreed.public_id}/pulse/sheet.pdf").status_code == 404
+
+
+def test_the_hourly_counts_follow_every_insert_change_and_delete(db, agreed):
+    """Triggers keep the pulse's counts; they must always equal a count of the rows."""
+    fill(db, agreed)
+    moved = give(db, agreed, at(MONDAY), 2, ["Clarity"])
+    db.execute(
+        "update feedback set rating = 4, principles = '[\"Time\"]' where id = ?", [moved.id]
+    )
+    gone = give(db, agreed, at(MONDAY), 1, ["Kindness"])
+    db.execute("delete from feedback where id = ?", [gone.id])
+    models.redact_feedback(db, 0)  # retention clears the words and keeps the counts
+    rows = list(db.query("select rating, principles from feedback"))
+    by_rating = {r: sum(1 for row in rows if row["rating"] == r) for r in range(1, 6)}
+    assert models.pulse_ratings(db, agreed, span(agreed)) == by_rating
+    felt = {name: sum(name in row["principles"] for row in rows) for name in ("Kindness", "Time")}
+    counted = dict(models.pulse_principles(db, agreed, span(agreed)))
+    assert counted == {**felt, "Clarity": 0}

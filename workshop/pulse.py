@@ -134,8 +134,8 @@ def span_for(
     first = date(on.year - 1, on.month, 1)
     first = models.next_month(first)  # 12 months, this one included
     if range_name == "all":
-        months = models.feedback_months(db, workshop, offset)
-        first = min(months[-1], first) if months else first
+        since = models.first_feedback_day(db, workshop, offset)
+        first = min(since.replace(day=1), first) if since else first
     return PulseSpan(first, end, offset), "month"
 
 
@@ -328,7 +328,12 @@ def month_sheet(db: Database, workshop: Workshop, month: date) -> MonthSheet:
 
 
 def sheet_months(db: Database, workshop: Workshop) -> list[date]:
-    """Return the months a sheet can be made for: this one and every one with feedback."""
-    this = today(workshop).replace(day=1)
-    months = models.feedback_months(db, workshop, offset_minutes(workshop))
-    return sorted({this, *months}, reverse=True)
+    """Return the months a sheet can be made for, newest first: this one back to the
+    month of the first feedback."""
+    month = today(workshop).replace(day=1)
+    since = models.first_feedback_day(db, workshop, offset_minutes(workshop))
+    first = since.replace(day=1) if since and since < month else month
+    months = [month]
+    while months[-1] > first:
+        months.append((months[-1] - timedelta(days=1)).replace(day=1))
+    return months

@@ -217,15 +217,16 @@ def next_month(day: date) -> date:
 
 
 _PERIOD_SQL = {
-    "week": "date(created_at, :shift, '-6 days', 'weekday 1')",
-    "month": "date(created_at, :shift, 'start of month')",
+    "week": "date(hour || ':00:00', :shift, '-6 days', 'weekday 1')",
+    "month": "date(hour || ':00:00', :shift, 'start of month')",
 }
-_IN_SPAN = "workshop_id = :workshop and created_at >= :since and created_at < :until"
+# The counts per UTC hour that triggers keep (migration 0018_add_pulse), within a span.
+_IN_SPAN = "workshop_id = :workshop and hour >= :since and hour < :until"
 
 
 def _span_params(workshop: Workshop, span: PulseSpan) -> dict:
     since, until = span.bounds
-    return {"workshop": workshop.id, "since": since, "until": until, "shift": span.shift}
+    return {"workshop": workshop.id, "since": since[:13], "until": until[:13], "shift": span.shift}
 
 
 def pulse_periods(db: Database, workshop: Workshop, span: PulseSpan, by: str) -> list[PulsePeriod]:
@@ -234,9 +235,10 @@ def pulse_periods(db: Database, workshop: Workshop, span: PulseSpan, by: str) ->
     rows = {
         row["period"]: row
         for row in db.query(
-            f"""select {_PERIOD_SQL[by]} as period, count(*) as answers,
-                       avg(rating) as average
-                from feedback where {_IN_SPAN} group by period""",
+            f"""select {_PERIOD_SQL[by]} as period, sum(answers) as answers,
+                       1.0 * sum(answers * rating) / sum(answers) as average
+                from feedback_hours where {_IN_SPAN}
+                group by period having sum(answers) > 0""",
             _span_params(workshop, span),
         )
     }
@@ -252,7 +254,8 @@ def pulse_ratings(db: Database, workshop: Workshop, span: PulseSpan) -> dict[int
     """Count the answers of ``span`` by rating, every rating included."""
     counts = dict.fromkeys(FEEDBACK_RATINGS, 0)
     for row in db.query(
-        f"select rating, count(*) as n from feedback where {_IN_SPAN} group by rating",
+        f"""select rating, sum(answers) as n from feedback_hours
+            where {_IN_SPAN} group by rating""",
         _span_params(workshop, span),
     ):
         counts[row["rating"]] = row["n"]
@@ -263,11 +266,10 @@ def pulse_principles(db: Database, workshop: Workshop, span: PulseSpan) -> list[
     """Return how often each agreed principle was felt in ``span``, most felt first (the
     agreed order among equals), principles felt 0 times included."""
     felt = {
-        row["name"]: row["n"]
+        row["principle"]: row["n"]
         for row in db.query(
-            f"""select principle.value as name, count(*) as n
-                from feedback, json_each(feedback.principles) as principle
-                where {_IN_SPAN} group by principle.value""",
+            f"""select principle, sum(felt) as n from feedback_felt
+                where {_IN_SPAN} group by principle""",
             _span_params(workshop, span),
         )
     }
@@ -280,16 +282,18 @@ def pulse_principles(db: Database, workshop: Workshop, span: PulseSpan) -> list[
     return sorted(((name, felt.get(name, 0)) for name in agreed), key=lambda pair: -pair[1])
 
 
-def feedback_months(db: Database, workshop: Workshop, offset_minutes: int = 0) -> list[date]:
-    """Return the months (their 1st, local time) that hold feedback, newest first."""
-    return [
-        date.fromisoformat(row["month"])
-        for row in db.query(
-            """select distinct date(created_at, ?, 'start of month') as month
-               from feedback where workshop_id = ? order by month desc""",
-            [f"{offset_minutes:+d} minutes", workshop.id],
-        )
-    ]
+def first_feedback_day(db: Database, workshop: Workshop, offset_minutes: int = 0) -> date | None:
+    """Return the local day of the workshop's first feedback, or None without any."""
+    rows = db.query(
+        """select min(hour) as hour from feedback_hours
+           where workshop_id = ? and answers > 0""",
+        [workshop.id],
+    )
+    hour = next(iter(rows))["hour"]
+    if hour is None:
+        return None
+    moment = datetime.fromisoformat(f"{hour}:00:00") + timedelta(minutes=offset_minutes)
+    return moment.date()
 
 
 _COMMENT_STATES = {
@@ -309,15 +313,16 @@ def list_comments(
 ) -> list[Feedback]:
     """Return a page of feedback with a comment, newest first, in ``state`` ("shown",
     "reviewed" or "held"), within ``span`` if given."""
-    since, until = span.bounds if span else ("", "~")
+    within, params = "", [workshop.id]
+    if span is not None:  # without one, the newest come straight from a partial index
+        within, params = "and created_at >= ? and created_at < ?", [*params, *span.bounds]
     return _all(
         db,
         Feedback,
         f"""select * from feedback
-            where workshop_id = ? and comment != '' and {_COMMENT_STATES[state]}
-            and created_at >= ? and created_at < ?
+            where workshop_id = ? and comment != '' and {_COMMENT_STATES[state]} {within}
             order by id desc limit ? offset ?""",
-        [workshop.id, since, until, limit, offset],
+        [*params, limit, offset],
     )
 
 
