@@ -503,14 +503,14 @@ def add_pulse(db: Database) -> None:
             rating INTEGER NOT NULL,
             answers INTEGER NOT NULL,
             PRIMARY KEY (workshop_id, hour, rating)
-        ) WITHOUT ROWID;
+        );
         CREATE TABLE feedback_felt (
             workshop_id INTEGER NOT NULL REFERENCES workshops (id) ON DELETE CASCADE,
             hour TEXT NOT NULL,
             principle TEXT NOT NULL,
             felt INTEGER NOT NULL,
             PRIMARY KEY (workshop_id, hour, principle)
-        ) WITHOUT ROWID;
+        );
         INSERT INTO feedback_hours
             SELECT workshop_id, substr(created_at, 1, 13), rating, count(*)
             FROM feedback GROUP BY 1, 2, 3;
