@@ -323,3 +323,10 @@ def test_the_hourly_counts_follow_every_insert_change_and_delete(db, agreed):
     felt = {name: sum(name in row["principles"] for row in rows) for name in ("Kindness", "Time")}
     counted = dict(models.pulse_principles(db, agreed, span(agreed)))
     assert counted == {**felt, "Clarity": 0}
+
+
+def test_retention_drops_the_kept_sheets_with_the_records(facilitator, db, agreed):
+    fill(db, agreed)
+    facilitator.get(f"/w/{agreed.public_id}/pulse/sheet.pdf?month=2026-11")
+    kept = [e.filename for e in models.list_exports(db, agreed) if e.kind == "pulse"]
+    assert kept and models.drop_record_exports(db, agreed) == kept  # they quote comments

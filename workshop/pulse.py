@@ -308,7 +308,7 @@ def month_sheet(db: Database, workshop: Workshop, month: date) -> MonthSheet:
     periods = models.pulse_periods(db, workshop, trend, "month")
     this, previous = periods[-1], periods[-2] if len(periods) > 1 else None
     principles = models.pulse_principles(db, workshop, span)
-    candidates = models.list_comments(db, workshop, "shown", limit=200, span=span)
+    candidates = models.shown_comments_in(db, workshop, span, limit=200)
     return MonthSheet(
         team=workshop.title,
         mission=workshop.mission,

@@ -100,6 +100,7 @@ from .feedback import (
     pulse_ratings,
     redact_feedback,
     release_comment,
+    shown_comments_in,
     week_start,
 )
 from .people import (
@@ -236,6 +237,7 @@ __all__ = [
     "pulse_principles",
     "pulse_ratings",
     "release_comment",
+    "shown_comments_in",
     "week_start",
     "get_workshop_by_lead_token",
     "new_lead_token",

@@ -216,17 +216,23 @@ def next_month(day: date) -> date:
     return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
-_PERIOD_SQL = {
-    "week": "date(hour || ':00:00', :shift, '-6 days', 'weekday 1')",
-    "month": "date(hour || ':00:00', :shift, 'start of month')",
-}
-# The counts per UTC hour that triggers keep (migration 0018_add_pulse), within a span.
-_IN_SPAN = "workshop_id = :workshop and hour >= :since and hour < :until"
+# A stored UTC hour's week (its Monday) or month (its 1st) in local time: SQLite's date
+# modifiers, given as parameters.
+_PERIOD_MODIFIERS = {"week": ("-6 days", "weekday 1"), "month": ("+0 days", "start of month")}
 
 
-def _span_params(workshop: Workshop, span: PulseSpan) -> dict:
+def _span_params(workshop: Workshop, span: PulseSpan, by: str = "week") -> dict:
+    """The counts per UTC hour that triggers keep (migration 0018_add_pulse) in ``span``."""
     since, until = span.bounds
-    return {"workshop": workshop.id, "since": since[:13], "until": until[:13], "shift": span.shift}
+    back, snap = _PERIOD_MODIFIERS[by]
+    return {
+        "workshop": workshop.id,
+        "since": since[:13],
+        "until": until[:13],
+        "shift": span.shift,
+        "back": back,
+        "snap": snap,
+    }
 
 
 def pulse_periods(db: Database, workshop: Workshop, span: PulseSpan, by: str) -> list[PulsePeriod]:
@@ -235,11 +241,13 @@ def pulse_periods(db: Database, workshop: Workshop, span: PulseSpan, by: str) ->
     rows = {
         row["period"]: row
         for row in db.query(
-            f"""select {_PERIOD_SQL[by]} as period, sum(answers) as answers,
-                       1.0 * sum(answers * rating) / sum(answers) as average
-                from feedback_hours where {_IN_SPAN}
-                group by period having sum(answers) > 0""",
-            _span_params(workshop, span),
+            """select date(hour || ':00:00', :shift, :back, :snap) as period,
+                      sum(answers) as answers,
+                      1.0 * sum(answers * rating) / sum(answers) as average
+               from feedback_hours
+               where workshop_id = :workshop and hour >= :since and hour < :until
+               group by period having sum(answers) > 0""",
+            _span_params(workshop, span, by),
         )
     }
     periods, start = [], span.first
@@ -254,8 +262,9 @@ def pulse_ratings(db: Database, workshop: Workshop, span: PulseSpan) -> dict[int
     """Count the answers of ``span`` by rating, every rating included."""
     counts = dict.fromkeys(FEEDBACK_RATINGS, 0)
     for row in db.query(
-        f"""select rating, sum(answers) as n from feedback_hours
-            where {_IN_SPAN} group by rating""",
+        """select rating, sum(answers) as n from feedback_hours
+           where workshop_id = :workshop and hour >= :since and hour < :until
+           group by rating""",
         _span_params(workshop, span),
     ):
         counts[row["rating"]] = row["n"]
@@ -268,8 +277,9 @@ def pulse_principles(db: Database, workshop: Workshop, span: PulseSpan) -> list[
     felt = {
         row["principle"]: row["n"]
         for row in db.query(
-            f"""select principle, sum(felt) as n from feedback_felt
-                where {_IN_SPAN} group by principle""",
+            """select principle, sum(felt) as n from feedback_felt
+               where workshop_id = :workshop and hour >= :since and hour < :until
+               group by principle""",
             _span_params(workshop, span),
         )
     }
@@ -296,33 +306,32 @@ def first_feedback_day(db: Database, workshop: Workshop, offset_minutes: int = 0
     return moment.date()
 
 
-_COMMENT_STATES = {
-    "shown": "held = 0 and hidden_at is null",  # what the lead and the monthly sheet see
-    "reviewed": "held = 0",  # the facilitator's list: shown and hidden ones
-    "held": "held = 1",  # waiting for the facilitator's review (hidden ones too)
-}
-
-
 def list_comments(
-    db: Database,
-    workshop: Workshop,
-    state: str = "shown",
-    limit: int = 10,
-    offset: int = 0,
-    span: PulseSpan | None = None,
+    db: Database, workshop: Workshop, state: str = "shown", limit: int = 10, offset: int = 0
 ) -> list[Feedback]:
-    """Return a page of feedback with a comment, newest first, in ``state`` ("shown",
-    "reviewed" or "held"), within ``span`` if given."""
-    within, params = "", [workshop.id]
-    if span is not None:  # without one, the newest come straight from a partial index
-        within, params = "and created_at >= ? and created_at < ?", [*params, *span.bounds]
+    """Return a page of feedback with a comment, newest first: "shown" (what the lead and
+    the monthly sheet see), "reviewed" (the facilitator's list: shown and hidden ones) or
+    "held" (waiting for the facilitator's review, hidden ones too)."""
+    if state == "held":
+        sql = """select * from feedback where workshop_id = ? and comment != '' and held = 1
+                 order by id desc limit ? offset ?"""
+        return _all(db, Feedback, sql, [workshop.id, limit, offset])
+    sql = """select * from feedback where workshop_id = ? and comment != '' and held = 0
+             and (? or hidden_at is null) order by id desc limit ? offset ?"""
+    return _all(db, Feedback, sql, [workshop.id, state == "reviewed", limit, offset])
+
+
+def shown_comments_in(
+    db: Database, workshop: Workshop, span: PulseSpan, limit: int
+) -> list[Feedback]:
+    """Return the newest shown comments of ``span`` (never held or hidden ones)."""
     return _all(
         db,
         Feedback,
-        f"""select * from feedback
-            where workshop_id = ? and comment != '' and {_COMMENT_STATES[state]} {within}
-            order by id desc limit ? offset ?""",
-        [*params, limit, offset],
+        """select * from feedback where workshop_id = ? and created_at >= ? and created_at < ?
+           and comment != '' and held = 0 and hidden_at is null
+           order by id desc limit ?""",
+        [workshop.id, *span.bounds, limit],
     )
 
 
