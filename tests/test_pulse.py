@@ -330,3 +330,14 @@ def test_retention_drops_the_kept_sheets_with_the_records(facilitator, db, agree
     facilitator.get(f"/w/{agreed.public_id}/pulse/sheet.pdf?month=2026-11")
     kept = [e.filename for e in models.list_exports(db, agreed) if e.kind == "pulse"]
     assert kept and models.drop_record_exports(db, agreed) == kept  # they quote comments
+
+
+def test_comments_are_paged_ten_at_a_time_newest_first(facilitator, db, english):
+    for n in range(12):
+        models.add_feedback(db, english, 4, [], f"comment number {n:02d}")
+    first = facilitator.get(f"/w/{english.public_id}/pulse").get_data(as_text=True)
+    assert "comment number 11" in first and "comment number 02" in first
+    assert "comment number 01" not in first and "page=2" in first
+    second = facilitator.get(f"/w/{english.public_id}/pulse?page=2").get_data(as_text=True)
+    assert "comment number 01" in second and "comment number 00" in second
+    assert "comment number 02" not in second
