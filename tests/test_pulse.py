@@ -211,6 +211,8 @@ def test_a_new_lead_link_replaces_the_old_one(facilitator, client, db, agreed):
     assert client.get(f"/t/{new}").status_code == 200
     control = facilitator.get(f"/w/{agreed.public_id}/control").get_data(as_text=True)
     assert f"/t/{new}" in control
+    lead_link = control[control.index('id="lead-link"') :]
+    assert "alert-ok" in lead_link[: lead_link.index("</section>")]  # said once, in its place
 
 
 def test_hide_and_undo_swap_the_comment_with_htmx(facilitator, db, agreed):
@@ -311,9 +313,7 @@ def test_the_hourly_counts_follow_every_insert_change_and_delete(db, agreed):
     """Triggers keep the pulse's counts; they must always equal a count of the rows."""
     fill(db, agreed)
     moved = give(db, agreed, at(MONDAY), 2, ["Clarity"])
-    db.execute(
-        "update feedback set rating = 4, principles = '[\"Time\"]' where id = ?", [moved.id]
-    )
+    db.execute("update feedback set rating = 4, principles = '[\"Time\"]' where id = ?", [moved.id])
     gone = give(db, agreed, at(MONDAY), 1, ["Kindness"])
     db.execute("delete from feedback where id = ?", [gone.id])
     models.redact_feedback(db, 0)  # retention clears the words and keeps the counts

@@ -52,6 +52,7 @@ def test_the_pulse_on_a_laptop_and_the_leads_phone(room, server, new_workshop, a
     laptop.goto(f"/w/{made.id}/control")
     laptop.locator("details.share > summary").click()
     lead_url = laptop.locator("#lead-url").input_value()
+    laptop.locator("#lead-link").screenshot(path=artifacts / "pulse-lead-link.png", caret="initial")
     phone = small_phone(room, lead_url, "lead", shape=PHONE)
     expect(phone.locator(".read-only-note")).to_be_visible()
     assert phone.locator("form[method=post]").count() == 0

@@ -6,7 +6,7 @@ pulse read-only, without held or hidden comments. Both download the monthly puls
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, flash, g, redirect, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext
 
 from .. import models, pulse
@@ -114,11 +114,11 @@ def review(public_id: str, feedback_id: int):
 @bp.post("/w/<public_id>/pulse/lead-link")
 def new_lead_link(public_id: str):
     """Draw a new link for the team lead; the old one stops working at once."""
-    workshop = models.new_lead_token(get_db(), facilitator_workshop(public_id))
+    models.new_lead_token(get_db(), facilitator_workshop(public_id))
     flash(
-        gettext("The team lead's pulse link was replaced: the old one no longer opens."), "access"
+        gettext("The team lead's pulse link was replaced: the old one no longer opens."),
+        "lead-link",
     )
-    g.workshop = workshop
     return redirect(url_for("facilitator.control", public_id=public_id) + "#lead-link", 303)
 
 
