@@ -73,7 +73,7 @@ def _insert(db, table: str, **values) -> int:
 def test_the_pulse_draws_lead_links_and_counts_the_feedback_already_given(app, tmp_path):
     path = str(tmp_path / "old.db")
     with app.app_context(), closing(connect(path)) as db:
-        migrations.apply(db, stop_before="0018_add_pulse")
+        migrations.apply(db, stop_before="0019_add_pulse")
         ids = [
             _insert(
                 db,

@@ -445,7 +445,7 @@ def create_feedback(db: Database) -> None:
     )
 
 
-# Kept by triggers (0018_add_pulse): the pulse's counts by UTC hour, rating and principle.
+# Kept by triggers (0019_add_pulse): the pulse's counts by UTC hour, rating and principle.
 _COUNT_NEW = """
             INSERT INTO feedback_hours
                 VALUES (NEW.workshop_id, substr(NEW.created_at, 1, 13), NEW.rating, 1)
@@ -472,7 +472,7 @@ _PULSE_TRIGGERS = (
 )
 
 
-@migrations(name="0018_add_pulse")
+@migrations(name="0019_add_pulse")
 def add_pulse(db: Database) -> None:
     # The team's pulse: a read-only link for the team lead (``lead_token``, drawn here for the
     # workshops that exist), and a comment's review state: ``held`` while the word filter

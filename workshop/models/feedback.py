@@ -222,7 +222,7 @@ _PERIOD_MODIFIERS = {"week": ("-6 days", "weekday 1"), "month": ("+0 days", "sta
 
 
 def _span_params(workshop: Workshop, span: PulseSpan, by: str = "week") -> dict:
-    """The counts per UTC hour that triggers keep (migration 0018_add_pulse) in ``span``."""
+    """The counts per UTC hour that triggers keep (migration 0019_add_pulse) in ``span``."""
     since, until = span.bounds
     back, snap = _PERIOD_MODIFIERS[by]
     return {
