@@ -28,6 +28,8 @@ from .first_poster import first_poster_lines
 from .libraries import library_lines
 from .page import phone_page_weight
 from .posters import ROUNDS, poster_lines
+from .pulse import ROWS as PULSE_ROWS
+from .pulse import pulse_lines
 from .table import Line, markdown
 from .words import word_lines
 
@@ -44,6 +46,7 @@ SCENARIOS: dict[str, tuple[float, Callable[[], list[Line]]]] = {
     "click": (25, click_lines),
     "libraries": (20, library_lines),
     "words": (15, word_lines),
+    "pulse": (40, pulse_lines),
     "fanout": (70, live.run_fanout("fan-out: 1 worker")),
     "fanout-streams-only": (
         45,
@@ -146,6 +149,14 @@ def notes(names: list[str]) -> list[str]:
             "Words: the frequent words' dictionaries loading in a fresh process, and "
             "`card_words` over 500 answers with lemmas and with the suffix stripping they "
             "replaced (bench/words.py)."
+        )
+    if "pulse" in names:
+        out.append(
+            f"Pulse: server side, in-process through Flask's test client (bench/pulse.py), "
+            f"{PULSE_ROWS:,} clients' answers over the last 365 days (a year of a busy "
+            "clinic: ratings mostly 4–5, 0–3 of 8 principles, a comment on one in three): "
+            "the facilitator's pulse page for each range and the lead's read-only page, "
+            "then the last whole month's pulse sheet (laid out afresh each time)."
         )
     if names:
         out.append(

@@ -68,3 +68,44 @@ def _insert(db, table: str, **values) -> int:
     return db.execute(
         f"insert into {table} ({names}) values ({marks})", list(values.values())
     ).lastrowid
+
+
+def test_the_pulse_draws_lead_links_and_counts_the_feedback_already_given(app, tmp_path):
+    path = str(tmp_path / "old.db")
+    with app.app_context(), closing(connect(path)) as db:
+        migrations.apply(db, stop_before="0019_add_pulse")
+        ids = [
+            _insert(
+                db,
+                "workshops",
+                language="pl",
+                status="open",
+                **{
+                    column: f"{column}-{n}"
+                    for column in ("public_id", "join_code", "join_token", "screen_token")
+                },
+            )
+            for n in range(2)
+        ]
+        for rating, felt in ((5, '["Kindness"]'), (2, '["Kindness", "Time"]')):
+            _insert(
+                db,
+                "feedback",
+                workshop_id=ids[0],
+                rating=rating,
+                principles=felt,
+                comment="Kind",
+                created_at="2026-11-03T10:15:00+00:00",
+            )
+        db.conn.commit()
+
+    migrate(path)
+
+    with app.app_context(), closing(connect(path)) as db:
+        tokens = [models.get_workshop_by_id(db, id_).lead_token for id_ in ids]
+        assert all(tokens) and tokens[0] != tokens[1]
+        assert db.execute("select held, hidden_at from feedback").fetchall() == [(0, None)] * 2
+        hours = db.execute("select hour, rating, answers from feedback_hours order by rating")
+        assert hours.fetchall() == [("2026-11-03T10", 2, 1), ("2026-11-03T10", 5, 1)]
+        felt = db.execute("select principle, felt from feedback_felt order by principle")
+        assert felt.fetchall() == [("Kindness", 2), ("Time", 1)]

@@ -25,6 +25,7 @@ from .views import (
     participant,
     poster_page,
     principles,
+    pulse_page,
     room,
     screen,
     stages,
@@ -45,6 +46,7 @@ BLUEPRINTS = (
     poster_page,
     feedback,
     cases,
+    pulse_page,
 )
 
 

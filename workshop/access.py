@@ -81,3 +81,10 @@ def screen_workshop(token: str) -> Workshop:
     workshop = found(models.get_workshop_by_screen_token(get_db(), token))
     g.workshop = workshop
     return workshop
+
+
+def lead_workshop(token: str) -> Workshop:
+    """Load the workshop whose team lead's read-only pulse link this is."""
+    workshop = found(models.get_workshop_by_lead_token(get_db(), token))
+    g.workshop = workshop
+    return workshop

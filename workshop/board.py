@@ -158,8 +158,7 @@ def _board(
         cards.sort(key=lambda card: (-card.votes, card.id))
     themes = tuple(themes)
     columns = tuple(
-        Column(theme, tuple(c for c in cards if c.answer.theme_id == theme.id))
-        for theme in themes
+        Column(theme, tuple(c for c in cards if c.answer.theme_id == theme.id)) for theme in themes
     )
     theme_ids = {theme.id for theme in themes}
     loose = tuple(c for c in cards if c.answer.theme_id not in theme_ids)

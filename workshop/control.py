@@ -77,6 +77,7 @@ def control_context(workshop: Workshop, **overrides: object) -> dict:
         "screen_url": external_url("screen.show", token=workshop.screen_token),
         "feedback_url": external_url("feedback.show", token=workshop.feedback_token),
         "open_cases": models.count_open_cases(db, workshop),
+        "lead_url": external_url("pulse_page.lead", token=workshop.lead_token),
     }
     if stage is not None and stage.takes_answers:
         board = stage_board(db, workshop, stage, for_room=False)

@@ -10,15 +10,15 @@ import threading
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
-from flask import Flask, current_app
+from flask import Flask, current_app, render_template
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlite_utils import Database
 
-from . import messages, models, poster, record
+from . import messages, models, poster, pulse, record
 from .db import PRIVATE_FILE, private_folder
 from .forms import ORIENTATION_NAMES, SIZE_NAMES
 from .models import Export, PosterSettings, Refused, Workshop
@@ -34,6 +34,7 @@ EXPORT_KINDS = {
     "xlsx": _l("Answers (Excel)"),
     "markdown": _l("Record (Markdown)"),
     "json": _l("Record (JSON)"),
+    "pulse": _l("Monthly pulse sheet"),
 }
 # The record's URL suffix → (kind, file name label, file ending).
 RECORD_FORMATS = {
@@ -403,3 +404,29 @@ def record_file(
     else:
         content = (workshop_json(db, workshop) + "\n").encode("utf-8")
     return content, keep_export(db, workshop, kind, content, label, ending, deliver=deliver)
+
+
+# The monthly pulse sheet ---------------------------------------------------------------------
+
+
+def pulse_sheet_stylesheet() -> Path:
+    """Return the monthly pulse sheet's stylesheet."""
+    return Path(current_app.static_folder or "static") / "pulse" / "sheet.css"
+
+
+def pulse_sheet_pdf(db: Database, workshop: Workshop, month: date) -> bytes:
+    """Render one month's pulse sheet: A4 portrait, the poster's typefaces and a light frame."""
+    sheet = pulse.month_sheet(db, workshop, month)
+    html = render_template("pulse/sheet.html", sheet=sheet, pulse=pulse)
+    return poster.render_document(html, pulse_sheet_stylesheet())
+
+
+def write_pulse_sheet(
+    db: Database, workshop: Workshop, month: date, deliver: Deliver | None = None
+) -> tuple[bytes, Path]:
+    """Render one month's pulse sheet, keep a copy in exports/ (one per identical sheet),
+    and return its bytes and path."""
+    pdf = pulse_sheet_pdf(db, workshop, month)
+    label = f"pulse-{month:%Y-%m}"
+    options = {"size": "a4", "month": f"{month:%Y-%m}"}
+    return pdf, keep_export(db, workshop, "pulse", pdf, label, ".pdf", options, deliver)

@@ -295,6 +295,8 @@ REFUSALS: dict[str, Words] = {
     "case-no-outcome": Words(
         _l("Answer the last step first: does the client keep coming to us?")
     ),
+    # The team's pulse
+    "no-such-feedback": Words(_l("That comment is not in this workshop's feedback.")),
 }
 
 

@@ -474,3 +474,79 @@ def create_cases(db: Database) -> None:
         );
         """,
     )
+# Kept by triggers (0019_add_pulse): the pulse's counts by UTC hour, rating and principle.
+_COUNT_NEW = """
+            INSERT INTO feedback_hours
+                VALUES (NEW.workshop_id, substr(NEW.created_at, 1, 13), NEW.rating, 1)
+                ON CONFLICT DO UPDATE SET answers = answers + 1;
+            INSERT INTO feedback_felt
+                SELECT NEW.workshop_id, substr(NEW.created_at, 1, 13), value, 1
+                FROM json_each(NEW.principles) WHERE true
+                ON CONFLICT DO UPDATE SET felt = felt + 1;
+"""
+_UNCOUNT_OLD = """
+            UPDATE feedback_hours SET answers = answers - 1
+                WHERE workshop_id = OLD.workshop_id AND hour = substr(OLD.created_at, 1, 13)
+                AND rating = OLD.rating;
+            UPDATE feedback_felt SET felt = felt - 1
+                WHERE workshop_id = OLD.workshop_id AND hour = substr(OLD.created_at, 1, 13)
+                AND principle IN (SELECT value FROM json_each(OLD.principles));
+"""
+_PULSE_TRIGGERS = (
+    f"CREATE TRIGGER feedback_counted AFTER INSERT ON feedback BEGIN {_COUNT_NEW} END",
+    f"CREATE TRIGGER feedback_uncounted AFTER DELETE ON feedback BEGIN {_UNCOUNT_OLD} END",
+    "CREATE TRIGGER feedback_recounted"
+    " AFTER UPDATE OF workshop_id, created_at, rating, principles ON feedback"
+    f" BEGIN {_UNCOUNT_OLD} {_COUNT_NEW} END",
+)
+
+
+@migrations(name="0019_add_pulse")
+def add_pulse(db: Database) -> None:
+    # The team's pulse: a read-only link for the team lead (``lead_token``, drawn here for the
+    # workshops that exist), and a comment's review state: ``held`` while the word filter
+    # holds it for the facilitator (shown nowhere else until shown), ``hidden_at`` once the
+    # facilitator hides it.
+    #
+    # The pulse counts answers by week or month in the workshop's time and by principle:
+    # with a year of a busy clinic (50,000 answers) reading every row for that took most of
+    # the page's time. So triggers keep the counts per UTC hour (``feedback_hours``: by
+    # rating; ``feedback_felt``: by principle) as feedback is added, changed or deleted,
+    # and the pulse reads those (a few thousand rows a year). Retention clears comments and
+    # contacts only, so the counts stay. Partial indexes find the newest comments (and the
+    # held ones) without walking past the answers that have none.
+    _execute_all(
+        db,
+        """
+        ALTER TABLE workshops ADD COLUMN lead_token TEXT;
+        UPDATE workshops SET lead_token = lower(hex(randomblob(16)));
+        CREATE UNIQUE INDEX workshops_lead_token ON workshops (lead_token);
+        ALTER TABLE feedback ADD COLUMN held INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE feedback ADD COLUMN hidden_at TEXT;
+        CREATE INDEX feedback_workshop_time ON feedback (workshop_id, created_at);
+        CREATE INDEX feedback_comments ON feedback (workshop_id, id) WHERE comment != '';
+        CREATE INDEX feedback_held ON feedback (workshop_id, id) WHERE held = 1 AND comment != '';
+        CREATE TABLE feedback_hours (
+            workshop_id INTEGER NOT NULL REFERENCES workshops (id) ON DELETE CASCADE,
+            hour TEXT NOT NULL,
+            rating INTEGER NOT NULL,
+            answers INTEGER NOT NULL,
+            PRIMARY KEY (workshop_id, hour, rating)
+        );
+        CREATE TABLE feedback_felt (
+            workshop_id INTEGER NOT NULL REFERENCES workshops (id) ON DELETE CASCADE,
+            hour TEXT NOT NULL,
+            principle TEXT NOT NULL,
+            felt INTEGER NOT NULL,
+            PRIMARY KEY (workshop_id, hour, principle)
+        );
+        INSERT INTO feedback_hours
+            SELECT workshop_id, substr(created_at, 1, 13), rating, count(*)
+            FROM feedback GROUP BY 1, 2, 3;
+        INSERT INTO feedback_felt
+            SELECT workshop_id, substr(created_at, 1, 13), principle.value, count(*)
+            FROM feedback, json_each(feedback.principles) AS principle GROUP BY 1, 2, 3;
+        """,
+    )
+    for trigger in _PULSE_TRIGGERS:  # one statement each: their bodies hold semicolons
+        db.execute(trigger)

@@ -352,9 +352,7 @@ def stages_with_answers(record: dict) -> list[dict]:
         votes: dict[int, int] = {}
         for vote in stage["votes"]:
             votes[vote["answer"]] = votes.get(vote["answer"], 0) + 1
-        answers = [
-            {**answer, "votes": votes.get(answer["id"], 0)} for answer in stage["answers"]
-        ]
+        answers = [{**answer, "votes": votes.get(answer["id"], 0)} for answer in stage["answers"]]
         stages.append({**stage, "number": number, "answers": answers})
     return stages
 

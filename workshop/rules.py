@@ -104,6 +104,11 @@ CASE_NAME_MAX = 40  # "who did it", as a team member types it
 REVISIT_FEEDBACK_DAYS = 365  # the feedback a revisit starts from: the last 12 months'
 REVISIT_MAX_COMMENTS = 60  # the newest comments that become answers on "What do we give others?"
 REVISIT_LEAST_FELT = 3  # principles felt least often that become prompts to discuss
+# The team's pulse (/w/<id>/pulse, the lead's /t/<token>) and its monthly sheet
+PULSE_RANGES = ("12w", "12m", "all")  # last 12 weeks (by week), 12 months, all (by month)
+PULSE_COMMENTS_PER_PAGE = 10
+PULSE_SHEET_MONTHS = 6  # the sheet's chart: the month and the five before it
+PULSE_SHEET_COMMENTS = 3
 
 # Keeping data
 DEFAULT_RETENTION_DAYS = 30

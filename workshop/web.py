@@ -246,11 +246,12 @@ def _set_headers(response: Response) -> Response:
 
 
 def _referrer_policy() -> str:
-    """Keep the facilitator link (and any URL we do not know) out of every Referer header.
+    """Keep the facilitator link, the team lead's pulse link (and any URL we do not know)
+    out of every Referer header.
 
     Everywhere else "same-origin": Flask-WTF refuses an HTTPS form post without a Referer.
     """
-    if request.endpoint in (None, "facilitator.claim"):
+    if request.endpoint in (None, "facilitator.claim", "pulse_page.lead", "pulse_page.lead_sheet"):
         return "no-referrer"
     return "same-origin"
 

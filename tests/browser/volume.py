@@ -17,7 +17,10 @@ its event, so open pages refresh as if phones had sent it.
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from random import Random
 
 from sqlite_utils import Database
 
@@ -25,6 +28,7 @@ from workshop import models
 from workshop.db import connect
 from workshop.forms import ANSWER_MAX, REASON_MAX
 from workshop.models import Answer, Participant, Round, Stage, Version, Workshop
+from workshop.wordfilter import needs_review
 
 LONG_ANSWERS = 10
 ROOM_SIZE = 40
@@ -383,3 +387,76 @@ def fill_answered_room(db: Database, workshop: Workshop, people_count: int = ROO
     round_ = models.open_round(db, workshop, "mission", version)
     answer_round(db, workshop, round_, people)
     return {"people": people, "round": round_}
+
+
+# Clients' feedback: a year of a busy clinic -------------------------------------------------
+
+FEEDBACK_COMMENTS = [
+    "Pani w rejestracji była bardzo miła i wszystko wytłumaczyła.",
+    "Czekałem ponad godzinę, nikt nie powiedział dlaczego.",
+    "Doktor wysłuchał mnie do końca, pierwszy raz od lat.",
+    "Za długo w kolejce, a w poczekalni za mało krzeseł.",
+    "Wyniki wytłumaczone prosto, dziękuję.",
+    "Nikt nie oddzwonił, choć obiecano.",
+    "Pielęgniarka zadbała o mnie jak o rodzinę.",
+    "Bardzo sprawnie i punktualnie.",
+    "Nie wiedziałam, do którego gabinetu iść.",
+    "Thank you, the doctor took her time and explained everything.",
+    "The wait was long but the staff kept us informed.",
+    "Recepcja niegrzeczna, a lekarz w pośpiechu.",
+    "Dziękuję za cierpliwość z moją mamą.",
+    "Proszę o więcej terminów popołudniowych.",
+]
+HELD_COMMENT = "Co za kretyni, trzy razy zgubili moje skierowanie."  # the word filter holds it
+FEEDBACK_RATING_WEIGHTS = (5, 8, 12, 30, 45)  # 1 … 5: most visits go well
+
+
+def fill_feedback(
+    db: Database,
+    workshop: Workshop,
+    count: int,
+    days: int = 365,
+    principles: int = 8,
+    seed: int = 18,
+    until: datetime | None = None,
+) -> None:
+    """Agree ``principles`` principles and write ``count`` clients' answers spread over the
+    last ``days`` days (fewer at weekends): ratings mostly 4–5, 0–3 principles felt (the
+    first ones more often; the last hardly ever), a comment on about one in three (one in
+    a hundred of those held by the word filter). One bulk insert: the form's own path is
+    tested elsewhere, and a year of a busy clinic is 50,000 answers."""
+    random = Random(seed)
+    set_principles(db, workshop, principles)
+    db.execute(
+        "update workshops set principles_agreed_at = ? where id = ?", [models.now(), workshop.id]
+    )
+    names = [name for name, _line in PRINCIPLES[:principles]]
+    weights = [principles - index for index in range(principles)]
+    weights[-1] = 0.2  # one principle hardly anyone notices
+    end = until or datetime.now(UTC)
+    rows = []
+    for number in range(count):
+        at = end - timedelta(seconds=random.random() * days * 86400)
+        if at.weekday() >= 5 and random.random() < 0.7:
+            at -= timedelta(days=2)  # the clinic is quieter at weekends
+        rating = random.choices((1, 2, 3, 4, 5), FEEDBACK_RATING_WEIGHTS)[0]
+        felt = sorted(set(random.choices(names, weights, k=random.choice((0, 1, 1, 2, 3)))))
+        comment = random.choice(FEEDBACK_COMMENTS) if random.random() < 0.33 else ""
+        comment = HELD_COMMENT if comment and random.random() < 0.01 else comment
+        rows.append(
+            {
+                "workshop_id": workshop.id,
+                "rating": rating,
+                "principles": json.dumps(felt, ensure_ascii=False),
+                "comment": comment,
+                "call_back": 0,
+                "contact": "",
+                "kiosk": int(random.random() < 0.4),
+                "client_nonce": f"volume-{seed}-{number}",
+                "created_at": at.isoformat(timespec="seconds"),
+                "held": int(needs_review(comment)),
+            }
+        )
+    rows.sort(key=lambda row: row["created_at"])  # stored as they came: ids follow time
+    with db.conn:
+        db["feedback"].insert_all(rows, batch_size=2000)

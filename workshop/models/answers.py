@@ -204,9 +204,7 @@ def list_workshop_answers(db: Database, workshop: Workshop) -> list[Answer]:
     )
 
 
-def list_participant_answers(
-    db: Database, stage: Stage, participant: Participant
-) -> list[Answer]:
+def list_participant_answers(db: Database, stage: Stage, participant: Participant) -> list[Answer]:
     """Return one person's answers to a stage, newest first."""
     return _all(
         db,
@@ -276,9 +274,7 @@ def card_heads(by_id: dict[int, Answer], for_room: bool) -> dict[int, int | None
     }
 
 
-def merge_answers(
-    db: Database, workshop: Workshop, source: Answer, target: Answer
-) -> None:
+def merge_answers(db: Database, workshop: Workshop, source: Answer, target: Answer) -> None:
     """Fold ``source`` (and whatever was merged into it) into ``target``'s card."""
     with write(db):
         stage = get_stage(db, workshop, source.stage_id)

@@ -7,13 +7,14 @@ and keeps the rating and the principles, so the counts stay.
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlite_utils import Database
 
 from ..db import write
 from ..rules import FEEDBACK_RATINGS
-from ._base import Refused, _all, _count, _last_id, _one, now
+from ..wordfilter import needs_review
+from ._base import Refused, _all, _count, _last_id, _one, _owned, now
 from .cases import open_case_if_needed
 from .workshops import Workshop
 
@@ -31,6 +32,13 @@ class Feedback:
     client_nonce: str | None
     created_at: str
     redacted_at: str | None = None
+    held: int = 0  # the word filter holds the comment for the facilitator's review
+    hidden_at: str | None = None  # the facilitator hid the comment
+
+    @property
+    def shown(self) -> bool:
+        """Tell whether the comment may be shown beyond the facilitator (the lead, the sheet)."""
+        return not self.held and self.hidden_at is None
 
     @property
     def felt(self) -> list[str]:
@@ -87,8 +95,8 @@ def add_feedback(
         felt = [name for name in agreed if name in set(principles)]
         db.execute(
             """insert into feedback (workshop_id, rating, principles, comment, call_back,
-                   contact, kiosk, client_nonce, created_at)
-               values (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   contact, kiosk, client_nonce, created_at, held)
+               values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [
                 workshop.id,
                 rating,
@@ -99,6 +107,7 @@ def add_feedback(
                 int(kiosk),
                 client_nonce or None,
                 now(),
+                int(needs_review(comment)),
             ],
         )
         row_id = _last_id(db)
@@ -174,11 +183,12 @@ def count_feedback_since(db: Database, workshop: Workshop, since: str) -> int:
 
 
 def comments_since(db: Database, workshop: Workshop, since: str, limit: int) -> list[str]:
-    """Return up to ``limit`` of the comments given at ``since`` or later, newest first
-    (those retention has cleared are gone)."""
+    """Return up to ``limit`` of the shown comments given at ``since`` or later, newest
+    first (never held or hidden ones; those retention has cleared are gone)."""
     rows = db.query(
         """select comment from feedback
            where workshop_id = ? and created_at >= ? and comment != ''
+               and held = 0 and hidden_at is null
            order by created_at desc, id desc limit ?""",
         [workshop.id, since, limit],
     )
@@ -200,3 +210,203 @@ def least_felt_principles(
         [since, workshop.id, limit],
     )
     return [(row["name"], row["felt"]) for row in rows]
+# The team's pulse: counts by week or month, by rating and by principle, and the comments ----
+
+
+@dataclass(frozen=True, slots=True)
+class PulsePeriod:
+    """A week (from its Monday) or a month (from its 1st), in the workshop's local time."""
+
+    start: date
+    answers: int
+    average: float | None  # the mean rating; None: no answers that period
+
+
+@dataclass(frozen=True, slots=True)
+class PulseSpan:
+    """Local days [first, end) of a pulse, with the workshop's offset from UTC in minutes.
+
+    SQLite knows no time zones: the offset in force today stands for the whole span, so an
+    answer within an hour of midnight across a change of summer time may count a day off.
+    """
+
+    first: date
+    end: date
+    offset_minutes: int = 0
+
+    @property
+    def shift(self) -> str:
+        """The SQLite date modifier that turns a stored UTC time into local time."""
+        return f"{self.offset_minutes:+d} minutes"
+
+    def _utc(self, day: date) -> str:
+        local = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        return (local - timedelta(minutes=self.offset_minutes)).isoformat(timespec="seconds")
+
+    @property
+    def bounds(self) -> tuple[str, str]:
+        """The span as stored UTC times: from (inclusive), until (exclusive)."""
+        return self._utc(self.first), self._utc(self.end)
+
+
+def week_start(day: date) -> date:
+    """Return the Monday of ``day``'s week."""
+    return day - timedelta(days=day.weekday())
+
+
+def next_month(day: date) -> date:
+    """Return the 1st of the month after ``day``'s."""
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+# A stored UTC hour's week (its Monday) or month (its 1st) in local time: SQLite's date
+# modifiers, given as parameters.
+_PERIOD_MODIFIERS = {"week": ("-6 days", "weekday 1"), "month": ("+0 days", "start of month")}
+
+
+def _span_params(workshop: Workshop, span: PulseSpan, by: str = "week") -> dict:
+    """The counts per UTC hour that triggers keep (migration 0019_add_pulse) in ``span``."""
+    since, until = span.bounds
+    back, snap = _PERIOD_MODIFIERS[by]
+    return {
+        "workshop": workshop.id,
+        "since": since[:13],
+        "until": until[:13],
+        "shift": span.shift,
+        "back": back,
+        "snap": snap,
+    }
+
+
+def pulse_periods(db: Database, workshop: Workshop, span: PulseSpan, by: str) -> list[PulsePeriod]:
+    """Return the answers and the mean rating of every week or month of ``span``, oldest
+    first, empty ones included (by: "week" or "month"; ``span.first`` starts one)."""
+    rows = {
+        row["period"]: row
+        for row in db.query(
+            """select date(hour || ':00:00', :shift, :back, :snap) as period,
+                      sum(answers) as answers,
+                      1.0 * sum(answers * rating) / sum(answers) as average
+               from feedback_hours
+               where workshop_id = :workshop and hour >= :since and hour < :until
+               group by period having sum(answers) > 0""",
+            _span_params(workshop, span, by),
+        )
+    }
+    periods, start = [], span.first
+    while start < span.end:
+        row = rows.get(start.isoformat()) or {"answers": 0, "average": None}
+        periods.append(PulsePeriod(start, row["answers"], row["average"]))
+        start = start + timedelta(days=7) if by == "week" else next_month(start)
+    return periods
+
+
+def pulse_ratings(db: Database, workshop: Workshop, span: PulseSpan) -> dict[int, int]:
+    """Count the answers of ``span`` by rating, every rating included."""
+    counts = dict.fromkeys(FEEDBACK_RATINGS, 0)
+    for row in db.query(
+        """select rating, sum(answers) as n from feedback_hours
+           where workshop_id = :workshop and hour >= :since and hour < :until
+           group by rating""",
+        _span_params(workshop, span),
+    ):
+        counts[row["rating"]] = row["n"]
+    return counts
+
+
+def pulse_principles(db: Database, workshop: Workshop, span: PulseSpan) -> list[tuple[str, int]]:
+    """Return how often each agreed principle was felt in ``span``, most felt first (the
+    agreed order among equals), principles felt 0 times included."""
+    felt = {
+        row["principle"]: row["n"]
+        for row in db.query(
+            """select principle, sum(felt) as n from feedback_felt
+               where workshop_id = :workshop and hour >= :since and hour < :until
+               group by principle""",
+            _span_params(workshop, span),
+        )
+    }
+    agreed = [
+        row["name"]
+        for row in db.query(
+            "select name from principles where workshop_id = ? order by position", [workshop.id]
+        )
+    ]
+    return sorted(((name, felt.get(name, 0)) for name in agreed), key=lambda pair: -pair[1])
+
+
+def first_feedback_day(db: Database, workshop: Workshop, offset_minutes: int = 0) -> date | None:
+    """Return the local day of the workshop's first feedback, or None without any."""
+    rows = db.query(
+        """select min(hour) as hour from feedback_hours
+           where workshop_id = ? and answers > 0""",
+        [workshop.id],
+    )
+    hour = next(iter(rows))["hour"]
+    if hour is None:
+        return None
+    moment = datetime.fromisoformat(f"{hour}:00:00") + timedelta(minutes=offset_minutes)
+    return moment.date()
+
+
+def list_comments(
+    db: Database, workshop: Workshop, state: str = "shown", limit: int = 10, offset: int = 0
+) -> list[Feedback]:
+    """Return a page of feedback with a comment, newest first: "shown" (what the lead and
+    the monthly sheet see), "reviewed" (the facilitator's list: shown and hidden ones) or
+    "held" (waiting for the facilitator's review, hidden ones too)."""
+    if state == "held":
+        sql = """select * from feedback where workshop_id = ? and comment != '' and held = 1
+                 order by id desc limit ? offset ?"""
+        return _all(db, Feedback, sql, [workshop.id, limit, offset])
+    sql = """select * from feedback where workshop_id = ? and comment != '' and held = 0
+             and (? or hidden_at is null) order by id desc limit ? offset ?"""
+    return _all(db, Feedback, sql, [workshop.id, state == "reviewed", limit, offset])
+
+
+def shown_comments_in(
+    db: Database, workshop: Workshop, span: PulseSpan, limit: int
+) -> list[Feedback]:
+    """Return the newest shown comments of ``span`` (never held or hidden ones)."""
+    return _all(
+        db,
+        Feedback,
+        """select * from feedback where workshop_id = ? and created_at >= ? and created_at < ?
+           and comment != '' and held = 0 and hidden_at is null
+           order by id desc limit ?""",
+        [workshop.id, *span.bounds, limit],
+    )
+
+
+def count_held(db: Database, workshop: Workshop) -> int:
+    """Count the comments waiting for the facilitator's review."""
+    rows = db.query(
+        """select count(*) as n from feedback where workshop_id = ? and comment != ''
+           and held = 1 and hidden_at is null""",
+        [workshop.id],
+    )
+    return next(iter(rows))["n"]
+
+
+def hide_comment(db: Database, workshop: Workshop, feedback_id: int, hidden: bool) -> Feedback:
+    """Hide a comment from the lead and the monthly sheet, or show it again (undo)."""
+    if _owned(db, Feedback, "feedback", feedback_id, workshop) is None:
+        raise Refused("no-such-feedback")
+    with write(db):
+        db.execute(
+            "update feedback set hidden_at = ? where id = ? and workshop_id = ?",
+            [now() if hidden else None, feedback_id, workshop.id],
+        )
+    return _owned(db, Feedback, "feedback", feedback_id, workshop)
+
+
+def release_comment(db: Database, workshop: Workshop, feedback_id: int, held: bool) -> Feedback:
+    """Show a comment the word filter held (the facilitator read it), or hold it again."""
+    if _owned(db, Feedback, "feedback", feedback_id, workshop) is None:
+        raise Refused("no-such-feedback")
+    with write(db):
+        db.execute(
+            "update feedback set held = ? where id = ? and workshop_id = ?",
+            [int(held), feedback_id, workshop.id],
+        )
+    return _owned(db, Feedback, "feedback", feedback_id, workshop)

@@ -19,7 +19,8 @@ from ._base import _all, _count, now
 from .events import record_event
 from .workshops import Workshop, get_workshop_by_id
 
-RECORD_EXPORT_KINDS = ("report", "csv", "xlsx", "markdown", "json")  # files that copy raw answers
+# Files that copy raw answers or clients' comments (the monthly pulse sheet quotes three).
+RECORD_EXPORT_KINDS = ("report", "csv", "xlsx", "markdown", "json", "pulse")
 
 
 @dataclass(frozen=True, slots=True)

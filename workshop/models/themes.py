@@ -75,9 +75,7 @@ def delete_theme(db: Database, workshop: Workshop, theme: Theme) -> None:
         record_event(db, workshop, "answers-changed")
 
 
-def set_theme(
-    db: Database, workshop: Workshop, answer: Answer, theme: Theme | None
-) -> None:
+def set_theme(db: Database, workshop: Workshop, answer: Answer, theme: Theme | None) -> None:
     """Put an answer's card into a theme, or take it out (``None``)."""
     if theme is not None and theme.stage_id != answer.stage_id:
         raise Refused("not-found")

@@ -42,6 +42,7 @@ class Workshop:
     time_zone: str = ""  # an IANA name; empty: the default for its language (zones.py)
     expected_people: int | None = None  # the head count the facilitator expects, if set
     feedback_token: str | None = None  # opens the clients' feedback page (/f/<token>)
+    lead_token: str | None = None  # opens the team lead's read-only pulse (/t/<token>)
 
     @property
     def is_agreed(self) -> bool:
@@ -88,8 +89,8 @@ def create_workshop(
         db.execute(
             """insert into workshops (public_id, title, language, join_code,
                    join_token, screen_token, admin_token_hash, created_at, time_zone,
-                   feedback_token)
-               values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   feedback_token, lead_token)
+               values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [
                 _new_public_id(),
                 title,
@@ -100,6 +101,7 @@ def create_workshop(
                 token_hash(admin_token),
                 now(),
                 time_zone,
+                secrets.token_urlsafe(16),
                 secrets.token_urlsafe(16),
             ],
         )
@@ -161,6 +163,21 @@ def get_open_workshop_by_join_code(db: Database, code: str) -> Workshop | None:
 def get_workshop_by_feedback_token(db: Database, token: str) -> Workshop | None:
     """Return the workshop whose clients' feedback page this token opens."""
     return _one(db, Workshop, "select * from workshops where feedback_token = ?", [token])
+
+
+def get_workshop_by_lead_token(db: Database, token: str) -> Workshop | None:
+    """Return the workshop whose team lead's pulse link this is."""
+    return _one(db, Workshop, "select * from workshops where lead_token = ?", [token])
+
+
+def new_lead_token(db: Database, workshop: Workshop) -> Workshop:
+    """Draw a new link for the team lead's pulse; the old one stops working at once."""
+    with write(db):
+        db.execute(
+            "update workshops set lead_token = ? where id = ?",
+            [secrets.token_urlsafe(16), workshop.id],
+        )
+    return get_workshop_by_id(db, workshop.id)
 
 
 def get_open_workshop_by_join_token(db: Database, token: str) -> Workshop | None:

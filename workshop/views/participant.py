@@ -662,9 +662,7 @@ def edit_answer(public_id: str, answer_id: int):
     error, wait = None, 0
     if form.validate_on_submit() and not (wait := limits.write_wait(workshop.id, participant.id)):
         try:
-            models.update_answer(
-                get_db(), workshop, answer, form.body.data, form.detail.data
-            )
+            models.update_answer(get_db(), workshop, answer, form.body.data, form.detail.data)
             return redirect(url_for("participant.phone", public_id=public_id), 303)
         except Refused as refusal:
             error = messages.for_phone(refusal.reason)

@@ -40,8 +40,6 @@ from ..words import card_words
 bp = Blueprint("screen", __name__)
 
 
-
-
 WORD_STRIP_SIZE = 8
 
 
