@@ -95,12 +95,14 @@ def notes(names: list[str]) -> list[str]:
         )
     if "capacity" in names:
         out.append(
-            f"Capacity: 1 worker with `--threads {live.CAPACITY_THREADS}`, rate limits OFF "
-            "(WORKSHOP_RATE_LIMITS=false: 1,000 joins come from one address), heartbeat "
+            "Capacity: the default `workshop serve` (gevent, one worker per core), each "
+            "workshop created expecting its 100 phones, rate limits OFF "
+            "(WORKSHOP_RATE_LIMITS=false: 1,000 joins come from one address) and "
+            f"WORKSHOP_LIVE_STREAMS_PER_ADDRESS={live.CAPACITY_STREAMS_PER_ADDRESS}, heartbeat "
             f"{live.HEARTBEAT} s. Each workshop in turn ({live.ROOM_STAGGER} s apart) gets "
             f"{live.ROOM_ANSWERS} answers a second apart, then a question change, which every "
             "phone's question block re-fetches. Memory and CPU are read from /proc for "
-            "gunicorn's master and worker; RSS counts shared pages in each process, PSS "
+            "gunicorn's master and workers; RSS counts shared pages in each process, PSS "
             "splits them."
         )
     if "control" in names:

@@ -5,7 +5,8 @@ import threading
 
 import pytest
 
-from workshop import models, rules
+from workshop import db as db_module
+from workshop import models, offload, rules
 from workshop.models import Refused
 from workshop.record import workshop_record
 from workshop.rules import JOIN_CODE_ALPHABET
@@ -152,6 +153,32 @@ def test_concurrent_answers_from_many_threads_are_all_stored(app, workshop):
     stage = models.current_stage(db, workshop)
     assert len(models.list_answers(db, stage)) == 60
     db.close()
+
+
+def test_a_writer_under_gevent_waits_for_another_process_in_gevents_own_sleep(app, monkeypatch):
+    """SQLite's busy handler sleeps in C, which would stop a gevent worker's every stream:
+    there the write lock is asked for without waiting, with gevent's sleep between tries."""
+    path = app.config["DATABASE"]
+    other = sqlite3.connect(path, isolation_level=None)  # the other worker, writing
+    other.execute("BEGIN IMMEDIATE")
+    pauses: list[float] = []
+
+    def pause(seconds: float) -> None:
+        pauses.append(seconds)
+        if len(pauses) == 3:
+            other.execute("COMMIT")
+
+    monkeypatch.setattr(offload, "cooperative", lambda: True)
+    monkeypatch.setattr(db_module.time, "sleep", pause)
+    db = db_module.connect(path)
+    db.execute("PRAGMA busy_timeout = 300")  # SQLite's own wait would give up in 0.3 s
+    with db_module.write(db):
+        db.execute("CREATE TABLE written (n INTEGER)")
+    assert pauses == [0.0005, 0.001, 0.002]
+    assert db.execute("PRAGMA busy_timeout").fetchone()[0] == 300
+    assert "written" in db.table_names()
+    db.close()
+    other.close()
 
 
 def test_workshop_record_has_stages_answers_mission_and_principles(workshop, db):

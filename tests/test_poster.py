@@ -15,6 +15,8 @@ from flask_babel import force_locale
 from fontTools.ttLib import TTFont
 from PIL import Image, ImageFile
 from pypdf import PdfReader
+from weasyprint.css import StyleFor
+from weasyprint.html import UA
 
 from tests import frame_corners
 from workshop import create_app
@@ -35,6 +37,7 @@ from workshop.poster import (
     clean_text,
     clear_caches,
     footer_line,
+    lean_ua_css,
     legible_minimum_pt,
     page_size,
     prepare_logo,
@@ -1072,6 +1075,39 @@ def test_render_document_uses_our_fonts_and_refuses_external_resources(poster_ap
     check_fonts(path)
     assert pdf_info(path)["Tagged"].strip() == "yes"
     assert run("pdfimages", "-list", path).splitlines()[2:] == []
+
+
+def test_documents_style_only_the_pseudo_elements_they_draw(poster_app, tmp_path, monkeypatch):
+    stylesheet = tmp_path / "report.css"
+    stylesheet.write_text("ol { list-style: decimal }")
+    rows = "".join(f"<tr><td>{n}</td><td><p>Odpowiedź {n}</p></td></tr>" for n in range(30))
+    html = (
+        '<!doctype html><html lang="pl"><head><meta charset="utf-8"><title>Raport</title>'
+        f"</head><body><ol><li>Uważność</li><li>Jasność</li></ol><table>{rows}</table>"
+        "</body></html>"
+    )
+    styled: list[tuple[str, str | None]] = []
+    real = StyleFor.set_computed_styles
+
+    def spy(self, element, parent, root=None, pseudo_type=None, **kwargs):
+        styled.append((getattr(element, "tag", "@page"), pseudo_type))
+        return real(self, element, parent, root, pseudo_type, **kwargs)
+
+    monkeypatch.setattr(StyleFor, "set_computed_styles", spy)
+    path = tmp_path / "report.pdf"
+    with poster_app.app_context():
+        path.write_bytes(render_document(html, stylesheet))
+    assert {pseudo for tag, pseudo in styled if tag != "@page"} == {None, "marker"}
+    assert {tag for tag, pseudo in styled if pseudo == "marker"} == {"li"}
+    assert "1. Uważność 2. Jasność" in pdf_text(path)  # the list's numbers still drawn
+
+
+def test_lean_user_agent_stylesheet_notices_a_changed_weasyprint():
+    lean = lean_ua_css(UA)
+    assert "\n::marker" not in lean and "li::marker, summary::marker {" in lean
+    assert "footnote-call" not in lean and "note-callback" not in lean
+    with pytest.raises(ValueError, match="footnote-call"):
+        lean_ua_css(UA.replace("::footnote-call {", "::footnote-call{"))
 
 
 def test_frame_styles_keep_the_text_inside_the_window():

@@ -16,16 +16,20 @@ from pathlib import Path
 from flask import Flask, current_app, g
 from sqlite_utils import Database
 
+from . import offload
 from .migrations import migrations
 
 # Writers in one process queue here, so SQLite's busy handler only ever sees other
 # processes (shared/research/live.md §4: p99 of 30 threads fell from ~80 ms to 28 ms).
 _write_lock = threading.RLock()
+WRITE_WAIT_SECONDS = 10  # for another process's writer to finish, before "database is locked"
+# Under gevent, between tries for another process's write lock: first and longest pause.
+WRITE_RETRY_PAUSES = (0.0005, 0.01)
 
 
 def connect(path: str) -> Database:
     """Open the database at ``path`` with WAL, foreign keys and secure delete on."""
-    conn = sqlite3.connect(path, timeout=10)
+    conn = sqlite3.connect(path, timeout=WRITE_WAIT_SECONDS)
     db = Database(conn, execute_plugins=False)
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA secure_delete = ON")
@@ -59,13 +63,42 @@ def write(db: Database) -> Iterator[Database]:
         if db.conn.in_transaction:
             yield db
             return
-        db.execute("BEGIN IMMEDIATE")
+        _begin_immediate(db.conn)
         try:
             yield db
         except BaseException:
             db.rollback()
             raise
         db.commit()
+
+
+def _begin_immediate(conn: sqlite3.Connection) -> None:
+    """Take SQLite's write lock, waiting for another process's writer if need be.
+
+    SQLite's busy handler waits by sleeping in C, which under gevent stops the whole worker:
+    every stream and request of that worker stood still while the other worker wrote (two
+    workers answering at once). There the lock is asked for without waiting, and the pauses
+    between tries are gevent's, so the worker's other greenlets go on meanwhile.
+    """
+    if not offload.cooperative():
+        conn.execute("BEGIN IMMEDIATE")
+        return
+    usual = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+    conn.execute("PRAGMA busy_timeout = 0")
+    try:
+        pause, longest = WRITE_RETRY_PAUSES
+        deadline = time.monotonic() + usual / 1000
+        while True:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                if error.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                    raise
+            time.sleep(pause)  # gevent's sleep: the worker's other greenlets run
+            pause = min(2 * pause, longest)
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(usual)}")
 
 
 PRIVATE_FILE = 0o600  # the database, its -wal and -shm, exports, backups: the owner's only
