@@ -8,9 +8,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from flask_babel import force_locale
 
 from workshop import create_app, exports, models
+from workshop.cli import main
+from workshop.db import connect
 from workshop.poster import (
     FRAMES,
     SIZES,
@@ -259,3 +262,24 @@ def test_from_the_command_line_the_card_needs_the_public_address(app, db, worksh
         _pdf, path = exports.write_feedback_card(db, workshop, "a6")
         assert exports.feedback_url(workshop).startswith("https://credo.example.org/c/")
     assert path.exists()
+
+
+def test_the_command_line_prints_table_cards_on_the_public_address(tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKSHOP_DATABASE", str(tmp_path / "cli.db"))
+    monkeypatch.setenv("WORKSHOP_EXPORTS_DIR", str(tmp_path / "exports"))
+    made = CliRunner().invoke(main, ["create", "--title", "Klinika", "--lang", "pl", "--json"])
+    workshop_id = json.loads(made.output)["id"]
+    out = tmp_path / "card.pdf"
+    args = ["export", workshop_id, "--format", "table-card", "--size", "a5", "-o", str(out)]
+    refused = CliRunner().invoke(main, args)
+    assert refused.exit_code == 1 and "WORKSHOP_BASE_URL" in refused.output
+    assert not out.exists()
+    monkeypatch.setenv("WORKSHOP_BASE_URL", "https://credo.klinika.pl")
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    db = connect(str(tmp_path / "cli.db"))
+    token = models.get_workshop(db, workshop_id).feedback_token
+    db.close()
+    assert f"credo.klinika.pl/c/{token}" in pdf_text(out)
+    wrong = CliRunner().invoke(main, [*args[:5], "a4", "-o", str(out)])
+    assert wrong.exit_code == 2 and "a6 or a5" in wrong.output
