@@ -257,6 +257,7 @@ def preview_key(text: "PosterText", options: "PosterOptions", width: int = PREVI
         "city": text.city,
         "signature": text.signature,
         "logo": hashlib.sha256(text.logo).hexdigest() if text.logo else None,
+        "feedback_url": text.feedback_url,
         "options": options.as_dict(),
         "width": width,
     }
