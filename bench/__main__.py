@@ -23,6 +23,7 @@ from .click import click_lines
 from .control import FETCHES as CONTROL_FETCHES
 from .control import PEOPLE as CONTROL_PEOPLE
 from .control import control_lines
+from .feedback import feedback_lines
 from .first_poster import RUNS as FIRST_POSTER_RUNS
 from .first_poster import first_poster_lines
 from .libraries import library_lines
@@ -40,6 +41,7 @@ BUDGET = 16 * 60  # s: a scenario that would end past this is skipped
 SCENARIOS: dict[str, tuple[float, Callable[[], list[Line]]]] = {
     "poster": (35, poster_lines),
     "page": (5, phone_page_weight),
+    "feedback": (30, feedback_lines),
     "control": (20, control_lines),
     "actions": (80, action_lines),
     "first-poster": (45, first_poster_lines),

@@ -52,6 +52,36 @@ def _local(url: str, base: str) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
+Weight = tuple[str, int, int, str]  # path, bytes sent, unpacked, encoding
+
+
+def first_load(browser: Browser, page_path: str) -> tuple[list[Weight], list[str]]:
+    """Load a page with an empty cache as a browser does: the HTML, the files it links and
+    what its stylesheets pull in; return each response's weight and the page's streams."""
+    base = f"http://127.0.0.1:{browser.port}"
+    weights: list[Weight] = []
+    todo, seen, streams = [page_path], set(), []
+    while todo:
+        path = todo.pop(0)
+        if path in seen:
+            continue
+        seen.add(path)
+        status, response, body = browser.request("GET", path, headers={"Accept-Encoding": "gzip"})
+        if status != 200:
+            raise RuntimeError(f"GET {path} answered {status}")
+        encoding = response.headers.get("Content-Encoding", "")
+        text = gzip.decompress(body) if encoding == "gzip" else body
+        weights.append((path, len(body), len(text), encoding))
+        kind = response.headers.get("Content-Type", "")
+        if path == page_path:
+            files, streams = linked(text.decode(), base + path)
+            todo += files
+        elif kind.startswith("text/css"):
+            urls = CSS_URL.findall(text.decode(errors="replace"))
+            todo += [local for url in urls if (local := _local(url, base + path))]
+    return weights, streams
+
+
 def phone_page_weight() -> list[Line]:
     """Measure the phone page's first load against a fresh server."""
     with tempfile.TemporaryDirectory(prefix="credo-bench-") as folder:
@@ -62,30 +92,7 @@ def phone_page_weight() -> list[Line]:
             info = server.create_workshop("Page weight")
             phone = Browser(server.port)
             join(phone, urlsplit(info["join_url"]).path)
-            base = f"http://127.0.0.1:{server.port}"
-            weights: list[tuple[str, int, int, str]] = []  # path, sent, unpacked, encoding
-            page_path = f"/w/{info['id']}/p"
-            todo, seen, streams = [page_path], set(), []
-            while todo:
-                path = todo.pop(0)
-                if path in seen:
-                    continue
-                seen.add(path)
-                status, response, body = phone.request(
-                    "GET", path, headers={"Accept-Encoding": "gzip"}
-                )
-                if status != 200:
-                    raise RuntimeError(f"GET {path} answered {status}")
-                encoding = response.headers.get("Content-Encoding", "")
-                text = gzip.decompress(body) if encoding == "gzip" else body
-                weights.append((path, len(body), len(text), encoding))
-                kind = response.headers.get("Content-Type", "")
-                if path == page_path:
-                    files, streams = linked(text.decode(), base + path)
-                    todo += files
-                elif kind.startswith("text/css"):
-                    urls = CSS_URL.findall(text.decode(errors="replace"))
-                    todo += [local for url in urls if (local := _local(url, base + path))]
+            weights, streams = first_load(phone, f"/w/{info['id']}/p")
             phone.close()
         finally:
             server.stop()

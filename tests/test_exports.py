@@ -109,6 +109,7 @@ def soup(response) -> BeautifulSoup:
         "poster/preview.png",
         "poster.pdf",
         "card.pdf",
+        "table-card/a6.pdf",
         "record.pdf",
         "record.csv",
         "record.xlsx",

@@ -219,3 +219,13 @@ def test_a_new_csrf_secret_or_a_waiting_message_means_a_fresh_fragment(phone, wo
         session["_flashes"] = [("phone-drafts", "Sent to the facilitator. Thank you!")]
     waiting = fragment(phone, url)
     assert waiting.status_code == 200 and "ETag" not in waiting.headers
+
+
+def test_the_clients_feedback_page_loads_no_script(client, workshop):
+    """A client's phone on bad mobile data downloads the page and its stylesheet only:
+    the form works without JavaScript, so none is sent (bench: ≤ 30 KB on first load)."""
+    for path in (f"/c/{workshop.feedback_token}", f"/c/{workshop.feedback_token}?kiosk=1"):
+        links = linked_files(client.get(path))
+        assert len(links) == 1 and links[0].startswith("/static/css/app.css?v="), links
+    thanks = client.get(f"/c/{workshop.feedback_token}/thanks?kiosk=1")
+    assert not BeautifulSoup(thanks.get_data(as_text=True), "html.parser").select("script")

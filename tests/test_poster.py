@@ -326,6 +326,7 @@ def test_options_round_trip_through_a_dict_and_ignore_unknown_keys():
         "theme": "navy",
         "bleed": True,
         "archival": True,
+        "feedback_qr": False,  # options saved before the QR code was one read as off
     }
     assert PosterOptions.from_dict({"frame": "wood", "dpi": 300}) == PosterOptions(frame="wood")
     assert PosterOptions.from_dict({}) == PosterOptions()

@@ -26,13 +26,23 @@ from .exports import (
     record_file,
     remove_export_files,
     warm_up,
+    write_feedback_card,
     write_poster,
     write_staff_card,
 )
 from .forms import clean_line
 from .i18n import LANGUAGES
 from .method import template_stages
-from .poster import CARD_SIZES, FRAMES, ORIENTATIONS, SIZES, THEMES, PosterError, PosterOptions
+from .poster import (
+    CARD_SIZES,
+    FEEDBACK_CARD_SIZES,
+    FRAMES,
+    ORIENTATIONS,
+    SIZES,
+    THEMES,
+    PosterError,
+    PosterOptions,
+)
 from .rules import (
     EXPECTED_PEOPLE_RANGE,
     REQUEST_HEADERS_SECONDS,
@@ -258,6 +268,8 @@ def create(
 FORMATS = {
     "pdf": "the framed poster",
     "card": "the staff card: the agreed trust-recovery routine and the principles",
+    "table-card": "the reception desk's card with the clients' feedback QR code "
+    "(printed on WORKSHOP_BASE_URL)",
     "report": "the whole workshop as a readable PDF report",
     "csv": "one spreadsheet row per answer",
     "xlsx": "the same spreadsheet as an Excel workbook",
@@ -274,12 +286,14 @@ def _check_export_options(fmt: str, size: str | None, chosen: dict, to_stdout: b
         raise click.UsageError(f"write {fmt} to a file, e.g. -o {example}")
     if fmt != "pdf" and chosen:
         raise click.UsageError(f"--{next(iter(chosen))} is for the poster (--format pdf)")
-    if size and fmt not in ("pdf", "card"):
-        raise click.UsageError("--size is for the poster and the staff card")
+    if size and fmt not in ("pdf", "card", "table-card"):
+        raise click.UsageError("--size is for the poster and the cards")
     if size and fmt == "pdf" and size not in SIZES:
         raise click.UsageError(f"a poster is {', '.join(SIZES)}; a5 is for the staff card")
     if size and fmt == "card" and size not in CARD_SIZES:
         raise click.UsageError("a staff card is a5 or a4")
+    if size and fmt == "table-card" and size not in FEEDBACK_CARD_SIZES:
+        raise click.UsageError("a table card is a6 or a5")
 
 
 @main.command()
@@ -294,9 +308,12 @@ def _check_export_options(fmt: str, size: str | None, chosen: dict, to_stdout: b
 )
 @click.option(
     "--size",
-    type=click.Choice([*SIZES, *(size for size in CARD_SIZES if size not in SIZES)]),
+    type=click.Choice(
+        [*SIZES, *(size for size in (*CARD_SIZES, *FEEDBACK_CARD_SIZES) if size not in SIZES)]
+    ),
     help="Paper: a4, a3, a2, letter or ledger (11 × 17 in) for the poster; a5 or a4 for the "
-    "card (default a5). The poster's default is what was last chosen on its page.",
+    "staff card (default a5); a6 or a5 for the table card (default a6). The poster's default "
+    "is what was last chosen on its page.",
 )
 @click.option("--orientation", type=click.Choice(ORIENTATIONS), help="The poster's orientation.")
 @click.option("--frame", type=click.Choice(list(FRAMES)), help="The poster's frame.")
@@ -351,6 +368,8 @@ def export(
                     content, kept = write_poster(db, workshop, options, deliver)
                 elif fmt == "card":
                     content, kept = write_staff_card(db, workshop, size or "a5", deliver)
+                elif fmt == "table-card":
+                    content, kept = write_feedback_card(db, workshop, size or "a6", deliver)
                 else:
                     record_fmt = "pdf" if fmt == "report" else fmt
                     content, kept = record_file(db, workshop, record_fmt, deliver)

@@ -13,22 +13,31 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from pathlib import Path
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, has_app_context, has_request_context, render_template, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlite_utils import Database
 
-from . import messages, models, poster, pulse, record
+from . import messages, models, poster, pulse, reach, record
 from .db import PRIVATE_FILE, private_folder
 from .forms import ORIENTATION_NAMES, SIZE_NAMES
 from .models import Export, PosterSettings, Refused, Workshop
-from .poster import FRAMES, THEMES, CardText, PosterError, PosterOptions, PosterText
-from .rules import RECORD_PDF_MAX_ANSWERS
+from .poster import (
+    FRAMES,
+    THEMES,
+    CardText,
+    FeedbackCardText,
+    PosterError,
+    PosterOptions,
+    PosterText,
+)
+from .rules import FEEDBACK_CARD_PROMISE_MAX, RECORD_PDF_MAX_ANSWERS
 from .zones import local_date, workshop_zone
 
 EXPORT_KINDS = {
     "poster": _l("Poster"),
     "card": _l("Staff card"),
+    "table-card": _l("Table card for reception"),
     "report": _l("Workshop report (PDF)"),
     "csv": _l("Answers (CSV)"),
     "xlsx": _l("Answers (Excel)"),
@@ -143,6 +152,7 @@ def describe_export(export: Export) -> str:
         parts.append(str(THEMES.get(options.get("theme", ""), "")))
         parts.append(gettext("bleed and crop marks") if options.get("bleed") else "")
         parts.append(gettext("PDF/A") if options.get("archival") else "")
+        parts.append(gettext("feedback QR code") if options.get("feedback_qr") else "")
     elif export.kind == "card" and "routine" in options:
         parts.append(gettext("with the routine") if options["routine"] else gettext("principles"))
     return " · ".join(part for part in parts if part)
@@ -189,6 +199,7 @@ def poster_text(db: Database, workshop: Workshop, settings: PosterSettings | Non
         city=settings.city,
         signature=settings.signature,
         logo=settings.logo,
+        feedback_url=feedback_url(workshop),
     )
 
 
@@ -247,6 +258,7 @@ def preview_key(text: "PosterText", options: "PosterOptions", width: int = PREVI
         "city": text.city,
         "signature": text.signature,
         "logo": hashlib.sha256(text.logo).hexdigest() if text.logo else None,
+        "feedback_url": text.feedback_url,
         "options": options.as_dict(),
         "width": width,
     }
@@ -319,6 +331,60 @@ def screen_poster_png(db: Database, workshop: Workshop) -> tuple[str, bytes]:
     if problems:
         raise PosterError(" ".join(problems))
     return poster_preview(*_screen_poster_source(db, workshop))
+
+
+# The clients' feedback link in print ----------------------------------------------------------
+
+
+def feedback_url(workshop: Workshop) -> str:
+    """Return the address the printed feedback QR code opens, or "" when there is none.
+
+    In a request: the base phones can open (WORKSHOP_BASE_URL when set, reach.py's rule
+    otherwise); from the command line: WORKSHOP_BASE_URL, or none without it (a poster
+    printed from there then has no QR code, and the table card cannot be made); none
+    outside the app."""
+    if not workshop.feedback_token or not has_app_context():
+        return ""
+    if has_request_context():
+        return reach.current().base + url_for("feedback.show", token=workshop.feedback_token)
+    base = (current_app.config.get("BASE_URL") or "").rstrip("/")
+    if not base:
+        return ""
+    with current_app.test_request_context(base_url=base):
+        return url_for("feedback.show", token=workshop.feedback_token, _external=True)
+
+
+def promise_line(mission: str) -> str:
+    """Return the mission's first line for the table card, its first sentence when the
+    line is long, or "" when even that is longer than FEEDBACK_CARD_PROMISE_MAX."""
+    lines = [line.strip() for line in mission.splitlines() if line.strip()]
+    if not lines:
+        return ""
+    line = lines[0]
+    if len(line) > FEEDBACK_CARD_PROMISE_MAX:
+        line = re.split(r"(?<=[.!?…])\s", line, maxsplit=1)[0]
+    return line if len(line) <= FEEDBACK_CARD_PROMISE_MAX else ""
+
+
+def write_feedback_card(
+    db: Database, workshop: Workshop, size: str = "a6", deliver: Deliver | None = None
+) -> tuple[bytes, Path]:
+    """Render the reception desk's table card, keep a copy in exports/, and return its
+    bytes and path. Raises PosterError when there is no address to print."""
+    url = feedback_url(workshop)
+    if not url:
+        raise PosterError(
+            gettext("The table card needs the address clients' phones open: set WORKSHOP_BASE_URL.")
+        )
+    card = FeedbackCardText(
+        team=workshop.title,
+        url=url,
+        promise=promise_line(workshop.mission) if workshop.is_agreed else "",
+        language=workshop.language,
+    )
+    pdf = poster.render_feedback_card(card, size=size)
+    label = f"table-card-{size}"
+    return pdf, keep_export(db, workshop, "table-card", pdf, label, ".pdf", {"size": size}, deliver)
 
 
 # The staff card ------------------------------------------------------------------------------

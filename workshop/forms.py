@@ -486,6 +486,7 @@ POSTER_SIZES = {
     "ledger": _l("Ledger · 11 × 17 in"),
 }
 SIZE_NAMES = {
+    "a6": _l("A6"),
     "a5": _l("A5"),
     "a4": _l("A4"),
     "a3": _l("A3"),
@@ -513,6 +514,7 @@ class PosterForm(FlaskForm):
     theme = SelectField(_l("Colours"), validate_choice=True)
     bleed = BooleanField(_l("3 mm bleed with crop marks, for a print shop"))
     archival = BooleanField(_l("Archival PDF (PDF/A), for keeping the file for years"))
+    feedback_qr = BooleanField(_l("Print the clients' feedback QR code on the poster"))
     city = StringField(
         _l("City in the footer (optional)"),
         filters=[clean_line],

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
+import segno
 from flask import current_app, has_app_context, has_request_context, render_template
 from flask_babel import force_locale, format_date, gettext
 from flask_babel import lazy_gettext as _l
@@ -61,6 +62,9 @@ SIZES: dict[str, tuple[float, float]] = {
 }
 CARD_SIZES = ("a5", "a4")
 _CARD_MM = {"a5": (148.0, 210.0), "a4": (210.0, 297.0)}
+# The reception desk's table card with the feedback QR code, portrait.
+FEEDBACK_CARD_SIZES = ("a6", "a5")
+_FEEDBACK_CARD_MM = {"a6": (105.0, 148.0), "a5": (148.0, 210.0)}
 ORIENTATIONS = ("portrait", "landscape")
 
 FRAMES: dict[str, "LazyString"] = {
@@ -119,8 +123,16 @@ BODY_EM = 1.3  # the principles' size in rem, checked against the legibility flo
 CARD_BODY_EM = 1.0
 # Headings and labels follow the fitted size only halfway (geometric mean with the
 # design size), so a long text keeps a bold title and a short one no giant labels.
-LABELS = (("h1", 3.5), (".kicker", 0.85), ("h2", 0.95), (".footer", 0.9))
+LABELS = (
+    ("h1", 3.5),
+    (".kicker", 0.85),
+    ("h2", 0.95),
+    (".footer", 0.9),
+    (".feedback-ask", 0.8),
+)
 CARD_LABELS = (("h1", 2.2), (".kicker", 0.9), ("h2", 1.2), (".footer", 0.85))
+FEEDBACK_CARD_LABELS = (("h1", 2.4), (".kicker", 1.0), (".link", 1.0))
+FEEDBACK_CARD_MIN_PT = 8.0  # read at arm's length on the desk, as the staff card
 LOGO_EM = 3.4  # the logo's height, in label units (see LABELS)
 TWO_COLUMNS_FROM = 7
 MAX_LAYOUTS = 12
@@ -160,6 +172,7 @@ class PosterText:
     city: str = ""
     logo: bytes | None = None  # a PNG made by prepare_logo
     signature: str = ""  # who signs the footer; empty: "the team", in the poster's language
+    feedback_url: str = ""  # the clients' feedback page, for the QR code (when chosen)
 
 
 @dataclass(frozen=True)
@@ -174,6 +187,16 @@ class CardText:
 
 
 @dataclass(frozen=True)
+class FeedbackCardText:
+    """What the reception desk's table card says: who asks, and where to answer."""
+
+    team: str
+    url: str  # the clients' feedback page the QR code opens
+    promise: str  # the line saying why the answer matters; may be empty
+    language: str
+
+
+@dataclass(frozen=True)
 class PosterOptions:
     """How the poster is printed: paper, frame, colours and what the print shop needs."""
 
@@ -183,6 +206,7 @@ class PosterOptions:
     theme: str = "ivory"
     bleed: bool = False
     archival: bool = False
+    feedback_qr: bool = False  # a small QR code to the clients' feedback page, under the footer
 
     def __post_init__(self) -> None:
         """Refuse values no poster can be made with."""
@@ -196,7 +220,7 @@ class PosterOptions:
             if not isinstance(value, str) or value not in allowed:
                 choices = ", ".join(allowed)
                 raise ValueError(f"unknown poster {name} {value!r}; choose one of {choices}")
-        for name in ("bleed", "archival"):
+        for name in ("bleed", "archival", "feedback_qr"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"poster option {name} must be true or false")
 
@@ -632,6 +656,7 @@ def _render_poster(text: PosterText, options: PosterOptions) -> bytes:
     width, height = page_size(options.size, options.orientation)
     geometry = Geometry(width, height, options.frame)
     poster = _prepare(text, geometry)
+    poster["feedback"] = _feedback_qr(text, options, geometry)
     renderer = _renderer()
     images: dict = {}
     with renderer.lock, force_locale(text.language):
@@ -664,7 +689,7 @@ def _fitted(
 ) -> tuple[float, float] | None:
     """Return the fitted root size and text height, remembered by text and page; None
     when the text does not fit legibly (call under the renderer's lock, in the locale)."""
-    key = (text, options.size, options.orientation, options.frame)
+    key = (text, options.size, options.orientation, options.frame, options.feedback_qr)
     if key not in renderer.fits:
         fitted = _fit_layouts(
             lambda font_pt, g: renderer.poster(poster, options, g, font_pt, 0, images),
@@ -676,7 +701,7 @@ def _fitted(
 
 
 def reading_distances(
-    text: PosterText, orientation: str = "portrait", frame: str = "gold"
+    text: PosterText, orientation: str = "portrait", frame: str = "gold", feedback_qr: bool = False
 ) -> tuple[Reading, ...]:
     """Return, for every paper size from the smallest, how far this text's title, mission
     and principles read from, at the sizes the poster would really print them.
@@ -685,17 +710,22 @@ def reading_distances(
     raises PosterError when the text cannot be made into a poster at all.
     """
     with _messages(text.language):
-        return offload.run(_reading_distances, text, orientation, frame)
+        return offload.run(_reading_distances, text, orientation, frame, feedback_qr)
 
 
-def _reading_distances(text: PosterText, orientation: str, frame: str) -> tuple[Reading, ...]:
+def _reading_distances(
+    text: PosterText, orientation: str, frame: str, feedback_qr: bool = False
+) -> tuple[Reading, ...]:
     """Do reading_distances' work."""
     renderer = _renderer()
     readings = []
     for size in SIZES_BY_AREA:
-        options = PosterOptions(size=size, orientation=orientation, frame=frame)
+        options = PosterOptions(
+            size=size, orientation=orientation, frame=frame, feedback_qr=feedback_qr
+        )
         geometry = Geometry(*page_size(size, orientation), frame)
         poster = _prepare(text, geometry)
+        poster["feedback"] = _feedback_qr(text, options, geometry)
         with renderer.lock, force_locale(text.language):
             poster["footer"] = footer_line(text.signature, text.city, text.date, text.language)
             fitted = _fitted(renderer, text, options, poster, geometry, {})
@@ -814,6 +844,60 @@ def _render_staff_card(card: CardText, size: str) -> bytes:
             gettext(
                 "The card text is too long to print legibly at %(size)s: choose A4 "
                 "or shorten the routine or principles.",
+                size=size_label(size),
+            )
+        )
+    return _write(doc, archival=False)
+
+
+def render_feedback_card(card: FeedbackCardText, size: str = "a6") -> bytes:
+    """Render the reception desk's table card: the team, the question, the QR code large,
+    the short link under it and one line of why."""
+    if size not in FEEDBACK_CARD_SIZES:
+        choices = ", ".join(FEEDBACK_CARD_SIZES)
+        raise ValueError(f"unknown table card size {size!r}; choose one of {choices}")
+    with _messages(card.language):
+        return offload.run(_render_feedback_card, card, size)
+
+
+def feedback_card_qr_mm(size: str) -> float:
+    """Return the side of the table card's QR code (quiet zone included), in mm."""
+    return Geometry(*_FEEDBACK_CARD_MM[size], "modern").text_width * FEEDBACK_CARD_QR_SHARE
+
+
+def _render_feedback_card(card: FeedbackCardText, size: str) -> bytes:
+    """Do render_feedback_card's work."""
+    geometry = Geometry(*_FEEDBACK_CARD_MM[size], "modern")
+    team = clean_text(card.team)
+    promise = typeset(clean_text(card.promise), card.language)
+    _check_characters(team, promise)
+    content = {
+        "team": team,
+        "kicker": typeset(team, card.language),
+        "language": card.language,
+        "promise": promise,
+        "link": card.url.partition("://")[2] or card.url,
+        "qr": {
+            "src": feedback_qr_svg(card.url, CARD_PALETTE.ink),
+            "mm": feedback_card_qr_mm(size),
+        },
+    }
+    renderer = _renderer()
+    with renderer.lock, force_locale(card.language):
+        fitted = _fit_layouts(
+            lambda font_pt, g: renderer.feedback_card(content, g, font_pt, 0),
+            geometry,
+            FEEDBACK_CARD_MIN_PT,
+        )
+        if fitted is not None:
+            font_pt, height_px = fitted
+            pad = (geometry.text_height * PX_PER_MM - height_px) / 2
+            doc = renderer.feedback_card(content, geometry, font_pt, pad)
+    if fitted is None or len(doc.pages) != 1:
+        raise PosterError(
+            gettext(
+                "The table card's text does not fit at %(size)s: choose A5 "
+                "or shorten the team's name.",
                 size=size_label(size),
             )
         )
@@ -1018,6 +1102,39 @@ def _prepare(text: PosterText, geometry: Geometry) -> dict[str, Any]:
         "logo": _logo_context(text.logo),
         "landscape": landscape,
     }
+
+
+# The feedback QR code: its side with the quiet zone, in mm. On the poster it is small (it
+# is read from arm's length, not from across the room): 22 mm on A3, never under 20 mm,
+# so a version-4 code's module stays near half a millimetre. On the table card it takes
+# most of the width.
+POSTER_QR_MM = 22.0
+POSTER_QR_MIN_MM = 18.0
+FEEDBACK_CARD_QR_SHARE = 0.62  # of the table card's text width
+QR_ERROR = "m"  # as web.qr_svg draws it on screens
+QR_BORDER = 4  # modules of quiet zone, as the standard asks
+
+
+def feedback_qr_svg(url: str, dark: str) -> str:
+    """Return the QR code for ``url`` as an SVG data: URL (vector in the PDF), the quiet
+    zone left as the paper's own colour."""
+    code = segno.make(url, error=QR_ERROR)
+    return code.svg_data_uri(dark=dark, light=None, border=QR_BORDER, xmldecl=False)
+
+
+def poster_qr_mm(size: str, orientation: str = "portrait") -> float:
+    """Return the side of the poster's feedback QR code (quiet zone included), in mm."""
+    return max(POSTER_QR_MIN_MM, Geometry(*page_size(size, orientation)).mm(POSTER_QR_MM))
+
+
+def _feedback_qr(
+    text: PosterText, options: PosterOptions, geometry: Geometry
+) -> dict[str, Any] | None:
+    """Return the poster's feedback QR code, or None when not chosen (or no link)."""
+    if not (options.feedback_qr and text.feedback_url):
+        return None
+    side = max(POSTER_QR_MIN_MM, geometry.mm(POSTER_QR_MM))
+    return {"src": feedback_qr_svg(text.feedback_url, PALETTES[options.theme].ink), "mm": side}
 
 
 def _logo_context(logo: bytes | None) -> dict[str, Any] | None:
@@ -1481,6 +1598,25 @@ class _Renderer:
             palette=CARD_PALETTE,
             font_pt=font_pt,
             labels=_labels(CARD_LABELS, label, legible_minimum_pt(size)),
+            pad_top_px=pad_top_px,
+            measuring=geometry.measuring,
+            divider=_divider_url(self.static, "ivory"),
+            line=geometry.mm(MODERN_LINE),
+        )
+        return self.render(html, [self.font_css, self.poster_css, self.card_css])
+
+    def feedback_card(
+        self, card: dict[str, Any], geometry: Geometry, font_pt: float, pad_top_px: float
+    ) -> "Document":
+        """Lay the reception desk's table card out at one root font size."""
+        label = math.sqrt(font_pt * geometry.design_pt)
+        html = render_template(
+            "poster/feedback_card.html",
+            card=card,
+            g=geometry,
+            palette=CARD_PALETTE,
+            font_pt=font_pt,
+            labels=_labels(FEEDBACK_CARD_LABELS, label, FEEDBACK_CARD_MIN_PT),
             pad_top_px=pad_top_px,
             measuring=geometry.measuring,
             divider=_divider_url(self.static, "ivory"),

@@ -92,6 +92,7 @@ FEEDBACK_MIN_FILL_SECONDS = 3  # a form sent sooner after it was shown is a robo
 FEEDBACK_FORM_MAX_HOURS = 12  # a form shown longer ago is drawn afresh
 FEEDBACK_LIMIT_DEVICE = 5  # feedback an hour from one phone (a kiosk: from its address)
 FEEDBACK_LIMIT_ADDRESS = 60  # feedback an hour from one address (a reception's NAT)
+FEEDBACK_CARD_PROMISE_MAX = 110  # characters of the mission's line on the table card
 KIOSK_RESET_SECONDS = 6  # the kiosk's thank-you shows this long, then a fresh form
 
 # Cases: a way back when a client's trust is lost

@@ -7,6 +7,9 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from workshop import models
+
+from . import volume
 from .conftest import CSP_REPORTER, PHONE, Room
 from .test_accessibility import violations
 
@@ -49,10 +52,25 @@ def fits(page: Page, artifacts, name: str) -> None:
     page.screenshot(path=artifacts / f"feedback-{name}.png", full_page=True, caret="initial")
 
 
-def test_a_client_gives_feedback_on_a_small_phone_with_javascript(room, new_workshop, artifacts):
-    url = feedback_url(room, new_workshop(), artifacts)
+def with_agreed_principles(server, made):
+    """Agree the team's principles, so the page offers them as chips."""
+    db = volume.open_db(server)
+    workshop = volume.get_workshop(db, made.id)
+    models.replace_principles(db, workshop, [("Życzliwość", ""), ("Punktualność", "")])
+    db.execute(
+        "update workshops set principles_agreed_at = ? where id = ?", [models.now(), workshop.id]
+    )
+    db.close()
+    return made
+
+
+def test_a_client_gives_feedback_on_a_small_phone_with_javascript(
+    room, new_workshop, server, artifacts
+):
+    url = feedback_url(room, with_agreed_principles(server, new_workshop()), artifacts)
     phone = small_phone(room, url, "client")
     expect(phone.locator("h1")).to_have_text("Jak było dziś?")
+    phone.locator("label.chip", has_text="Punktualność").click()  # a principle felt today
     fits(phone, artifacts, "form-320")
     found = violations(phone, "feedback form")
     room.allow(r"status of 422")
@@ -67,20 +85,32 @@ def test_a_client_gives_feedback_on_a_small_phone_with_javascript(room, new_work
     found += violations(phone, "feedback form with an error")
     phone.locator("input[name=contact]").fill("+48 600 100 200")
     phone.locator("input[name=consent]").check()
+    expect(phone.locator("input[name=principles][value=Punktualność]")).to_be_checked()
     phone.get_by_role("button", name="Wyślij").click()
     expect(phone.locator("h1")).to_have_text("Dziękujemy!")
+    fits(phone, artifacts, "thanks-320")
     assert not found, "\n".join(found)
 
 
-def test_a_client_gives_feedback_without_javascript(room, new_workshop, artifacts):
-    url = feedback_url(room, new_workshop())
+def test_a_client_gives_feedback_without_javascript(room, new_workshop, server, artifacts):
+    made = with_agreed_principles(server, new_workshop())
+    url = feedback_url(room, made)
     phone = small_phone(room, url, "client-no-js", javascript=False)
     phone.locator("label.face-option", has_text="Bardzo dobrze").click()
+    phone.locator("label.chip", has_text="Życzliwość").click()
     phone.locator("textarea[name=comment]").fill("Wszystko w porządku")
     fits(phone, artifacts, "form-320-no-js")
     phone.get_by_role("button", name="Wyślij").click()
     expect(phone.locator("h1")).to_have_text("Dziękujemy!")
     assert re.search(r"/c/[^/]+/thanks$", phone.url)
+    db = volume.open_db(server)
+    stored = db.execute(
+        """select f.rating, f.principles, f.comment from feedback f
+           join workshops w on w.id = f.workshop_id where w.public_id = ?""",
+        [made.id],
+    ).fetchone()
+    db.close()
+    assert stored[0] == 5 and "Życzliwość" in stored[1] and stored[2] == "Wszystko w porządku"
 
 
 def test_the_kiosk_thanks_and_starts_afresh(room, new_workshop, artifacts):

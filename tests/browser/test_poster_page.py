@@ -15,6 +15,7 @@ from playwright.sync_api import Route, expect
 from workshop import models
 
 from . import volume
+from .test_accessibility import violations
 from .test_room import shoot
 
 MISSION = "Każdego dnia z życzliwością troszczymy się o zdrowie naszych pacjentów."
@@ -110,3 +111,37 @@ def test_a_logo_over_2_mb_is_refused_before_it_is_sent(room, new_workshop, serve
     expect(page.locator("#poster-form input[name=city]")).to_have_value("Lublin")
     assert logo.evaluate("input => input.files.length") == 0
     assert not posts
+
+
+def test_the_feedback_qr_code_is_chosen_on_the_page_and_the_table_card_downloads(
+    room, new_workshop, server, artifacts, tmp_path
+):
+    made = new_workshop()
+    db = volume.open_db(server)
+    workshop = volume.get_workshop(db, made.id)
+    models.save_mission(db, workshop, MISSION)
+    models.replace_principles(db, workshop, PRINCIPLES)
+    models.mark_agreed(db, workshop)
+    db.close()
+    page = room.open(made.facilitator_url, "laptop", "facilitator")
+    expect(page).to_have_url(re.compile(r"/control$"))
+    page.goto(f"/w/{made.id}/poster")
+    image = page.locator("#poster-preview img.preview-image")
+    expect(image).to_have_attribute("src", re.compile(r"feedback_qr=0"))
+    page.get_by_label("Wydrukuj na plakacie kod QR do opinii pacjentów").check()
+    expect(image).to_have_attribute("src", re.compile(r"feedback_qr=1"), timeout=30_000)
+    expect(image).to_be_visible()
+    found = violations(page, "poster page with the feedback QR code")
+    page.locator("#poster-preview").screenshot(
+        path=artifacts / "poster-preview-feedback-qr.png", caret="initial"
+    )
+    with page.expect_download(timeout=60_000) as download:
+        page.get_by_role("link", name="Karta na ladę, A6").click()
+    pdf = tmp_path / "table-card.pdf"
+    download.value.save_as(pdf)
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    assert "297.638 x 419.528 pts" in info  # A6
+    card_png = str(artifacts / "table-card-a6")
+    subprocess.run(["pdftoppm", "-png", "-r", "100", "-singlefile", str(pdf), card_png], check=True)
+    assert not found, "\n".join(found)
+    room.assert_clean_console()

@@ -25,6 +25,7 @@ from ..exports import (
     poster_settings,
     poster_text,
     record_file,
+    write_feedback_card,
     write_poster,
     write_staff_card,
 )
@@ -33,6 +34,7 @@ from ..forms import SIZE_NAMES, PosterForm
 from ..models import PosterSettings, Refused, Workshop
 from ..poster import (
     CARD_SIZES,
+    FEEDBACK_CARD_SIZES,
     FRAMES,
     THEMES,
     PosterError,
@@ -103,6 +105,7 @@ def _options_from(form: PosterForm) -> "PosterOptions":
             "theme": form.theme.data,
             "bleed": bool(form.bleed.data),
             "archival": bool(form.archival.data),
+            "feedback_qr": bool(form.feedback_qr.data),
         }
     )
 
@@ -113,7 +116,7 @@ def _options_from_query(saved: "PosterOptions") -> "PosterOptions":
     for name in ("size", "orientation", "frame", "theme"):
         if name in request.args:
             data[name] = request.args[name]
-    for name in ("bleed", "archival"):
+    for name in ("bleed", "archival", "feedback_qr"):
         if name in request.args:
             data[name] = request.args[name] in ("1", "true", "on", "yes")
     try:
@@ -129,6 +132,7 @@ def option_query(options: "PosterOptions") -> dict[str, str]:
         **{name: str(data[name]) for name in ("size", "orientation", "frame", "theme")},
         "bleed": "1" if data["bleed"] else "0",
         "archival": "1" if data["archival"] else "0",
+        "feedback_qr": "1" if data["feedback_qr"] else "0",
     }
 
 
@@ -167,6 +171,7 @@ def _studio(
         reading_query={
             "orientation": options.orientation,
             "frame": options.frame,
+            "feedback_qr": "1" if options.feedback_qr else "0",
             "distance": f"{distance:g}",
         },
         form=form,
@@ -249,7 +254,9 @@ def poster_reading(public_id: str):
     if not poster_problems(db, workshop, agreed=False):
         text = poster_text(db, workshop, settings)
         try:
-            readings = reading_distances(text, options.orientation, options.frame)
+            readings = reading_distances(
+                text, options.orientation, options.frame, options.feedback_qr
+            )
         except PosterError:
             readings = ()  # the preview says why
     return _studio(workshop, form, options, readings=readings, block="poster_reading")
@@ -335,6 +342,19 @@ def staff_card(public_id: str) -> Response:
         abort(404)
     try:
         pdf, path = write_staff_card(get_db(), workshop, size)
+    except PosterError as error:
+        refuse(422, str(error))
+    return _attachment(pdf, path)
+
+
+@bp.get("/w/<public_id>/table-card/<size>.pdf")
+def table_card(public_id: str, size: str) -> Response:
+    """Download the reception desk's table card with the clients' feedback QR code."""
+    workshop = facilitator_workshop(public_id)
+    if size not in FEEDBACK_CARD_SIZES:
+        abort(404)
+    try:
+        pdf, path = write_feedback_card(get_db(), workshop, size)
     except PosterError as error:
         refuse(422, str(error))
     return _attachment(pdf, path)
