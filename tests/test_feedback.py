@@ -275,3 +275,34 @@ def test_the_record_holds_feedback_and_only_the_json_its_contact(facilitator, db
 
 def test_the_record_is_the_facilitators_only(client, workshop):
     assert client.get(f"/w/{workshop.public_id}/record.json").status_code == 403
+
+
+def test_the_record_holds_each_case_walked_and_its_outcome(facilitator, db, workshop):
+    workshop = agree_principles(db, workshop)
+    low = models.add_feedback(db, workshop, 1, [], "Nobody called back", "anna@example.com")
+    models.add_feedback(db, workshop, 5, ["Kindness"], "Lovely")  # opens no case
+    case = models.get_case_for_feedback(db, low.id)
+    models.do_step(db, workshop, case, 1, "Listened for ten minutes", "Ewa")
+    data = facilitator.get(f"/w/{workshop.public_id}/record.json").get_json()
+    first, second = data["feedback"]["items"]
+    assert second["case"] is None
+    assert first["case"]["closed_at"] is None and first["case"]["client_keeps_coming"] is None
+    assert first["case"]["steps"][0] | {"done_at": None} == {
+        "position": 1,
+        "done": True,
+        "done_by": "Ewa",
+        "done_at": None,
+        "note": "Listened for ten minutes",
+    }
+    assert [step["done"] for step in first["case"]["steps"]] == [True, False, False, False, False]
+    table = facilitator.get(f"/w/{workshop.public_id}/record.csv").get_data(as_text=True)
+    assert "Sprawa otwarta" in table  # the workshop is held in Polish
+
+    for position in range(2, 6):
+        models.do_step(db, workshop, case, position, "", "Ewa", "yes" if position == 5 else None)
+    models.close_case(db, workshop, models.get_case_for_feedback(db, low.id))
+    data = facilitator.get(f"/w/{workshop.public_id}/record.json").get_json()
+    closed = data["feedback"]["items"][0]
+    assert closed["case"]["client_keeps_coming"] == "yes" and closed["contact"] == ""
+    table = facilitator.get(f"/w/{workshop.public_id}/record.csv").get_data(as_text=True)
+    assert "Sprawa zamknięta: klient nadal przychodzi" in table

@@ -16,12 +16,14 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template
 from flask_babel import format_datetime, gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from sqlite_utils import Database
 from xlsxwriter import Workbook
 
 from .forms import LEVEL_LABELS
 from .models import (
     DRAFT_KINDS,
+    Case,
     Round,
     Stage,
     Workshop,
@@ -30,6 +32,8 @@ from .models import (
     get_workshop_by_id,
     list_amendments,
     list_answers,
+    list_case_steps,
+    list_cases,
     list_drafts,
     list_feedback,
     list_participants,
@@ -153,10 +157,33 @@ def workshop_record(db: Database, workshop: Workshop) -> dict:
     }
 
 
+def case_record(db: Database, case: Case) -> dict:
+    """Return a case as the record keeps it: when it opened and closed, the fifth step's
+    answer, and each step of the routine with its note and who did it."""
+    return {
+        "id": case.id,
+        "opened_at": case.opened_at,
+        "closed_at": case.closed_at,
+        "client_keeps_coming": case.outcome,
+        "steps": [
+            {
+                "position": step.position,
+                "done": step.is_done,
+                "done_by": step.done_by,
+                "done_at": step.done_at,
+                "note": step.note,
+            }
+            for step in list_case_steps(db, case)
+        ],
+    }
+
+
 def feedback_record(db: Database, workshop: Workshop) -> dict:
-    """Return clients' feedback: the counts, and each answer with its comment and, for the
-    facilitator's JSON only, the contact to call back (the CSV leaves it out)."""
+    """Return clients' feedback: the counts, and each answer with its comment, its case
+    (when it opened one) and, for the facilitator's JSON only, the contact to call back
+    (the CSV leaves it out)."""
     counts = feedback_counts(db, workshop)
+    cases = {case.feedback_id: case_record(db, case) for case in list_cases(db, workshop)}
     return {
         "counts": {
             "total": counts.total,
@@ -176,6 +203,9 @@ def feedback_record(db: Database, workshop: Workshop) -> dict:
                 "kiosk": bool(item.kiosk),
                 "created_at": item.created_at,
                 "redacted_at": item.redacted_at,
+                "held_for_review": bool(item.held),
+                "hidden_at": item.hidden_at,
+                "case": cases.get(item.id),
             }
             for item in list_feedback(db, workshop)
         ],
@@ -499,6 +529,15 @@ def answer_rows(record: dict) -> list[list[str | int]]:
     return rows
 
 
+# A case in one line of the table: open, or closed with the fifth step's answer.
+_CASE_STATES = {
+    None: _l("Case open"),
+    "yes": _l("Case closed: the client keeps coming"),
+    "no": _l("Case closed: the client does not come back"),
+    "unknown": _l("Case closed: not known yet whether the client comes back"),
+}
+
+
 def feedback_rows(record: dict) -> list[list[str | int]]:
     """Return a row per client's feedback, in the answers' columns: the comment as the
     answer, the rating and the principles felt as its detail. Never the contact."""
@@ -510,6 +549,10 @@ def feedback_rows(record: dict) -> list[list[str | int]]:
             detail.append(gettext("Felt: %(principles)s", principles=felt))
         if item["call_back"]:
             detail.append(gettext("Asked to be called back"))
+        case = item.get("case")
+        if case is not None:
+            outcome = case["client_keeps_coming"] if case["closed_at"] else None
+            detail.append(str(_CASE_STATES[outcome]))
         rows.append(
             [
                 gettext("Clients' feedback"),
