@@ -22,10 +22,10 @@ from unittest import mock
 
 import workshop.db as workshop_db
 from tests.browser.volume import fill_answered_room, fresh, stage_of_kind
-from workshop import create_app, models
-from workshop.method import default_stages
+from workshop import models
 from workshop.rules import STATEMENT_MAX
 
+from .inprocess import bench_app, new_workshop
 from .table import Line, percentile
 
 PEOPLE = 40
@@ -46,23 +46,7 @@ NOT_COUNTED = re.compile(r"\s*(PRAGMA|SAVEPOINT|RELEASE)\b", re.IGNORECASE)
 
 def _room(folder: Path):
     """An app on a fresh database holding the full room; its facilitator's client."""
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "bench-secret",
-            "DATABASE": str(folder / "bench.db"),
-            "EXPORTS_DIR": str(folder / "exports"),
-            "WTF_CSRF_ENABLED": False,
-        }
-    )
-    db = workshop_db.connect(app.config["DATABASE"])
-    with app.app_context():
-        made, _token = models.create_workshop(db, "Przychodnia", "pl", default_stages("pl"))
-        fill_answered_room(db, made, PEOPLE)
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["facilitator"] = {made.public_id: models.start_facilitator_session(db, made)}
-    return db, made, client
+    return new_workshop(bench_app(folder), lambda db, made: fill_answered_room(db, made, PEOPLE))
 
 
 def _statements(client, url: str, headers: dict) -> int:

@@ -23,10 +23,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from workshop import create_app, limits, models
+from workshop import limits, models
 from workshop.db import connect
 from workshop.method import default_stages
 
+from .inprocess import bench_app
 from .table import Line
 
 ROUNDS = 2000  # rate-limit checks per measurement
@@ -39,19 +40,13 @@ ENCODINGS = {  # what the client sends → how the row is named
 
 
 def _app(folder: Path, **config: object):
-    folder.mkdir(parents=True, exist_ok=True)
-    settings = {
-        "TESTING": True,
-        "SECRET_KEY": "bench-secret",
-        "DATABASE": str(folder / "bench.db"),
-        "EXPORTS_DIR": str(folder / "exports"),
-        "WTF_CSRF_ENABLED": False,
+    never_refuse = {
         "JOIN_LIMIT_DEVICE": 10**9,  # never refuse: every round pays the whole check
         "JOIN_LIMIT_IP": 10**9,
         "JOIN_SLOW_MODE_AFTER": 10**9,
         "ANSWER_LIMIT": 10**9,
     }
-    return create_app({**settings, **config})
+    return bench_app(folder, **{**never_refuse, **config})
 
 
 def _per_call(run: Callable[[int], None], rounds: int = ROUNDS) -> float:
