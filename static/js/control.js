@@ -117,8 +117,8 @@
   }
   document.addEventListener("htmx:load", function (event) { keepOpen(event.detail.elt); });
 
-  // After an action the page stays where the facilitator was: the whole controls are
-  // redrawn, so the control that was used (found again by its id, or by its form's action
+  // After an action the page stays where the facilitator was: the panels it changed (or the
+  // whole controls) are redrawn, so the control that was used (found again by its id, or by its form's action
   // and its place in that form) gets focus back and stays at the same height on screen.
   // A refusal is drawn once at the top (where a page without scripts starts); here it
   // moves next to the form that caused it.
@@ -172,6 +172,9 @@
     var config = event.detail.requestConfig;
     place = null;
     if (!target || target.id !== "control-main" || !config || config.verb === "get") { return; }
+    // The answer says whether it refuses again; an earlier refusal, placed beside its form
+    // in a panel this answer may not redraw, goes.
+    target.querySelectorAll("[data-error-for]").forEach(function (box) { box.remove(); });
     var active = document.activeElement;
     var source = config.elt && config.elt.closest ? config.elt : null;
     var anchor = active && active !== document.body && target.contains(active) ? active : source;
@@ -208,9 +211,10 @@
     return form;
   }
   document.addEventListener("htmx:afterSwap", function (event) {
+    // (An action that changed a few panels swaps each of them first, then ends here.)
+    if (!place || !event.detail.elt || event.detail.elt.id !== "control-main") { return; }
     var saved = place;
     place = null;
-    if (!saved || !event.detail.elt || event.detail.elt.id !== "control-main") { return; }
     keepOpen(event.detail.elt);  // before measuring: the control may sit in a fold
     var refusedAt = placeRefusal();
     var control = findAgain(saved);
@@ -221,7 +225,9 @@
     }
     var invalid = refusedAt && refusedAt.querySelector("[aria-invalid='true']");
     var focus = invalid || (saved.focused ? control : null);
-    if (focus && document.activeElement !== focus) { focus.focus({ preventScroll: true }); }
+    // A panel the answer swapped alone may already have put focus where it says (autofocus).
+    var chosen = document.activeElement && document.activeElement.hasAttribute("autofocus");
+    if (focus && document.activeElement !== focus && (invalid || !chosen)) { focus.focus({ preventScroll: true }); }
   });
 
   // The list of all stages is a menu: Escape or a click elsewhere closes it.
