@@ -64,18 +64,19 @@ def test_add_to_principles_answers_with_its_card_and_the_principles_not_the_whol
     assert targets(response)[-1] == f"#answer-card-{proposals[1].id}"
 
 
-def test_hiding_an_answer_redraws_its_card_the_count_and_the_side_tools(
+def test_hiding_an_answer_redraws_its_card_the_count_and_the_frequent_words(
     facilitator, workshop, answers
 ):
     base = f"/w/{workshop.public_id}"
     response = facilitator.post(f"{base}/board/answers/{answers[0].id}/hide", headers=HX)
     assert response.status_code == 200
-    assert targets(response) == ["#board-count", "#room-side", f"#answer-card-{answers[0].id}"]
+    card = f"#answer-card-{answers[0].id}"
+    assert targets(response) == ["#board-count", "#side-words", "#side-behalf", card]
     page = swapped(response)
-    card = page.select_one(f"#answer-card-{answers[0].id}")
-    assert "moderation-hidden" in card["class"]
-    assert card.select_one(f"form[action='{base}/board/answers/{answers[0].id}/show']")
-    assert not page.select_one("#control-main, #control-board, #room-tools")
+    drawn = page.select_one(card)
+    assert "moderation-hidden" in drawn["class"]
+    assert drawn.select_one(f"form[action='{base}/board/answers/{answers[0].id}/show']")
+    assert not page.select_one("#control-main, #control-board, #room-tools, #room-side")
 
 
 def test_a_stage_switch_redraws_the_room_tools(facilitator, workshop, answers, db):

@@ -227,7 +227,8 @@ def _agreeing(stage: models.Stage) -> bool:
 
 PANELS = {  # as facilitator/control/main.html draws them
     "tools": Panel("tools", "room-tools", lambda stage: stage.takes_answers),
-    "side": Panel("side", "room-side", lambda stage: stage.takes_answers),
+    "side_words": Panel("side_words", "side-words", lambda stage: stage.takes_answers),
+    "side_behalf": Panel("side_behalf", "side-behalf", lambda stage: stage.takes_answers),
     "board": Panel("board", "control-board", lambda stage: True),
     "board_count": Panel("board_count", "board-count", lambda stage: stage.takes_answers),
     "round": Panel("round", "round-panel", _agreeing),
@@ -247,8 +248,8 @@ PANELS = {  # as facilitator/control/main.html draws them
 ACTION_PANELS: dict[str, tuple[str, ...]] = {
     "principles.adopt_principle": ("answer", "principles", "round_form"),
     "principles.save_principles": ("principles", "round_form", "board"),
-    "room.answer_switch:hide": ("answer", "board_count", "side"),
-    "room.answer_switch:show": ("answer", "board_count", "side"),
+    "room.answer_switch:hide": ("answer", "board_count", "side_words", "side_behalf"),
+    "room.answer_switch:show": ("answer", "board_count", "side_words", "side_behalf"),
     "room.stage_switch:lock-input": ("tools",),
     "room.stage_switch:unlock-input": ("tools",),
     "room.stage_switch:collect-hidden": ("tools", "board_count"),
@@ -257,8 +258,8 @@ ACTION_PANELS: dict[str, tuple[str, ...]] = {
     "room.stage_switch:hide-results": ("tools",),
     "room.stage_switch:add-minute": ("tools",),
     "room.stage_switch:stop-timer": ("tools",),
-    "room.stage_switch:show-words": ("side",),
-    "room.stage_switch:show-answers": ("side",),
+    "room.stage_switch:show-words": ("side_words",),
+    "room.stage_switch:show-answers": ("side_words",),
     "room.start_timer": ("tools",),
     "agreement.open_round": ("round_form", "round"),
     "agreement.withdraw_round": ("round", "round_form"),
