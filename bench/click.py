@@ -33,6 +33,7 @@ from .table import Line, percentile
 
 CLICKS = 8
 CHROMIUM = "/usr/bin/chromium"
+SETTLE = 1.0  # s after each click, before the next: the stream's news of it, re-fetched
 ANSWER_TIMEOUT = 30  # s: a click never answered stops the run
 TARGET = 0.2  # s, as the server side's: the facilitator never waits
 LISTEN = """() => { window.clicks = [];
@@ -111,7 +112,8 @@ def _click(page: Page, button) -> dict:
     started = page.evaluate("performance.now()")
     button.click()
     done = _answered(page, before)
-    page.wait_for_load_state("networkidle")  # the live refreshes that follow, too
+    time.sleep(SETTLE)  # the live refreshes the change brings (untimed) come and go
+    page.wait_for_load_state("networkidle")
     return {
         "settled": (done["settled"] - started) / 1000,
         "painted": (done["painted"] - started) / 1000,
@@ -145,7 +147,6 @@ def click_times(clicks: int = CLICKS) -> dict[str, list[dict]]:
                     page.wait_for_load_state("networkidle")
                     page.evaluate(LISTEN)
                     times[scenario.name] = []
-                    print(scenario.name, file=sys.stderr, flush=True)
                     for _ in range(clicks):
                         times[scenario.name].append(_click(page, scenario.button(page)))
                         if scenario.undo:

@@ -49,10 +49,22 @@
   function liveBlock(elt) {
     return elt && (elt.id === "control-board" || elt.hasAttribute("data-hold-while-editing")) ? elt : null;
   }
+  // Nor a form whose answer is on its way: the answer redraws the panels it changed, which
+  // htmx finds from that form, so the form must still be on the page when the answer comes.
+  var posting = [];
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var config = event.detail.requestConfig;
+    if (config && config.verb === "post") { posting.push(event.detail.elt); }
+  });
+  function sending(block) {
+    posting = posting.filter(function (elt) { return elt.isConnected && elt.classList.contains("htmx-request"); });
+    return posting.some(function (elt) { return block.contains(elt); });
+  }
   function busy(block) {
     var active = document.activeElement;
     return (block.contains(active) && active.matches("select, input, textarea, summary")) ||
-      block.querySelector("details.confirm[open], details.revise[open], details.override[open]");
+      block.querySelector("details.confirm[open], details.revise[open], details.override[open]") ||
+      sending(block);
   }
   document.addEventListener("htmx:confirm", function (event) {
     var block = liveBlock(event.detail.elt);
@@ -80,6 +92,7 @@
     });
   }
   document.addEventListener("focusout", function () { setTimeout(release, 0); });
+  document.addEventListener("htmx:afterSettle", function () { setTimeout(release, 0); });
   document.addEventListener("toggle", function () { setTimeout(release, 0); }, true);
 
   // The statement builder: an answer's "to … / for … / by …" buttons fill that part.
