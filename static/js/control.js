@@ -243,6 +243,25 @@
     if (focus && document.activeElement !== focus && (invalid || !chosen)) { focus.focus({ preventScroll: true }); }
   });
 
+  // A live refresh of a panel that holds the focus (the button just pressed, redrawn by its
+  // answer, then again by the stream's news of the same change) gives it back to that control.
+  var refocus = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    var config = event.detail.requestConfig;
+    var active = document.activeElement;
+    refocus = null;
+    if (!target || !config || config.verb !== "get" || !active || active === document.body ||
+        !target.contains(active)) { return; }
+    refocus = { control: describe(active), neighbour: neighbour(active) };
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    var saved = refocus;
+    refocus = null;
+    var control = saved && findAgain(saved);
+    if (control && document.activeElement !== control) { control.focus({ preventScroll: true }); }
+  });
+
   // The list of all stages is a menu: Escape or a click elsewhere closes it.
   function closeStageMenu(focus) {
     var menu = document.querySelector("details.stage-menu[open]");
