@@ -45,7 +45,7 @@ SCENARIOS: dict[str, tuple[float, Callable[[], list[Line]]]] = {
     "control": (20, control_lines),
     "actions": (80, action_lines),
     "first-poster": (45, first_poster_lines),
-    "click": (25, click_lines),
+    "click": (80, click_lines),
     "libraries": (20, library_lines),
     "words": (15, word_lines),
     "pulse": (40, pulse_lines),
@@ -127,9 +127,10 @@ def notes(names: list[str]) -> list[str]:
         )
     if "click" in names:
         out.append(
-            'Click: "Add to principles" in headless Chromium against `workshop serve` (its '
-            "default workers), the actions' room on the principles stage: from the click to "
-            "htmx's afterSettle of the swapped control block (bench/click.py)."
+            'Click: "Add to principles", "Hide", "Next" and "Open the round" in headless '
+            "Chromium against `workshop serve` (its default workers), the actions' room: from "
+            "the click to htmx's end of handling the answer (every panel it carries swapped "
+            "and settled), and to the next frame (bench/click.py)."
         )
     if "first-poster" in names:
         out.append(

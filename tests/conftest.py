@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 
 from workshop import babel, create_app, models
 from workshop.db import connect
@@ -12,6 +13,16 @@ from workshop.method import default_stages
 
 HX = {"HX-Request": "true"}
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def swapped(response) -> BeautifulSoup:
+    """Parse a control-page action's answer as the page reads it once htmx has swapped it:
+    each panel it carries (a ``<template hx type="partial">``, whose content HTML keeps out
+    of the document) stands as itself."""
+    page = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    for template in page.select("template[hx]"):
+        template.unwrap()
+    return BeautifulSoup(str(page), "html.parser")  # its text read as the page's own
 
 
 @pytest.fixture(scope="session", autouse=True)

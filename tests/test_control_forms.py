@@ -7,11 +7,11 @@ from workshop import models
 from workshop.forms import BuilderForm
 from workshop.method import compose_statement
 
-from .conftest import HX
+from .conftest import HX, swapped
 
 
 def soup(response) -> BeautifulSoup:
-    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    return swapped(response)
 
 
 POST_FORM = """{% from "macros/forms.html" import post_form %}

@@ -4,8 +4,9 @@ redirect otherwise) and the forms the page fills. The facilitator's views share 
 none of them imports another."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from flask import redirect, url_for
+from flask import redirect, render_template, request, url_for
 from flask_babel import force_locale, gettext
 from sqlite_utils import Database
 from wtforms.fields.choices import SelectChoice
@@ -94,11 +95,12 @@ def control_context(workshop: Workshop, **overrides: object) -> dict:
 
 def _fill_agreement_pickers(context: dict) -> None:
     """Offer the drafts' newest versions (and the principles) to the round form; on the
-    principles stage, the principles alone."""
+    principles stage, the principles alone. ``kind`` names what the stage agrees on."""
     stage, workshop = context["stage"], context["workshop"]
     if stage is None or stage.kind not in ("mission", "agreed", "routine", "principles"):
         return
     kind = stage.kind if stage.kind in ("routine", "principles") else "mission"
+    context["kind"] = kind  # what the agreement panels work on
     context["round_form"].target.choices = round_targets(workshop, kind)
     if kind == "routine" and context["routine_form"] is None:
         context["routine_form"] = routine_form(workshop)
@@ -171,17 +173,22 @@ def principles_form(
 
 
 def after_change(workshop: Workshop, **overrides: object):
-    """Answer a facilitator's change: the refreshed controls for htmx, a redirect otherwise."""
+    """Answer a facilitator's change: for htmx, the panels it changed (``ACTION_PANELS``),
+    or the whole controls redrawn; a redirect otherwise."""
     status = 422 if overrides.get("agree_errors") else 200
     if not is_partial_request() and status == 200:
         return redirect(url_for("facilitator.control", public_id=workshop.public_id), 303)
     fresh = models.get_workshop_by_id(get_db(), workshop.id)
+    context = control_context(fresh, **overrides)
+    panels = changed_panels(workshop, context)
+    if panels:
+        return render_template("facilitator/control/panels.html", panels=panels, **context), status
     return render(
         "facilitator/control.html",
         "facilitator/control/main.html",
         status=status,
         admin_link=None,
-        **control_context(fresh, **overrides),
+        **context,
     )
 
 
@@ -196,6 +203,106 @@ def attempt(workshop: Workshop, change: Callable[[Database], object], **override
         reason = messages.for_facilitator(refusal.reason)
         return after_change(workshop, **kept, agree_errors=[reason])
     return after_change(workshop, **overrides)
+
+
+# What each action redraws ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A part of the control page an action can redraw alone: its template
+    (facilitator/control/<name>.html), its element's id, and on which stages it is drawn."""
+
+    name: str
+    element: str
+    drawn: Callable[[models.Stage], bool]
+    card: object = None  # the "answer" panel's board.Card
+
+
+def _drafting(stage: models.Stage) -> bool:
+    return stage.kind in ("mission", "agreed", "routine")
+
+
+def _agreeing(stage: models.Stage) -> bool:
+    return _drafting(stage) or stage.kind == "principles"
+
+
+PANELS = {  # as facilitator/control/main.html draws them
+    "tools": Panel("tools", "room-tools", lambda stage: stage.takes_answers),
+    "side_words": Panel("side_words", "side-words", lambda stage: stage.takes_answers),
+    "side_behalf": Panel("side_behalf", "side-behalf", lambda stage: stage.takes_answers),
+    "board": Panel("board", "control-board", lambda stage: True),
+    "board_count": Panel("board_count", "board-count", lambda stage: stage.takes_answers),
+    "round": Panel("round", "round-panel", _agreeing),
+    "round_form": Panel("round_form", "round-opener", _agreeing),
+    "drafts": Panel("drafts", "drafts-panel", _drafting),
+    "mission": Panel("mission", "mission-panel", lambda s: s.kind in ("mission", "agreed")),
+    "routine": Panel("routine", "routine-panel", lambda stage: stage.kind == "routine"),
+    "principles": Panel(
+        "principles", "principles-panel", lambda s: s.kind in ("mission", "agreed", "principles")
+    ),
+}
+
+# The panels each action changes ("endpoint" or "endpoint:switch"), first the one holding its
+# form; "answer" is the card of the answer acted on (the whole board where it is no card of
+# its own). An action not named here (a change of stage, an agreement, a merge) redraws the
+# whole controls.
+ACTION_PANELS: dict[str, tuple[str, ...]] = {
+    "principles.adopt_principle": ("answer", "principles", "round_form"),
+    "principles.save_principles": ("principles", "round_form", "board"),
+    "room.answer_switch:hide": ("answer", "board_count", "side_words", "side_behalf"),
+    "room.answer_switch:show": ("answer", "board_count", "side_words", "side_behalf"),
+    "room.stage_switch:lock-input": ("tools",),
+    "room.stage_switch:unlock-input": ("tools",),
+    "room.stage_switch:collect-hidden": ("tools", "board_count"),
+    "room.stage_switch:reveal-answers": ("tools", "board_count"),
+    "room.stage_switch:reveal-results": ("tools",),
+    "room.stage_switch:hide-results": ("tools",),
+    "room.stage_switch:add-minute": ("tools",),
+    "room.stage_switch:stop-timer": ("tools",),
+    "room.stage_switch:show-words": ("side_words",),
+    "room.stage_switch:show-answers": ("side_words",),
+    "room.start_timer": ("tools",),
+    "agreement.open_round": ("round_form", "round"),
+    "agreement.withdraw_round": ("round", "round_form"),
+    "agreement.show_draft": ("drafts",),
+    "agreement.proposals": ("drafts",),
+    "agreement.decide": ("drafts", "round_form"),
+    "agreement.revise": ("drafts", "round_form"),
+    "agreement.withdraw_draft": ("drafts", "round_form"),
+    "agreement.builder": ("mission", "drafts", "round_form"),
+}
+
+
+def changed_panels(workshop: Workshop, context: dict) -> list[Panel]:
+    """The panels this request's action changed, as drawn on the stage it left the room on;
+    none (the whole controls) for an action not in ``ACTION_PANELS`` or one that moved the
+    stage."""
+    args = request.view_args or {}
+    names = ACTION_PANELS.get(f"{request.endpoint}:{args.get('switch')}") or ACTION_PANELS.get(
+        request.endpoint or "", ()
+    )
+    stage = context["stage"]
+    if not names or stage is None or stage.id != workshop.current_stage_id:
+        return []
+    panels = []
+    for name in names:
+        if name == "answer":
+            panel = _answer_panel(context, args.get("answer_id"))
+        else:
+            panel = PANELS[name]
+        if panel.drawn(stage) and panel not in panels:
+            panels.append(panel)
+    return panels
+
+
+def _answer_panel(context: dict, answer_id: object) -> Panel:
+    """The card of the answer acted on, or the board where it heads no card."""
+    board = context["board"]
+    for card in board.cards if board else []:
+        if card.answer.id == answer_id:
+            return Panel("card", f"answer-card-{card.answer.id}", lambda stage: True, card)
+    return PANELS["board"]
 
 
 # The live fragments: each live panel of the control page computes only what it shows --------

@@ -49,10 +49,22 @@
   function liveBlock(elt) {
     return elt && (elt.id === "control-board" || elt.hasAttribute("data-hold-while-editing")) ? elt : null;
   }
+  // Nor a form whose answer is on its way: the answer redraws the panels it changed, which
+  // htmx finds from that form, so the form must still be on the page when the answer comes.
+  var posting = [];
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var config = event.detail.requestConfig;
+    if (config && config.verb === "post") { posting.push(event.detail.elt); }
+  });
+  function sending(block) {
+    posting = posting.filter(function (elt) { return elt.isConnected && elt.classList.contains("htmx-request"); });
+    return posting.some(function (elt) { return block.contains(elt); });
+  }
   function busy(block) {
     var active = document.activeElement;
     return (block.contains(active) && active.matches("select, input, textarea, summary")) ||
-      block.querySelector("details.confirm[open], details.revise[open], details.override[open]");
+      block.querySelector("details.confirm[open], details.revise[open], details.override[open]") ||
+      sending(block);
   }
   document.addEventListener("htmx:confirm", function (event) {
     var block = liveBlock(event.detail.elt);
@@ -80,6 +92,7 @@
     });
   }
   document.addEventListener("focusout", function () { setTimeout(release, 0); });
+  document.addEventListener("htmx:afterSettle", function () { setTimeout(release, 0); });
   document.addEventListener("toggle", function () { setTimeout(release, 0); }, true);
 
   // The statement builder: an answer's "to … / for … / by …" buttons fill that part.
@@ -117,8 +130,8 @@
   }
   document.addEventListener("htmx:load", function (event) { keepOpen(event.detail.elt); });
 
-  // After an action the page stays where the facilitator was: the whole controls are
-  // redrawn, so the control that was used (found again by its id, or by its form's action
+  // After an action the page stays where the facilitator was: the panels it changed (or the
+  // whole controls) are redrawn, so the control that was used (found again by its id, or by its form's action
   // and its place in that form) gets focus back and stays at the same height on screen.
   // A refusal is drawn once at the top (where a page without scripts starts); here it
   // moves next to the form that caused it.
@@ -172,6 +185,9 @@
     var config = event.detail.requestConfig;
     place = null;
     if (!target || target.id !== "control-main" || !config || config.verb === "get") { return; }
+    // The answer says whether it refuses again; an earlier refusal, placed beside its form
+    // in a panel this answer may not redraw, goes.
+    target.querySelectorAll("[data-error-for]").forEach(function (box) { box.remove(); });
     var active = document.activeElement;
     var source = config.elt && config.elt.closest ? config.elt : null;
     var anchor = active && active !== document.body && target.contains(active) ? active : source;
@@ -208,9 +224,10 @@
     return form;
   }
   document.addEventListener("htmx:afterSwap", function (event) {
+    // (An action that changed a few panels swaps each of them first, then ends here.)
+    if (!place || !event.detail.elt || event.detail.elt.id !== "control-main") { return; }
     var saved = place;
     place = null;
-    if (!saved || !event.detail.elt || event.detail.elt.id !== "control-main") { return; }
     keepOpen(event.detail.elt);  // before measuring: the control may sit in a fold
     var refusedAt = placeRefusal();
     var control = findAgain(saved);
@@ -221,7 +238,28 @@
     }
     var invalid = refusedAt && refusedAt.querySelector("[aria-invalid='true']");
     var focus = invalid || (saved.focused ? control : null);
-    if (focus && document.activeElement !== focus) { focus.focus({ preventScroll: true }); }
+    // A panel the answer swapped alone may already have put focus where it says (autofocus).
+    var chosen = document.activeElement && document.activeElement.hasAttribute("autofocus");
+    if (focus && document.activeElement !== focus && (invalid || !chosen)) { focus.focus({ preventScroll: true }); }
+  });
+
+  // A live refresh of a panel that holds the focus (the button just pressed, redrawn by its
+  // answer, then again by the stream's news of the same change) gives it back to that control.
+  var refocus = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    var config = event.detail.requestConfig;
+    var active = document.activeElement;
+    refocus = null;
+    if (!target || !config || config.verb !== "get" || !active || active === document.body ||
+        !target.contains(active)) { return; }
+    refocus = { control: describe(active), neighbour: neighbour(active) };
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    var saved = refocus;
+    refocus = null;
+    var control = saved && findAgain(saved);
+    if (control && document.activeElement !== control) { control.focus({ preventScroll: true }); }
   });
 
   // The list of all stages is a menu: Escape or a click elsewhere closes it.
