@@ -128,7 +128,7 @@ def test_the_feedback_qr_code_is_chosen_on_the_page_and_the_table_card_downloads
     page.goto(f"/w/{made.id}/poster")
     image = page.locator("#poster-preview img.preview-image")
     expect(image).to_have_attribute("src", re.compile(r"feedback_qr=0"))
-    page.get_by_label("Wydrukuj na plakacie kod QR do opinii pacjentów").check()
+    page.get_by_label("Wydrukuj na plakacie kod QR do opinii klientów").check()
     expect(image).to_have_attribute("src", re.compile(r"feedback_qr=1"), timeout=30_000)
     expect(image).to_be_visible()
     found = violations(page, "poster page with the feedback QR code")
