@@ -26,9 +26,9 @@ PRINCIPLES = [
 ]
 
 
-def test_download_right_after_typing_a_city_prints_that_city(
-    room, new_workshop, server, artifacts, tmp_path
-):
+def agreed_poster_page(room, new_workshop, server):
+    """A workshop with its mission and three principles agreed, and its facilitator's
+    poster page open on a laptop."""
     made = new_workshop()
     db = volume.open_db(server)
     workshop = volume.get_workshop(db, made.id)
@@ -36,10 +36,16 @@ def test_download_right_after_typing_a_city_prints_that_city(
     models.replace_principles(db, workshop, PRINCIPLES)
     models.mark_agreed(db, workshop)
     db.close()
-
     page = room.open(made.facilitator_url, "laptop", "facilitator")
     expect(page).to_have_url(re.compile(r"/control$"))
     page.goto(f"/w/{made.id}/poster")
+    return page
+
+
+def test_download_right_after_typing_a_city_prints_that_city(
+    room, new_workshop, server, artifacts, tmp_path
+):
+    page = agreed_poster_page(room, new_workshop, server)
     city = page.locator("#poster-form input[name=city]")
     expect(page.locator("#poster-preview img.preview-image")).to_be_visible()
     # How far each size reads from comes in once the page is up.
@@ -87,16 +93,7 @@ def test_download_right_after_typing_a_city_prints_that_city(
 
 
 def test_a_logo_over_2_mb_is_refused_before_it_is_sent(room, new_workshop, server, tmp_path):
-    made = new_workshop()
-    db = volume.open_db(server)
-    workshop = volume.get_workshop(db, made.id)
-    models.save_mission(db, workshop, MISSION)
-    models.replace_principles(db, workshop, PRINCIPLES)
-    models.mark_agreed(db, workshop)
-    db.close()
-    page = room.open(made.facilitator_url, "laptop", "facilitator")
-    expect(page).to_have_url(re.compile(r"/control$"))
-    page.goto(f"/w/{made.id}/poster")
+    page = agreed_poster_page(room, new_workshop, server)
     expect(page.locator("#poster-preview img.preview-image")).to_be_visible()
     page.locator("#poster-form input[name=city]").fill("Lublin")  # typed, not yet sent
     posts: list[str] = []
@@ -116,16 +113,7 @@ def test_a_logo_over_2_mb_is_refused_before_it_is_sent(room, new_workshop, serve
 def test_the_feedback_qr_code_is_chosen_on_the_page_and_the_table_card_downloads(
     room, new_workshop, server, artifacts, tmp_path
 ):
-    made = new_workshop()
-    db = volume.open_db(server)
-    workshop = volume.get_workshop(db, made.id)
-    models.save_mission(db, workshop, MISSION)
-    models.replace_principles(db, workshop, PRINCIPLES)
-    models.mark_agreed(db, workshop)
-    db.close()
-    page = room.open(made.facilitator_url, "laptop", "facilitator")
-    expect(page).to_have_url(re.compile(r"/control$"))
-    page.goto(f"/w/{made.id}/poster")
+    page = agreed_poster_page(room, new_workshop, server)
     image = page.locator("#poster-preview img.preview-image")
     expect(image).to_have_attribute("src", re.compile(r"feedback_qr=0"))
     page.get_by_label("Wydrukuj na plakacie kod QR do opinii klientów").check()
