@@ -59,21 +59,27 @@ def closed_by_server(sock: socket.socket) -> bool:
         return True
 
 
+def phone_joins_and_answers(server, info: dict) -> tuple[float, float]:
+    """A phone joins by the QR link and sends an answer; return the seconds each took."""
+    phone = Browser(server.port, timeout=GIVE_UP)
+    began = time.monotonic()
+    join(phone, urlsplit(info["join_url"]).path)
+    joined = time.monotonic() - began
+    began = time.monotonic()
+    body = urlencode({"body": "We listen", "nonce": "n1", "csrf_token": phone.csrf})
+    headers = {"HX-Request": "true", "X-CSRFToken": phone.csrf}
+    status, _, _ = phone.request("POST", f"/w/{info['id']}/answers", body, headers)
+    answered = time.monotonic() - began
+    phone.close()
+    assert status == 200, status
+    return joined, answered
+
+
 def test_slow_requests_are_dropped_while_a_phone_joins_and_answers(server):
     info = server.create_workshop("Slow clients")
     slow = [open_slow(server.port) for _ in range(SLOW_CONNECTIONS)]
     try:
-        phone = Browser(server.port, timeout=GIVE_UP)
-        began = time.monotonic()
-        join(phone, urlsplit(info["join_url"]).path)
-        joined = time.monotonic() - began
-        began = time.monotonic()
-        body = urlencode({"body": "We listen", "nonce": "n1", "csrf_token": phone.csrf})
-        headers = {"HX-Request": "true", "X-CSRFToken": phone.csrf}
-        status, _, _ = phone.request("POST", f"/w/{info['id']}/answers", body, headers)
-        answered = time.monotonic() - began
-        phone.close()
-        assert status == 200, status
+        joined, answered = phone_joins_and_answers(server, info)
 
         # Meanwhile the slow ones keep trickling header lines, until the server drops them.
         deadline = time.monotonic() + GIVE_UP
@@ -148,17 +154,7 @@ def test_slow_bodies_are_answered_408_and_closed_while_a_phone_joins_and_answers
     waiting = [*slow, late_upload]  # all answered before the give-up, or the test fails
     received = {sock: bytearray() for sock in [*waiting, upload]}
     try:
-        phone = Browser(server.port, timeout=GIVE_UP)
-        began = time.monotonic()
-        join(phone, urlsplit(info["join_url"]).path)
-        joined = time.monotonic() - began
-        began = time.monotonic()
-        body = urlencode({"body": "We listen", "nonce": "n1", "csrf_token": phone.csrf})
-        headers = {"HX-Request": "true", "X-CSRFToken": phone.csrf}
-        status, _, _ = phone.request("POST", f"/w/{info['id']}/answers", body, headers)
-        answered = time.monotonic() - began
-        phone.close()
-        assert status == 200, status
+        joined, answered = phone_joins_and_answers(server, info)
 
         # Meanwhile every slow body goes on, a byte at a time, until the server closes it.
         give_up = time.monotonic() + BODY_GIVE_UP
