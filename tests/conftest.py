@@ -8,7 +8,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from workshop import babel, create_app, models
-from workshop.db import connect
+from workshop.db import connect, migrate
 from workshop.method import default_stages
 
 HX = {"HX-Request": "true"}
@@ -75,6 +75,25 @@ def runner(app):
 @pytest.fixture
 def db(app):
     database = connect(app.config["DATABASE"])
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    """The command line's database and exports folder (as `workshop purge` opens them), with
+    the default retention period; tests reach the same file through ``cli_db``."""
+    monkeypatch.setenv("WORKSHOP_DATABASE", str(tmp_path / "credo.db"))
+    monkeypatch.setenv("WORKSHOP_EXPORTS_DIR", str(tmp_path / "exports"))
+    monkeypatch.delenv("WORKSHOP_RETENTION_DAYS", raising=False)
+    return tmp_path
+
+
+@pytest.fixture
+def cli_db(env):
+    """A connection to the command line's database, migrated."""
+    migrate(str(env / "credo.db"))
+    database = connect(str(env / "credo.db"))
     yield database
     database.close()
 

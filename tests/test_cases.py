@@ -11,28 +11,11 @@ from flask_babel import force_locale
 from markupsafe import escape
 
 from workshop import create_app, models
-from workshop.db import connect, migrate
+from workshop.db import connect
 from workshop.method import routine_steps
 
 from .conftest import HX, make_workshop
 from .test_retention import OLD, file_bytes, purge, travel_to
-
-
-@pytest.fixture
-def env(tmp_path, monkeypatch):
-    """The CLI's database, as `workshop purge` opens it."""
-    monkeypatch.setenv("WORKSHOP_DATABASE", str(tmp_path / "credo.db"))
-    monkeypatch.setenv("WORKSHOP_EXPORTS_DIR", str(tmp_path / "exports"))
-    monkeypatch.delenv("WORKSHOP_RETENTION_DAYS", raising=False)
-    return tmp_path
-
-
-@pytest.fixture
-def cli_db(env):
-    migrate(str(env / "credo.db"))
-    database = connect(str(env / "credo.db"))
-    yield database
-    database.close()
 
 
 def feedback(db, workshop, rating=2, contact="", comment="", nonce=None):

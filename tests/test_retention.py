@@ -9,36 +9,15 @@ import uuid
 from pathlib import Path
 from types import ModuleType
 
-import pytest
 from click.testing import CliRunner
 
 from workshop import models
 from workshop.cli import main
-from workshop.db import connect
 
 from .conftest import HX, join, make_workshop
 
 OLD = "2026-01-05T09:00:00+00:00"  # a closing date long past any retention period
 PROPOSAL = "Every day we care kindly and carefully for the health of all our patients"
-
-
-@pytest.fixture
-def env(tmp_path, monkeypatch):
-    """The CLI's database and exports folder; the tests' connection to the same file."""
-    monkeypatch.setenv("WORKSHOP_DATABASE", str(tmp_path / "credo.db"))
-    monkeypatch.setenv("WORKSHOP_EXPORTS_DIR", str(tmp_path / "exports"))
-    monkeypatch.delenv("WORKSHOP_RETENTION_DAYS", raising=False)
-    return tmp_path
-
-
-@pytest.fixture
-def cli_db(env):
-    database = connect(str(env / "credo.db"))
-    from workshop.db import migrate
-
-    migrate(str(env / "credo.db"))
-    yield database
-    database.close()
 
 
 def file_bytes(database: Path) -> bytes:
