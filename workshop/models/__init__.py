@@ -51,7 +51,9 @@ from .agreement import (
 )
 from .answers import (
     Answer,
+    RevisitMaterial,
     add_answer,
+    add_revisit_material,
     card_heads,
     delete_answer,
     delete_as_facilitator,
@@ -171,9 +173,7 @@ from .screen import (
 from .stages import (
     FIXED_STAGE_KINDS,
     QUESTION_KINDS,
-    RevisitMaterial,
     Stage,
-    add_revisit_material,
     add_stage,
     clone_workshop,
     count_answers,

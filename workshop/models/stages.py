@@ -9,14 +9,11 @@ from sqlite_utils import Database
 
 from ..db import write
 from ..rules import (
-    ANSWER_MAX,
     DEFAULT_VOTE_BUDGET,
     MAX_STAGES,
-    STAGE_PROMPT_MAX,
     TIMER_SECONDS_RANGE,
 )
-from ..wordfilter import needs_review
-from ._base import Refused, _all, _count, _last_id, _owned, now
+from ._base import Refused, _all, _count, _last_id, _owned
 from .events import record_event
 from .principles import list_principles
 from .workshops import Workshop, create_workshop, get_workshop_by_id
@@ -209,65 +206,6 @@ def clone_workshop(db: Database, workshop: Workshop, title: str) -> tuple[Worksh
                 [clone.id, principle.position, principle.name, principle.line],
             )
     return get_workshop_by_id(db, clone.id), admin_token
-
-
-@dataclass(frozen=True, slots=True)
-class RevisitMaterial:
-    """What next year's workshop starts from when the clients' feedback comes along: their
-    comments, as answers on the question titled ``give_title`` ("What do we give others?"),
-    each marked with ``marker`` as its line; and a note on the principles felt least
-    often, added to the principles stage's prompt."""
-
-    give_title: str
-    comments: tuple[str, ...]
-    marker: str
-    principles_note: str
-
-
-def _as_answer(comment: str) -> str:
-    """A comment as an answer's text: cut at a word to fit ANSWER_MAX, marked with …"""
-    text = " ".join(comment.split())
-    if len(text) <= ANSWER_MAX:
-        return text
-    return text[: ANSWER_MAX - 1].rsplit(" ", 1)[0] + "…"
-
-
-def add_revisit_material(db: Database, workshop: Workshop, material: RevisitMaterial) -> int:
-    """Put the clients' feedback into a (new) workshop: the comments as answers entered by
-    ``client`` on its give stage (the word filter holds abusive ones for review, as any
-    answer's), the note on the principles stage; return how many answers were added."""
-    stages = list_stages(db, workshop)
-    give = next(
-        (s for s in stages if s.kind == "question" and s.title == material.give_title), None
-    )
-    principles = next((s for s in stages if s.kind == "principles"), None)
-    added = 0
-    with write(db):
-        for comment in material.comments if give is not None else ():
-            body, stamp = _as_answer(comment), now()
-            db.execute(
-                """insert into answers (workshop_id, stage_id, participant_id, body, detail,
-                       created_at, updated_at, moderation, entered_by)
-                   values (?, ?, null, ?, ?, ?, ?, ?, 'client')""",
-                [
-                    workshop.id,
-                    give.id,
-                    body,
-                    material.marker,
-                    stamp,
-                    stamp,
-                    "flagged" if needs_review(body) else "visible",
-                ],
-            )
-            added += 1
-        if principles is not None and material.principles_note:
-            prompt = f"{principles.prompt} {material.principles_note}".strip()
-            if len(prompt) > STAGE_PROMPT_MAX:
-                prompt = material.principles_note[:STAGE_PROMPT_MAX]
-            db.execute("update stages set prompt = ? where id = ?", [prompt, principles.id])
-        record_event(db, workshop, "answers-changed")
-        record_event(db, workshop, "stage-changed")
-    return added
 
 
 def set_stage_input(db: Database, workshop: Workshop, stage: Stage, open_: bool) -> None:
