@@ -85,3 +85,16 @@ def test_without_feedback_the_checkbox_starts_unticked(workshop, facilitator):
     page = facilitator.get(f"/w/{workshop.public_id}/stages").get_data(as_text=True)
     field = re.search(r'<input[^>]*name="clone-from_feedback"[^>]*>', page).group(0)
     assert "checked" not in field
+
+
+def test_a_comment_the_word_filter_flags_is_held_as_any_answer_is(app, db, workshop):
+    marker = "From a client's feedback"
+    # The stage is found by its title in the workshop's language.
+    with app.test_request_context(), force_locale(workshop.language):
+        comments = ("You are all idiots", "Kind nurses")
+        material = models.RevisitMaterial(give_question(), comments, marker, "")
+    assert models.add_revisit_material(db, workshop, material) == 2
+    answers = {a.body: a for a in models.list_workshop_answers(db, workshop)}
+    assert answers["You are all idiots"].moderation == "flagged"
+    assert answers["Kind nurses"].moderation == "visible"
+    assert answers["Kind nurses"].entered_by == "client" and answers["Kind nurses"].detail == marker
