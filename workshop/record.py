@@ -28,7 +28,6 @@ from .models import (
     Stage,
     Workshop,
     count_participants,
-    feedback_counts,
     get_workshop_by_id,
     list_amendments,
     list_answers,
@@ -42,6 +41,7 @@ from .models import (
     list_stages,
     list_themes,
     round_tally,
+    tally_feedback,
 )
 from .poster import render_document
 from .zones import local, zone_name
@@ -182,7 +182,8 @@ def feedback_record(db: Database, workshop: Workshop) -> dict:
     """Return clients' feedback: the counts, and each answer with its comment, its case
     (when it opened one) and, for the facilitator's JSON only, the contact to call back
     (the CSV leaves it out)."""
-    counts = feedback_counts(db, workshop)
+    items = list_feedback(db, workshop)
+    counts = tally_feedback(items)
     cases = {case.feedback_id: case_record(db, case) for case in list_cases(db, workshop)}
     return {
         "counts": {
@@ -207,7 +208,7 @@ def feedback_record(db: Database, workshop: Workshop) -> dict:
                 "hidden_at": item.hidden_at,
                 "case": cases.get(item.id),
             }
-            for item in list_feedback(db, workshop)
+            for item in items
         ],
     }
 

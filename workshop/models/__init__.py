@@ -122,6 +122,7 @@ from .feedback import (
     redact_feedback,
     release_comment,
     shown_comments_in,
+    tally_feedback,
     week_start,
 )
 from .people import (
@@ -273,6 +274,7 @@ __all__ = [
     "pulse_ratings",
     "release_comment",
     "shown_comments_in",
+    "tally_feedback",
     "week_start",
     "get_workshop_by_lead_token",
     "new_lead_token",

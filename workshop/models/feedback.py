@@ -124,10 +124,15 @@ def list_feedback(db: Database, workshop: Workshop) -> list[Feedback]:
 
 def feedback_counts(db: Database, workshop: Workshop) -> FeedbackCounts:
     """Count a workshop's feedback by rating and by principle felt."""
+    return tally_feedback(list_feedback(db, workshop))
+
+
+def tally_feedback(items: list[Feedback]) -> FeedbackCounts:
+    """Count feedback already read by rating and by principle felt."""
     ratings = dict.fromkeys(FEEDBACK_RATINGS, 0)
     principles: dict[str, int] = {}
     total = call_backs = comments = 0
-    for item in list_feedback(db, workshop):
+    for item in items:
         total += 1
         ratings[item.rating] += 1
         call_backs += item.call_back
