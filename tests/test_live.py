@@ -2,9 +2,11 @@
 
 import itertools
 import threading
+import time
 
 from workshop import models
-from workshop.hub import Topic, frames
+from workshop.hub import Topic, event_stream, frames, get_hub
+from workshop.rules import LIVE_PACE_SECONDS
 
 from .conftest import HX
 
@@ -60,9 +62,7 @@ def test_reconnect_with_last_event_id_replays_what_was_missed(
 
 
 def test_frames_say_each_kind_once_with_the_newest_id_last():
-    text = frames(
-        [(5, "answers-changed"), (6, "stage-changed"), (7, "answers-changed")]
-    )
+    text = frames([(5, "answers-changed"), (6, "stage-changed"), (7, "answers-changed")])
     assert text == (
         "id: 6\nevent: stage-changed\ndata: 6\n\nid: 7\nevent: answers-changed\ndata: 7\n\n"
     )
@@ -73,3 +73,47 @@ def test_topic_reports_a_gap_when_events_fell_out_of_its_ring():
     topic.publish([(n, "answers-changed") for n in range(1, 600)])
     assert topic.wait_after(0, timeout=0) is None
     assert [event[0] for event in topic.wait_after(597, timeout=0)] == [598, 599]
+
+
+def publish_one_by_one(topic: Topic, events: list[tuple[int, str]]) -> threading.Thread:
+    """Publish ``events`` a few hundredths of a second apart, as a room's answers come."""
+
+    def run() -> None:
+        for event in events:
+            time.sleep(0.03)
+            topic.publish([event])
+
+    publisher = threading.Thread(target=run)
+    publisher.start()
+    return publisher
+
+
+def test_a_paced_stream_gathers_what_changes_while_it_rests_into_one_frame(app, workshop, db):
+    hub = get_hub(app)
+    high = models.latest_event_id(db, workshop)
+    topic = hub.topic(workshop.id)
+    later = ["answers-changed", "stage-changed", "answers-changed"]  # one by one, after the first
+
+    def second_frame(pace: float, first: int) -> str:
+        stream = event_stream(app.config["DATABASE"], hub, workshop.id, first - 1, 5.0, pace)
+        assert next(stream).startswith("retry:")
+        assert next(stream) == frames([(first, "answers-changed")])
+        publisher = publish_one_by_one(
+            topic, [(first + n, kind) for n, kind in enumerate(later, start=1)]
+        )
+        frame = next(stream)
+        publisher.join()
+        return frame
+
+    topic.publish([(high + 1, "answers-changed")])
+    assert second_frame(0.0, high + 1) == frames([(high + 2, "answers-changed")])
+    topic.publish([(high + 5, "answers-changed")])
+    assert second_frame(0.5, high + 5) == frames(
+        [(high + 7, "stage-changed"), (high + 8, "answers-changed")]
+    )
+
+
+def test_the_screen_and_the_control_page_rest_between_frames_and_phones_do_not():
+    assert LIVE_PACE_SECONDS["participant"] == 0
+    assert 0 < LIVE_PACE_SECONDS["screen"] <= 0.5
+    assert 0 < LIVE_PACE_SECONDS["facilitator"] <= 0.5

@@ -232,9 +232,10 @@ def frames(events: list[tuple[int, str]]) -> str:
 
 
 def event_stream(
-    database: str, hub: Hub, workshop_id: int, after: int, heartbeat: float
+    database: str, hub: Hub, workshop_id: int, after: int, heartbeat: float, pace: float = 0.0
 ) -> Iterator[str]:
-    """Yield SSE frames for a workshop from event ``after`` on, with heartbeats."""
+    """Yield SSE frames for a workshop from event ``after`` on, with heartbeats; after each
+    frame rest ``pace`` seconds, so what changes meanwhile comes as one frame."""
     topic = hub.topic(workshop_id)
     yield "retry: 2000\n\n"
     while True:
@@ -248,6 +249,8 @@ def event_stream(
         if events:
             after = events[-1][0]
             yield frames(events)
+            if pace:
+                time.sleep(pace)
         else:
             yield ": ping\n\n"
 

@@ -120,6 +120,11 @@ LIVE_STREAMS_PER_HOLDER = 8  # one phone, screen link or facilitator: tabs, relo
 LIVE_STREAMS_ROOM_MARGIN = 20  # a workshop: one per person who joined, plus this many
 DEFAULT_LIVE_STREAMS_PER_ADDRESS = 400  # a clinic's NAT: the whole room, twice over
 LIVE_THREADS_KEPT_FREE = (20, 5)  # threads never given to streams: at least 20, or 1/5 of all
+# Seconds a stream rests after sending, gathering what changes meanwhile into its next frame.
+# The screen and the control page redraw a whole block on every event: in a room's burst
+# (100 answers a second) this keeps them to three redraws a second, where each event would
+# have cost the server one redraw; a phone refetches little and hears at once.
+LIVE_PACE_SECONDS = {"screen": 0.3, "facilitator": 0.3, "participant": 0.0}
 
 # Serving (`workshop serve`, gevent workers)
 WORKER_CONNECTIONS_MIN = 10_000  # open connections a worker accepts: past a slowloris of 4,500

@@ -14,6 +14,7 @@ from ..hub import event_stream, get_gate, get_hub
 from ..models import Workshop
 from ..rules import (
     EVENT_ID_MAX_DIGITS,
+    LIVE_PACE_SECONDS,
     LIVE_STREAMS_PER_HOLDER,
     LIVE_STREAMS_ROOM_MARGIN,
     live_streams_max,
@@ -50,6 +51,7 @@ def stream(public_id: str) -> Response:
             workshop.id,
             after,
             current_app.config["LIVE_HEARTBEAT_SECONDS"],
+            LIVE_PACE_SECONDS[holder[0]],
         )
         response = Response(
             generator,
