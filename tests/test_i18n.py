@@ -9,8 +9,11 @@ from pathlib import Path
 import polib
 import pytest
 from flask_babel import force_locale, ngettext
+from wtforms import IntegerField
 
 from workshop import create_app, messages, models
+from workshop.forms import Form
+from workshop.i18n import _wtforms_catalog
 from workshop.method import default_stages
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -211,3 +214,19 @@ def test_a_reason_without_words_gets_a_generic_sentence_not_an_error(
     page = response.get_data(as_text=True)
     assert "Dla pacjentów" in page  # the text is kept
     assert "Teraz nie jest to możliwe." in page
+
+
+def test_wtforms_own_messages_follow_the_page_and_their_catalog_is_read_once(app):
+    class Count(Form):
+        number = IntegerField()
+
+    _wtforms_catalog.cache_clear()
+    seen = []
+    for language in ("pl", "en", "pl", "en"):
+        with app.test_request_context("/", method="POST", data={"number": "dużo"}):
+            with force_locale(language):
+                form = Count(meta={"csrf": False})
+                form.validate()
+                seen.append(form.errors["number"][0])
+    assert seen == ["Nieprawidłowa liczba całkowita", "Not a valid integer value."] * 2
+    assert _wtforms_catalog.cache_info().misses == 2

@@ -29,7 +29,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from .i18n import LANGUAGES
+from .i18n import LANGUAGES, wtforms_translations
 from .method import TEMPLATES
 from .models import normalize_join_code
 from .rules import (
@@ -107,7 +107,15 @@ def _length(low: int, high: int) -> Length:
     return Length(min=low, max=high, message=message)
 
 
-class ActionForm(FlaskForm):
+class Form(FlaskForm):
+    """Every form's base: WTForms' messages from a catalog read once (i18n.py)."""
+
+    class Meta:
+        def get_translations(self, _form):
+            return wtforms_translations()
+
+
+class ActionForm(Form):
     """A button that changes something: only the CSRF token travels."""
 
 
@@ -120,7 +128,7 @@ def _zone_options(*also: str) -> list[SelectChoice]:
     return [SelectChoice(name, name.replace("_", " ")) for name in zone_choices(*also)]
 
 
-class CreateWorkshopForm(FlaskForm):
+class CreateWorkshopForm(Form):
     title = StringField(
         _l("Your team's name"),
         filters=[clean_line],
@@ -153,7 +161,7 @@ class CreateWorkshopForm(FlaskForm):
         self.time_zone.choices = [SelectChoice("", default_choice), *_zone_options(other)]
 
 
-class TimeZoneForm(FlaskForm):
+class TimeZoneForm(Form):
     time_zone = SelectField(_l("Time zone"), validate_choice=False, validators=[_known_zone])
 
     def __init__(self, *args: object, current: str = "", **kwargs: object) -> None:
@@ -163,7 +171,7 @@ class TimeZoneForm(FlaskForm):
             self.time_zone.data = current
 
 
-class JoinForm(FlaskForm):
+class JoinForm(Form):
     code = StringField(
         _l("Join code"),
         filters=[lambda value: normalize_join_code(value or "")],
@@ -190,13 +198,13 @@ class JoinForm(FlaskForm):
             )
 
 
-class NameForm(FlaskForm):
+class NameForm(Form):
     display_name = StringField(
         _l("Your name (optional)"), filters=[clean_line], validators=[_length(0, PERSON_NAME_MAX)]
     )
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(Form):
     body = TextAreaField(
         _l("Your answer"),
         filters=[clean_text],
@@ -211,7 +219,7 @@ class AnswerForm(FlaskForm):
     stage = HiddenField(validators=[Length(max=20)])  # the question the phone showed
 
 
-class PrincipleEntry(FlaskForm):
+class PrincipleEntry(Form):
     class Meta:
         csrf = False
 
@@ -229,7 +237,7 @@ class PrincipleEntry(FlaskForm):
             raise ValidationError(_l("Give this principle a name, or clear the line."))
 
 
-class PrinciplesForm(FlaskForm):
+class PrinciplesForm(Form):
     principles = FieldList(FormField(PrincipleEntry), min_entries=0, max_entries=MAX_PRINCIPLES)
 
     def pairs(self) -> list[tuple[str, str]]:
@@ -241,7 +249,7 @@ class PrinciplesForm(FlaskForm):
         ]
 
 
-class VotingForm(FlaskForm):
+class VotingForm(Form):
     budget = IntegerField(
         _l("Dots per person"),
         default=DEFAULT_VOTE_BUDGET,
@@ -253,7 +261,7 @@ class VotingForm(FlaskForm):
     one_per_answer = BooleanField(_l("At most one dot per answer"))
 
 
-class TimerForm(FlaskForm):
+class TimerForm(Form):
     minutes = IntegerField(
         _l("Minutes"),
         default=DEFAULT_TIMER_MINUTES,
@@ -265,7 +273,7 @@ class TimerForm(FlaskForm):
     close_on_expiry = BooleanField(_l("Close answering when time is up"))
 
 
-class ThemeForm(FlaskForm):
+class ThemeForm(Form):
     name = StringField(
         _l("Theme name"),
         filters=[clean_line],
@@ -273,15 +281,15 @@ class ThemeForm(FlaskForm):
     )
 
 
-class MergeForm(FlaskForm):
+class MergeForm(Form):
     target = SelectField(_l("Merge into"), coerce=int, validate_choice=False)
 
 
-class AnswerThemeForm(FlaskForm):
+class AnswerThemeForm(Form):
     theme = SelectField(_l("Theme"), coerce=int, validate_choice=False)
 
 
-class PersonForm(FlaskForm):
+class PersonForm(Form):
     name = StringField(
         _l("Name of a person without a phone"),
         filters=[clean_line],
@@ -289,7 +297,7 @@ class PersonForm(FlaskForm):
     )
 
 
-class ExpectedForm(FlaskForm):
+class ExpectedForm(Form):
     """How many people the facilitator expects; empty clears it."""
 
     expected = IntegerField(
@@ -316,12 +324,12 @@ class OnBehalfAnswerForm(FacilitatorAnswerForm):
     person = SelectField(_l("On behalf of"), coerce=int, validate_choice=False)
 
 
-class OnBehalfDotForm(FlaskForm):
+class OnBehalfDotForm(Form):
     person = SelectField(_l("Dot for"), coerce=int, validate_choice=False)
     answer = SelectField(_l("On the answer"), coerce=int, validate_choice=False)
 
 
-class StageForm(FlaskForm):
+class StageForm(Form):
     title = StringField(
         _l("Question"),
         filters=[clean_line],
@@ -334,7 +342,7 @@ class StageForm(FlaskForm):
     )
 
 
-class CloneForm(FlaskForm):
+class CloneForm(Form):
     title = StringField(
         _l("Name of the new workshop"),
         filters=[clean_line],
@@ -370,7 +378,7 @@ LEVEL_LABELS = {
 }
 
 
-class StatementForm(FlaskForm):
+class StatementForm(Form):
     """A draft, a new version or an amendment: the whole wording."""
 
     text = TextAreaField(
@@ -380,7 +388,7 @@ class StatementForm(FlaskForm):
     )
 
 
-class BuilderForm(FlaskForm):
+class BuilderForm(Form):
     """The statement builder: three slots of the scaffold, or free text instead."""
 
     why = StringField(_l("We exist to …"), filters=[clean_line], validators=[_builder_part()])
@@ -397,7 +405,7 @@ class BuilderForm(FlaskForm):
             raise ValidationError(_l("Fill all three parts of the sentence, or write it freely."))
 
 
-class RoundForm(FlaskForm):
+class RoundForm(Form):
     target = SelectField(_l("Decide on"), validate_choice=False)
     threshold = IntegerField(
         _l("Share needed at “can live with it” or better (%)"),
@@ -417,7 +425,7 @@ class RoundForm(FlaskForm):
     )
 
 
-class RoundAnswerForm(FlaskForm):
+class RoundAnswerForm(Form):
     level = RadioField(
         _l("Where do you stand?"),
         choices=[SelectChoice(level, label) for level, label in LEVEL_LABELS.items()],
@@ -435,7 +443,7 @@ class RoundAnswerForm(FlaskForm):
             raise ValidationError(_l("A block needs a reason: what would have to change?"))
 
 
-class OverrideForm(FlaskForm):
+class OverrideForm(Form):
     note = TextAreaField(
         _l("Why the team agrees it anyway"),
         filters=[clean_text],
@@ -446,7 +454,7 @@ class OverrideForm(FlaskForm):
     )
 
 
-class RoutineForm(FlaskForm):
+class RoutineForm(Form):
     step_1 = StringField(_l("Step 1"), filters=[clean_line])
     step_2 = StringField(_l("Step 2"), filters=[clean_line])
     step_3 = StringField(_l("Step 3"), filters=[clean_line])
@@ -497,7 +505,7 @@ SIZE_NAMES = {
 ORIENTATION_NAMES = {"portrait": _l("Portrait"), "landscape": _l("Landscape")}
 
 
-class PosterForm(FlaskForm):
+class PosterForm(Form):
     """The poster's options; the frame and theme choices come from the poster engine."""
 
     size = RadioField(
@@ -552,7 +560,7 @@ def is_contact(text: str) -> bool:
     return bool(_PHONE.fullmatch(text)) and 7 <= digits <= 15
 
 
-class FeedbackForm(FlaskForm):
+class FeedbackForm(Form):
     """A client's feedback after a visit. ``principles`` gets its choices from the view
     (the workshop's agreed principles); ``website`` is a honeypot no person fills in;
     ``started`` is a signed time the form was drawn, ``nonce`` stores a resend once."""
@@ -615,7 +623,7 @@ CASE_OUTCOME_LABELS = {
 }
 
 
-class CaseStepForm(FlaskForm):
+class CaseStepForm(Form):
     """One step of the team's routine on a case, done: a note and who did it; the last step
     also answers whether the client keeps coming (``last`` is set by the view)."""
 

@@ -1,12 +1,15 @@
 """Languages and time zones: the workshop's language and zone govern its pages; elsewhere
 the visitor's language and that language's default zone."""
 
+from functools import cache
 from zoneinfo import ZoneInfo
 
+from babel.support import Translations
 from flask import Flask, g, request, session
 from flask_babel import Babel, get_locale
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header, parse_cookie
+from wtforms.i18n import messages_path
 
 from . import zones
 
@@ -46,6 +49,18 @@ def select_timezone() -> ZoneInfo:
     if workshop is not None:
         return zones.workshop_zone(workshop)
     return ZoneInfo(zones.default_zone(str(get_locale())))
+
+
+@cache
+def _wtforms_catalog(language: str) -> Translations:
+    return Translations.load(messages_path(), [language], domain="wtforms")
+
+
+def wtforms_translations() -> Translations:
+    """WTForms' own messages ("This field is required." …) in the page's language, each
+    catalog read once per process: Flask-WTF reads it again on every request (parsing the
+    file was a twentieth of a room's busiest request, a phone's answer)."""
+    return _wtforms_catalog(str(get_locale()))
 
 
 def init_app(app: Flask, babel: Babel) -> None:
