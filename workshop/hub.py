@@ -8,12 +8,14 @@ views/live.py; web.py pokes the hub after every change a request commits.
 
 import logging
 import os
+import socket
 import threading
 import time
 from collections import Counter, deque
 from collections.abc import Iterator
-from contextlib import closing
+from contextlib import closing, suppress
 
+import gevent.event
 from flask import Flask, current_app
 
 from . import models
@@ -21,6 +23,8 @@ from .db import connect
 
 log = logging.getLogger(__name__)
 RING_SIZE = 512
+LIVE_PENDING_MAX = 256 * 1024  # bytes a slow phone's stream may fall behind before it is closed
+BUSY_SECONDS = 2.0  # after the hub last found an event, it polls at its busy pace this long
 REDIS_CHANNEL = "credo:events"
 REDIS_RETRY_SECONDS = 1.0
 
@@ -32,15 +36,36 @@ class Topic:
         self.condition = threading.Condition()
         self.events: deque[tuple[int, str]] = deque(maxlen=RING_SIZE)
         self.floor = high  # events at or below this id may not be in the ring
+        self.direct: set[DirectStream] = set()
 
     def publish(self, events: list[tuple[int, str]]) -> None:
-        """Add events and wake every stream of this workshop."""
+        """Add events, write them to every direct stream and wake every other stream."""
         with self.condition:
             for event in events:
                 if len(self.events) == self.events.maxlen:
                     self.floor = self.events[0][0]
                 self.events.append(event)
             self.condition.notify_all()
+            if self.direct:
+                frame = frames(events).encode()
+                for stream in self.direct:
+                    stream.send(frame)
+
+    def join(self, stream: "DirectStream", after: int) -> bool:
+        """Send ``stream`` what came after ``after`` and from now on write it every event
+        as it is published; False (nothing sent) if some of that fell out of the ring."""
+        with self.condition:
+            newer = self.wait_after(after, 0)
+            if newer is None:
+                return False
+            if newer:
+                stream.send(frames(newer).encode())
+            self.direct.add(stream)
+            return True
+
+    def leave(self, stream: "DirectStream") -> None:
+        with self.condition:
+            self.direct.discard(stream)
 
     def wait_after(self, after: int, timeout: float) -> list[tuple[int, str]] | None:
         """Return events after ``after``, waiting up to ``timeout``; None if some fell out."""
@@ -62,23 +87,25 @@ class Hub:
     """Reads new rows of the events table for one database and hands them to topics.
 
     It reads when a request in this process has changed something (``poke``), when another
-    process says so through Redis (if configured), and otherwise every ``poll_seconds``.
-    SQLite hands out event ids under its write lock, so reading ``id > high`` never skips
-    a committed row. Reads are at least ``coalesce_seconds`` apart: in a burst every open
-    stream then wakes once per batch instead of once per answer.
+    process says so through Redis (if configured), and otherwise every ``poll_seconds``, or
+    every ``busy_poll_seconds`` for BUSY_SECONDS after it last found something: in a room's
+    burst the other worker's answers then wait milliseconds for their read, while an idle
+    server reads 20 times a second. SQLite hands out event ids under its write lock, so
+    reading ``id > high`` never skips a committed row.
     """
 
     def __init__(
         self,
         database: str,
         poll_seconds: float,
-        coalesce_seconds: float = 0.0,
+        busy_poll_seconds: float | None = None,
         redis_url: str | None = None,
         redis_poll_seconds: float = 1.0,
     ) -> None:
         self.database = database
         self.poll_seconds = poll_seconds
-        self.coalesce_seconds = coalesce_seconds
+        self.busy_poll_seconds = min(busy_poll_seconds or poll_seconds, poll_seconds)
+        self.found_at = -BUSY_SECONDS
         self.redis_url = redis_url
         self.redis_poll_seconds = redis_poll_seconds
         self.redis_connected = threading.Event()
@@ -148,7 +175,11 @@ class Hub:
             time.sleep(REDIS_RETRY_SECONDS)
 
     def _interval(self) -> float:
-        return self.redis_poll_seconds if self.redis_connected.is_set() else self.poll_seconds
+        if self.redis_connected.is_set():
+            return self.redis_poll_seconds
+        if time.monotonic() - self.found_at < BUSY_SECONDS:
+            return self.busy_poll_seconds
+        return self.poll_seconds
 
     def _run(self) -> None:
         with closing(connect(self.database)) as db:
@@ -159,9 +190,8 @@ class Hub:
                 if not rows:
                     continue
                 self.high = rows[-1]["id"]
+                self.found_at = time.monotonic()
                 self._hand_out(rows)
-                if self.coalesce_seconds:
-                    time.sleep(self.coalesce_seconds)
 
     def _hand_out(self, rows: list[dict]) -> None:
         by_workshop: dict[int, list[tuple[int, str]]] = {}
@@ -231,14 +261,106 @@ def frames(events: list[tuple[int, str]]) -> str:
     )
 
 
+class DirectStream:
+    """A stream the hub writes to itself, straight into its socket, under gevent.
+
+    With one greenlet per stream, each event woke 150 greenlets a worker, each of which
+    made its own frame and handed it to the server: in a room's burst most of a worker's
+    time. The hub now makes each frame once and writes it to every caught-up stream's
+    socket without waiting (the socket is non-blocking). What a slow phone cannot take at
+    once waits in ``pending`` and the stream's own greenlet sends it; past
+    LIVE_PENDING_MAX bytes the stream is closed, and the phone reconnects and catches up
+    with ``Last-Event-ID``. Only for a server that lends its socket (gunicorn), after the
+    response's headers and first chunk were sent through it.
+    """
+
+    def __init__(self, sock, chunked: bool) -> None:
+        self.sock = sock
+        self.fd = sock.fileno()
+        self.chunked = chunked
+        self.pending = b""
+        self.flushing = False
+        self.gone = False
+        self.wake = gevent.event.Event()  # the stream's greenlet: data pending, or gone
+
+    def _framed(self, data: bytes) -> bytes:
+        return b"%x\r\n%s\r\n" % (len(data), data) if self.chunked else data
+
+    def send(self, data: bytes) -> None:
+        """Write ``data`` now if the socket takes it; keep the rest for the greenlet."""
+        if self.gone:
+            return
+        data = self._framed(data)
+        if self.pending or self.flushing:
+            self._keep(data)
+            return
+        try:
+            written = os.write(self.fd, data)
+        except BlockingIOError:
+            written = 0
+        except OSError:
+            self._give_up()
+            return
+        if written < len(data):
+            self._keep(data[written:])
+
+    def _keep(self, rest: bytes) -> None:
+        if len(self.pending) + len(rest) > LIVE_PENDING_MAX:
+            self._give_up()
+            return
+        self.pending += rest
+        self.wake.set()
+
+    def _give_up(self) -> None:
+        self.gone = True
+        self.pending = b""
+        self.wake.set()
+
+    def serve(self, heartbeat: float) -> None:
+        """Send what could not be written at once, and heartbeats; return once gone."""
+        while not self.gone:
+            woken = self.wake.wait(heartbeat)
+            self.wake.clear()
+            if self.gone:
+                break
+            if not woken and not self.pending:
+                self.send(b": ping\n\n")
+                continue
+            self.flushing = True
+            try:
+                while self.pending and not self.gone:
+                    rest, self.pending = self.pending, b""
+                    self.sock.sendall(rest)  # gevent's: other greenlets run meanwhile
+            except OSError:
+                self._give_up()
+            finally:
+                self.flushing = False
+        # A half-sent chunk must not be followed by the server's last chunk: close it.
+        with suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
+
+
 def event_stream(
-    database: str, hub: Hub, workshop_id: int, after: int, heartbeat: float, pace: float = 0.0
+    database: str,
+    hub: Hub,
+    workshop_id: int,
+    after: int,
+    heartbeat: float,
+    pace: float = 0.0,
+    direct: DirectStream | None = None,
 ) -> Iterator[str]:
     """Yield SSE frames for a workshop from event ``after`` on, with heartbeats; after each
-    frame rest ``pace`` seconds, so what changes meanwhile comes as one frame."""
+    frame rest ``pace`` seconds, so what changes meanwhile comes as one frame. Given a
+    ``direct`` stream, the hub writes the frames into its socket instead, once caught up."""
     topic = hub.topic(workshop_id)
     yield "retry: 2000\n\n"
     while True:
+        if direct is not None and topic.join(direct, after):
+            try:
+                direct.serve(heartbeat)
+            finally:
+                topic.leave(direct)
+            return
         events = topic.wait_after(after, heartbeat)
         if events is None:
             with closing(connect(database)) as db:
@@ -261,7 +383,7 @@ def init_app(app: Flask) -> None:
     app.extensions["credo_hub"] = Hub(
         app.config["DATABASE"],
         app.config["LIVE_POLL_SECONDS"],
-        coalesce_seconds=app.config["LIVE_COALESCE_SECONDS"],
+        busy_poll_seconds=app.config["LIVE_BUSY_POLL_SECONDS"],
         redis_url=app.config.get("REDIS_URL") or None,
         redis_poll_seconds=app.config["LIVE_REDIS_POLL_SECONDS"],
     )

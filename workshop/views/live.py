@@ -7,10 +7,10 @@ import math
 from flask import Blueprint, Response, current_app, request
 from flask_babel import gettext
 
-from .. import models
+from .. import models, offload
 from ..access import current_participant, facilitator_session_id, is_facilitator, load_workshop
 from ..db import get_db
-from ..hub import event_stream, get_gate, get_hub
+from ..hub import DirectStream, event_stream, get_gate, get_hub
 from ..models import Workshop
 from ..rules import (
     EVENT_ID_MAX_DIGITS,
@@ -52,6 +52,7 @@ def stream(public_id: str) -> Response:
             after,
             current_app.config["LIVE_HEARTBEAT_SECONDS"],
             LIVE_PACE_SECONDS[holder[0]],
+            _direct(LIVE_PACE_SECONDS[holder[0]]),
         )
         response = Response(
             generator,
@@ -63,6 +64,15 @@ def stream(public_id: str) -> Response:
         raise
     response.call_on_close(lambda: gate.release(limits))  # also when never iterated
     return response
+
+
+def _direct(pace: float) -> DirectStream | None:
+    """A stream the hub may write into itself: an unpaced one, under gunicorn's gevent
+    worker, which lends the connection's socket (any other server: None)."""
+    sock = request.environ.get("gunicorn.socket")
+    if pace or sock is None or not offload.cooperative():
+        return None
+    return DirectStream(sock, chunked=request.environ.get("SERVER_PROTOCOL") != "HTTP/1.0")
 
 
 def _holder(workshop: Workshop) -> tuple | None:
