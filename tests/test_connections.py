@@ -1,0 +1,63 @@
+"""The connections kept open between requests (db.Connections): reused, never handed over
+mid-transaction, never showing an old snapshot, and never shared across a fork."""
+
+import os
+
+from workshop import models
+from workshop.db import KEPT_CONNECTIONS, Connections, get_db, write
+
+from .conftest import HX
+
+
+def kept(app) -> Connections:
+    return app.extensions["credo_connections"]
+
+
+def test_requests_one_after_another_reuse_one_connection(app, client, workshop):
+    seen = set()
+    for _ in range(5):
+        with app.test_request_context():
+            seen.add(id(get_db()))
+    assert len(seen) == 1
+    assert client.get(f"/s/{workshop.screen_token}").status_code == 200
+    assert len(kept(app).idle) == 1
+
+
+def test_a_connection_left_in_a_transaction_comes_back_rolled_back(app, workshop):
+    with app.test_request_context():
+        db = get_db()
+        db.conn.execute("BEGIN IMMEDIATE")
+        db.conn.execute("update workshops set title = 'Zmieniona' where id = ?", [workshop.id])
+    assert not db.conn.in_transaction
+    with app.test_request_context():
+        again = get_db()
+        assert again is db
+        assert models.get_workshop_by_id(again, workshop.id).title != "Zmieniona"
+        with write(again):  # the write lock is free: nothing was left holding it
+            again.execute("update workshops set title = 'Nowa' where id = ?", [workshop.id])
+
+
+def test_a_kept_connection_sees_what_another_connection_committed(app, db, workshop, phone):
+    with app.test_request_context():
+        before = models.latest_event_id(get_db(), workshop)
+    phone.post(f"/w/{workshop.public_id}/answers", data={"body": "Dla sąsiadów"}, headers=HX)
+    with app.test_request_context():
+        assert models.latest_event_id(get_db(), workshop) > before
+
+
+def test_at_most_a_few_are_kept(app):
+    contexts = [app.app_context() for _ in range(KEPT_CONNECTIONS + 3)]  # each its own g
+    for context in contexts:
+        context.push()
+        get_db()
+    for context in reversed(contexts):
+        context.pop()
+    assert len(kept(app).idle) == KEPT_CONNECTIONS
+
+
+def test_a_forked_process_opens_its_own(app, monkeypatch):
+    with app.test_request_context():
+        parent = get_db()
+    monkeypatch.setattr(os, "getpid", lambda: -1)
+    with app.test_request_context():
+        assert get_db() is not parent
