@@ -479,6 +479,20 @@ def test_without_redis_the_counts_live_in_the_memory_storage_that_starts_its_tim
     assert 1 <= len(started) <= 8
 
 
+def test_the_memory_storage_sweeps_once_a_second_and_a_window_frees_on_time_without_it():
+    """The sweep only frees memory: a moving window reads its entries' own times."""
+    storage = limits.LockedMemoryStorage()
+    storage.timer.join()
+    assert storage.acquire_entry("k", 2, 1)
+    assert storage.acquire_entry("k", 2, 1)
+    assert not storage.acquire_entry("k", 2, 1)
+    assert storage.timer.interval == limits.SWEEP_SECONDS >= 1.0
+    storage.timer.cancel()  # no sweep from here on
+    for entry in storage.events["k"]:
+        entry.atime -= 2  # the window's second has passed
+    assert storage.acquire_entry("k", 2, 1)
+
+
 @pytest.fixture
 def redis_server(tmp_path):
     if shutil.which("redis-server") is None:
