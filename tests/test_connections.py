@@ -1,10 +1,14 @@
 """The connections kept open between requests (db.Connections): reused, never handed over
-mid-transaction, never showing an old snapshot, and never shared across a fork."""
+mid-transaction, never showing an old snapshot, and never shared across a fork; and what
+runs after a write commits (db.on_commit: the hub's read)."""
 
 import os
 
+import pytest
+
 from workshop import models
-from workshop.db import KEPT_CONNECTIONS, Connections, get_db, write
+from workshop.db import KEPT_CONNECTIONS, Connections, get_db, on_commit, write
+from workshop.hub import get_hub
 
 from .conftest import HX
 
@@ -61,3 +65,29 @@ def test_a_forked_process_opens_its_own(app, monkeypatch):
     monkeypatch.setattr(os, "getpid", lambda: -1)
     with app.test_request_context():
         assert get_db() is not parent
+
+
+def test_each_committed_write_calls_the_commit_callbacks_once(app, workshop):
+    calls = []
+    on_commit(app, lambda: calls.append("committed"))
+    rename = "update workshops set title = ? where id = ?"
+    with app.app_context():
+        db = get_db()
+        with write(db):
+            with write(db):  # nested: joins the outer transaction
+                db.execute(rename, ["Jeden", workshop.id])
+        assert calls == ["committed"]
+        with pytest.raises(RuntimeError), write(db):
+            db.execute(rename, ["Dwa", workshop.id])
+            raise RuntimeError("rolled back")
+        assert calls == ["committed"]
+
+
+def test_the_hub_is_woken_by_a_commit_outside_any_request(app, workshop):
+    hub = get_hub(app)
+    with app.app_context():
+        hub.wake.clear()
+        db = get_db()
+        with write(db):
+            db.execute("update workshops set title = 'Trzy' where id = ?", [workshop.id])
+        assert hub.wake.is_set()

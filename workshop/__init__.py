@@ -74,7 +74,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         TIMEZONE=None,
         RETENTION_DAYS=DEFAULT_RETENTION_DAYS,
         LIVE_POLL_SECONDS=0.05,
-        LIVE_BUSY_POLL_SECONDS=0.005,  # the poll while events keep coming (hub.Hub)
+        LIVE_BUSY_POLL_SECONDS=0.002,  # the poll while events keep coming (hub.Hub)
         LIVE_HEARTBEAT_SECONDS=15.0,
         # redis://host:port/db: live events fan out through Redis pub/sub, and the rate
         # limits are counted there, for several workers or app servers (README,

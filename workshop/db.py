@@ -10,11 +10,11 @@ import sqlite3
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager, suppress
 from pathlib import Path
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_app_context
 from sqlite_utils import Database
 
 from . import offload
@@ -103,6 +103,18 @@ def write(db: Database) -> Iterator[Database]:
             db.rollback()
             raise
         db.commit()
+    _committed()
+
+
+def on_commit(app: Flask, callback: Callable[[], None]) -> None:
+    """Call ``callback`` after every transaction ``write`` commits in ``app``."""
+    app.extensions.setdefault("credo_on_commit", []).append(callback)
+
+
+def _committed() -> None:
+    if has_app_context():
+        for callback in current_app.extensions.get("credo_on_commit", ()):
+            callback()
 
 
 def _begin_immediate(conn: sqlite3.Connection) -> None:

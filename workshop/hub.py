@@ -18,8 +18,8 @@ from contextlib import closing, suppress
 import gevent.event
 from flask import Flask, current_app
 
-from . import models
-from .db import connect
+from . import models, offload
+from .db import connect, on_commit
 
 log = logging.getLogger(__name__)
 RING_SIZE = 512
@@ -119,6 +119,16 @@ class Hub:
     def poke(self) -> None:
         """Look for new events now rather than at the next poll."""
         self.wake.set()
+
+    def committed(self) -> None:
+        """A write was just committed here: hand out its events before the request goes on.
+
+        Under gevent the request's greenlet steps aside once, so the hub reads and writes
+        the news to every stream now rather than after the request has drawn its answer.
+        """
+        self.wake.set()
+        if offload.cooperative():
+            time.sleep(0)
 
     def changed(self) -> None:
         """Something was just committed here: read it now, and tell the other servers."""
@@ -378,12 +388,14 @@ def event_stream(
 
 
 def init_app(app: Flask) -> None:
-    """Give the app its hub (its poller starts on the first stream) and its stream gate."""
+    """Give the app its hub (its poller starts on the first stream, and reads after every
+    commit) and its stream gate."""
     app.extensions["credo_stream_gate"] = StreamGate()
-    app.extensions["credo_hub"] = Hub(
+    hub = app.extensions["credo_hub"] = Hub(
         app.config["DATABASE"],
         app.config["LIVE_POLL_SECONDS"],
         busy_poll_seconds=app.config["LIVE_BUSY_POLL_SECONDS"],
         redis_url=app.config.get("REDIS_URL") or None,
         redis_poll_seconds=app.config["LIVE_REDIS_POLL_SECONDS"],
     )
+    on_commit(app, hub.committed)
