@@ -31,6 +31,7 @@ from pathlib import Path
 
 from tests.browser.volume import answer_round, fresh, stage_of_kind
 from workshop import exports, models
+from workshop.cli import settle
 from workshop.rules import VOTE_BUDGET_RANGE
 
 from .control import _room
@@ -540,6 +541,7 @@ def action_lines(only: str | None = None) -> list[Line]:
         room = Room(db, made, client)
         try:
             _prepare(room)
+            settle(client.application)  # as each worker of `workshop serve` does once started
             snapshot = sqlite3.connect(":memory:")
             db.conn.backup(snapshot)
             for action in ACTIONS:

@@ -2,12 +2,14 @@
 checked with poppler like a printer would."""
 
 import csv
+import gc
 import io
 import json
 import os
 import re
 import subprocess
 import threading
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -779,7 +781,13 @@ def test_a_served_worker_starts_the_warm_up_in_a_background_thread(app, monkeypa
 
     monkeypatch.setattr(cli, "warm_up", warm_up)
     monkeypatch.setattr(words, "load_in_background", lambda: None)
+    monkeypatch.setattr(words, "loaded_lexicon", lambda: seen.append("dictionaries"))
+    monkeypatch.setattr(gc, "freeze", lambda: seen.append("freeze"))
     cli.prepare_worker(SimpleNamespace(wsgi=app))  # returns while the warm-up still runs
     assert started.wait(30)
+    assert seen == ["freeze", (app, True)]  # what the app loaded, frozen at once
     release.set()
-    assert seen == [(app, True)]
+    deadline = time.monotonic() + 30
+    while len(seen) < 4 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert seen == ["freeze", (app, True), "dictionaries", "freeze"]  # then all that is loaded
