@@ -604,7 +604,7 @@ def _phone_reply(workshop: Workshop, participant: models.Participant, status: in
     """Answer a phone's post: the refreshed stage for htmx, the page (or a redirect) otherwise."""
     if status == 200 and not is_partial_request():
         return redirect(url_for("participant.phone", public_id=workshop.public_id), 303)
-    context = _phone_context(workshop, participant, **overrides)
+    context = {**_fragment_context(workshop, participant, "phone_stage"), **overrides}
     return render("participant/phone.html", "phone_stage", status=status, **context)
 
 
