@@ -1,9 +1,10 @@
-"""Live updates: a per-process hub reads new events and wakes the open SSE streams.
+"""Live updates: a per-process hub reads new events and hands them to the open SSE streams.
 
 Events say only *what changed* (``stage-changed``, ``answers-changed`` …); each
 page then fetches its own fresh fragment. Every event has an ``id:``, so a stream that
 reconnects with ``Last-Event-ID`` is sent what it missed. The stream's view is
-views/live.py; web.py pokes the hub after every change a request commits.
+views/live.py; every commit wakes the hub (db.on_commit), and web.py tells the other
+servers through Redis after every change a request makes.
 """
 
 import logging
@@ -20,10 +21,10 @@ from flask import Flask, current_app
 
 from . import models, offload
 from .db import connect, on_commit
+from .rules import LIVE_PENDING_MAX
 
 log = logging.getLogger(__name__)
 RING_SIZE = 512
-LIVE_PENDING_MAX = 256 * 1024  # bytes a slow phone's stream may fall behind before it is closed
 BUSY_SECONDS = 2.0  # after the hub last found an event, it polls at its busy pace this long
 REDIS_CHANNEL = "credo:events"
 REDIS_RETRY_SECONDS = 1.0

@@ -125,6 +125,7 @@ LIVE_THREADS_KEPT_FREE = (20, 5)  # threads never given to streams: at least 20,
 # (100 answers a second) this keeps them to three redraws a second, where each event would
 # have cost the server one redraw; a phone refetches little and hears at once.
 LIVE_PACE_SECONDS = {"screen": 0.3, "facilitator": 0.3, "participant": 0.0}
+LIVE_PENDING_MAX = 256 * 1024  # bytes a phone's stream may fall behind before it is closed
 
 # Serving (`workshop serve`, gevent workers)
 WORKER_CONNECTIONS_MIN = 10_000  # open connections a worker accepts: past a slowloris of 4,500
