@@ -2,7 +2,7 @@
 
 import hashlib
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol, TypeVar
 
 from sqlite_utils import Database
@@ -28,6 +28,12 @@ class Refused(Exception):
 def now() -> str:
     """Return the current UTC time as ISO-8601 text."""
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def days_ago(days: int, at: datetime | None = None) -> str:
+    """Return the moment ``days`` before ``at`` (default: now) as ISO-8601 text, as ``now``
+    writes it: the cut-off the retention queries compare stored times with."""
+    return ((at or datetime.now(UTC)) - timedelta(days=days)).isoformat(timespec="seconds")
 
 
 def token_hash(token: str) -> str:

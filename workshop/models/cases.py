@@ -10,13 +10,13 @@ copies nothing of the client's, it reads the feedback row.
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
 from ..db import write
 from ..rules import CASE_OUTCOMES, CASE_RATING_MAX, ROUTINE_STEPS
-from ._base import Refused, _all, _count, _one, now
+from ._base import Refused, _all, _count, _one, days_ago, now
 from .workshops import Workshop
 
 
@@ -233,10 +233,6 @@ def case_summary(db: Database, workshop: Workshop, at: datetime | None = None) -
     )
 
 
-def _closed_before(days: int, at: datetime | None) -> str:
-    return ((at or datetime.now(UTC)) - timedelta(days=days)).isoformat(timespec="seconds")
-
-
 def cases_to_redact(db: Database, days: int, at: datetime | None = None) -> list[Workshop]:
     """Return the workshops with cases closed ``days`` or more ago whose notes remain."""
     return _all(
@@ -246,7 +242,7 @@ def cases_to_redact(db: Database, days: int, at: datetime | None = None) -> list
                (select c.workshop_id from cases c join case_steps s on s.case_id = c.id
                 where c.closed_at <= ? and s.note != '')
            order by id""",
-        [_closed_before(days, at)],
+        [days_ago(days, at)],
     )
 
 
@@ -262,6 +258,6 @@ def redact_cases(
             """update case_steps set note = '' where note != '' and case_id in
                    (select id from cases where closed_at <= ?
                     and (? is null or workshop_id = ?))""",
-            [_closed_before(days, at), only, only],
+            [days_ago(days, at), only, only],
         )
     return cursor.rowcount

@@ -14,7 +14,7 @@ from sqlite_utils import Database
 from ..db import write
 from ..rules import FEEDBACK_RATINGS
 from ..wordfilter import needs_review
-from ._base import Refused, _all, _count, _last_id, _one, _owned, now
+from ._base import Refused, _all, _count, _last_id, _one, _owned, days_ago, now
 from .cases import open_case_if_needed
 from .workshops import Workshop
 
@@ -142,10 +142,6 @@ def tally_feedback(items: list[Feedback]) -> FeedbackCounts:
     return FeedbackCounts(total, ratings, principles, call_backs, comments)
 
 
-def _older_than(days: int, at: datetime | None) -> str:
-    return ((at or datetime.now(UTC)) - timedelta(days=days)).isoformat(timespec="seconds")
-
-
 def feedback_to_redact(db: Database, days: int, at: datetime | None = None) -> list[Workshop]:
     """Return the workshops holding feedback whose comment or contact is past ``days``."""
     return _all(
@@ -155,7 +151,7 @@ def feedback_to_redact(db: Database, days: int, at: datetime | None = None) -> l
                (select workshop_id from feedback
                 where created_at <= ? and (comment != '' or contact != ''))
            order by id""",
-        [_older_than(days, at)],
+        [days_ago(days, at)],
     )
 
 
@@ -170,7 +166,7 @@ def redact_feedback(
             """update feedback set comment = '', contact = '', redacted_at = ?
                where created_at <= ? and (comment != '' or contact != '')
                and (? is null or workshop_id = ?)""",
-            [now(), _older_than(days, at), only, only],
+            [now(), days_ago(days, at), only, only],
         )
     return cursor.rowcount
 

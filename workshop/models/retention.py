@@ -10,12 +10,12 @@ deleted text leaves the WAL too (secure_delete zeroes it in the database file).
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlite_utils import Database
 
 from ..db import write
-from ._base import _all, _count, now
+from ._base import _all, _count, days_ago, now
 from .events import record_event
 from .workshops import Workshop, get_workshop_by_id
 
@@ -86,7 +86,7 @@ def idle_workshops(db: Database, days: int, at: datetime | None = None) -> list[
     ``days``: `workshop purge` closes them, so none keeps raw answers for ever because
     nobody pressed "close". Those nobody joined are `unjoined_workshops`.
     """
-    cutoff = ((at or datetime.now(UTC)) - timedelta(days=days)).isoformat(timespec="seconds")
+    cutoff = days_ago(days, at)
     return _all(
         db,
         Workshop,
@@ -102,7 +102,7 @@ def idle_workshops(db: Database, days: int, at: datetime | None = None) -> list[
 def unjoined_workshops(db: Database, days: int, at: datetime | None = None) -> list[Workshop]:
     """Return the open workshops nobody ever joined or was added to, untouched for ``days``:
     `workshop purge` deletes them, so workshops started and left empty do not pile up."""
-    cutoff = ((at or datetime.now(UTC)) - timedelta(days=days)).isoformat(timespec="seconds")
+    cutoff = days_ago(days, at)
     return _all(
         db,
         Workshop,
@@ -157,7 +157,7 @@ def raw_data(db: Database, workshop: Workshop) -> RawData:
 
 def due_for_purge(db: Database, days: int, at: datetime | None = None) -> list[RawData]:
     """Return the workshops closed ``days`` or more ago that still hold raw answers."""
-    cutoff = ((at or datetime.now(UTC)) - timedelta(days=days)).isoformat(timespec="seconds")
+    cutoff = days_ago(days, at)
     closed = _all(
         db,
         Workshop,
