@@ -663,9 +663,11 @@ def _render_poster(text: PosterText, options: PosterOptions) -> bytes:
         poster["footer"] = footer_line(text.signature, text.city, text.date, text.language)
         fitted = _fitted(renderer, text, options, poster, geometry, images)
         if fitted is not None:
-            font_pt, height_px = fitted
-            pad = (geometry.text_height * PX_PER_MM - height_px) / 2
-            doc = renderer.poster(poster, options, geometry, font_pt, pad, images)
+            doc = _centred(
+                lambda font_pt, g, pad: renderer.poster(poster, options, g, font_pt, pad, images),
+                geometry,
+                fitted,
+            )
     if fitted is None:
         raise PosterError(
             gettext(
@@ -832,13 +834,12 @@ def _render_staff_card(card: CardText, size: str) -> bytes:
     floor = legible_minimum_pt(size) / CARD_BODY_EM
     with renderer.lock, force_locale(card.language):
         content["date"] = format_date(card.date, format="long")
-        fitted = _fit_layouts(
-            lambda font_pt, g: renderer.card(content, size, g, font_pt, 0), geometry, floor
-        )
+        def layout(font_pt: float, g: Geometry, pad: float = 0) -> "Document":
+            return renderer.card(content, size, g, font_pt, pad)
+
+        fitted = _fit_layouts(layout, geometry, floor)
         if fitted is not None:
-            font_pt, height_px = fitted
-            pad = (geometry.text_height * PX_PER_MM - height_px) / 2
-            doc = renderer.card(content, size, geometry, font_pt, pad)
+            doc = _centred(layout, geometry, fitted)
     if fitted is None:
         raise PosterError(
             gettext(
@@ -884,15 +885,12 @@ def _render_feedback_card(card: FeedbackCardText, size: str) -> bytes:
     }
     renderer = _renderer()
     with renderer.lock, force_locale(card.language):
-        fitted = _fit_layouts(
-            lambda font_pt, g: renderer.feedback_card(content, g, font_pt, 0),
-            geometry,
-            FEEDBACK_CARD_MIN_PT,
-        )
+        def layout(font_pt: float, g: Geometry, pad: float = 0) -> "Document":
+            return renderer.feedback_card(content, g, font_pt, pad)
+
+        fitted = _fit_layouts(layout, geometry, FEEDBACK_CARD_MIN_PT)
         if fitted is not None:
-            font_pt, height_px = fitted
-            pad = (geometry.text_height * PX_PER_MM - height_px) / 2
-            doc = renderer.feedback_card(content, geometry, font_pt, pad)
+            doc = _centred(layout, geometry, fitted)
     if fitted is None or len(doc.pages) != 1:
         raise PosterError(
             gettext(
@@ -1186,6 +1184,17 @@ def _fit_layouts(
     target = geometry.text_height * PX_PER_MM
     font_pt = _fit(measure, target, geometry.design_pt, floor)
     return None if font_pt is None else (font_pt, measured[font_pt])
+
+
+def _centred(
+    layout: Callable[[float, Geometry, float], "Document"],
+    geometry: Geometry,
+    fitted: tuple[float, float],
+) -> "Document":
+    """Lay out at the fitted root size, the text block centred in its area (the padding
+    above it half of what the fitted height leaves free)."""
+    font_pt, height_px = fitted
+    return layout(font_pt, geometry, (geometry.text_height * PX_PER_MM - height_px) / 2)
 
 
 def _fit(
