@@ -3,8 +3,8 @@
 Events say only *what changed* (``stage-changed``, ``answers-changed`` …); each
 page then fetches its own fresh fragment. Every event has an ``id:``, so a stream that
 reconnects with ``Last-Event-ID`` is sent what it missed. The stream's view is
-views/live.py; every commit wakes the hub (db.on_commit), and web.py tells the other
-servers through Redis after every change a request makes.
+views/live.py; every commit wakes the hub and, through Redis, the other servers'
+(db.on_commit).
 """
 
 import logging
@@ -122,23 +122,20 @@ class Hub:
         self.wake.set()
 
     def committed(self) -> None:
-        """A write was just committed here: hand out its events before the request goes on.
+        """A write was just committed here: tell the other servers, and hand out its events
+        before the request goes on.
 
         Under gevent the request's greenlet steps aside once, so the hub reads and writes
         the news to every stream now rather than after the request has drawn its answer.
         """
-        self.wake.set()
-        if offload.cooperative():
-            time.sleep(0)
-
-    def changed(self) -> None:
-        """Something was just committed here: read it now, and tell the other servers."""
         self.poke()
         if self.redis_url:
             try:
                 self._redis_client().publish(REDIS_CHANNEL, str(os.getpid()))
             except Exception as error:  # noqa: BLE001 - Redis down: other servers still poll
                 log.warning("could not publish to Redis (%s); other servers will poll", error)
+        if offload.cooperative():
+            time.sleep(0)
 
     def topic(self, workshop_id: int) -> Topic:
         """Return the workshop's topic, starting the poller in this process if needed."""

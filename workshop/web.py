@@ -42,7 +42,6 @@ from . import assets, limits, models, reach, rules, zones
 from .compare import word_diff
 from .db import get_db
 from .deadline import BodyDeadline
-from .hub import get_hub
 from .i18n import environ_language
 from .models import Stage, Workshop
 from .record import subject_label
@@ -240,8 +239,6 @@ def _set_headers(response: Response) -> Response:
     workshop = g.get("workshop")
     if workshop is not None:
         response.headers["Content-Language"] = workshop.language
-    if request.method == "POST" and response.status_code < 400:
-        get_hub().changed()
     return response  # packed afterwards by Flask-Compress (assets.init_app)
 
 
