@@ -44,13 +44,13 @@ from .poster import (
     PosterError,
     PosterOptions,
 )
+from .reach import external_url
 from .rules import (
     EXPECTED_PEOPLE_RANGE,
     REQUEST_HEADERS_SECONDS,
     WORKER_CONNECTIONS_MIN,
     retention_days,
 )
-from .web import external_url
 from .zones import default_zone, is_zone, local_date, workshop_zone
 
 MAX_DEFAULT_WORKERS = 4

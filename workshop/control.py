@@ -31,8 +31,9 @@ from .forms import (
 )
 from .method import routine_steps
 from .models import Workshop
+from .reach import external_url
 from .rules import MAX_PRINCIPLES, PRINCIPLE_COUNT, ROUTINE_STEPS, WAITING_SHOWN
-from .web import current_stage, external_url, is_partial_request, render, revalidate
+from .web import current_stage, is_partial_request, render, revalidate
 from .words import card_words
 
 

@@ -346,7 +346,7 @@ def feedback_url(workshop: Workshop) -> str:
     if not workshop.feedback_token or not has_app_context():
         return ""
     if has_request_context():
-        return reach.current().base + url_for("feedback.show", token=workshop.feedback_token)
+        return reach.external_url("feedback.show", token=workshop.feedback_token)
     base = (current_app.config.get("BASE_URL") or "").rstrip("/")
     if not base:
         return ""

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import current_app, g, request
+from flask import current_app, g, request, url_for
 
 # The wildcard addresses a server listens on to take every interface (binds nothing here).
 ALL_INTERFACES = frozenset({"", "*", "0.0.0.0", "::"})  # nosec B104
@@ -140,6 +140,15 @@ def current() -> Reach:
             listen_port=config.get("LISTEN_PORT"),
         )
     return g.phone_reach
+
+
+def external_url(endpoint: str, **values: object) -> str:
+    """Return an absolute URL for links and QR codes, on the base phones can open.
+
+    WORKSHOP_BASE_URL when the operator set one, else the page's own address, but never
+    127.0.0.1 when the server listens on a network address too (``current`` holds the rule).
+    """
+    return current().base + url_for(endpoint, **values)
 
 
 # --- this computer's network addresses ---------------------------------------------------

@@ -22,7 +22,6 @@ from flask import (
     render_template,
     request,
     session,
-    url_for,
 )
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_babel import (
@@ -368,15 +367,6 @@ def init_app(app: Flask) -> None:
     app.add_template_global(reach.current, "phone_reach")
     app.add_template_global(word_diff)
     app.add_template_global(subject_label)
-
-
-def external_url(endpoint: str, **values: object) -> str:
-    """Return an absolute URL for links and QR codes, on the base phones can open.
-
-    WORKSHOP_BASE_URL when the operator set one, else the page's own address, but never
-    127.0.0.1 when the server listens on a network address too (reach.py holds the rule).
-    """
-    return reach.current().base + url_for(endpoint, **values)
 
 
 def qr_svg(url: str) -> bytes:

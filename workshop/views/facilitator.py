@@ -28,7 +28,8 @@ from ..control import after_change, control_context, render_fragment
 from ..db import get_db
 from ..forms import CreateWorkshopForm, ExpectedForm, JoinForm, PersonForm, form_errors
 from ..method import template_stages
-from ..web import external_url, found, render
+from ..reach import external_url
+from ..web import found, render
 from ..zones import default_zone
 
 bp = Blueprint("facilitator", __name__)

@@ -17,8 +17,9 @@ from .. import limits, messages, models
 from ..db import get_db
 from ..forms import FEEDBACK_RATING_LABELS, FeedbackForm
 from ..models import Refused, Workshop
+from ..reach import external_url
 from ..rules import FEEDBACK_FORM_MAX_HOURS, KIOSK_RESET_SECONDS
-from ..web import external_url, found, qr_svg, render
+from ..web import found, qr_svg, render
 
 bp = Blueprint("feedback", __name__)
 

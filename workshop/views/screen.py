@@ -26,9 +26,9 @@ from ..forms import (
 from ..method import routine_steps
 from ..models import Workshop
 from ..poster import PosterError
+from ..reach import external_url
 from ..web import (
     current_stage,
-    external_url,
     is_partial_request,
     keyed_image,
     qr_svg,

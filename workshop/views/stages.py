@@ -24,13 +24,14 @@ from ..exports import remove_export_files
 from ..forms import CloneForm, StageForm, TimeZoneForm, form_errors
 from ..method import give_question, optional_stages
 from ..models import Refused, Stage, Workshop
+from ..reach import external_url
 from ..rules import (
     REVISIT_FEEDBACK_DAYS,
     REVISIT_LEAST_FELT,
     REVISIT_MAX_COMMENTS,
     retention_days,
 )
-from ..web import external_url, found, is_partial_request, render
+from ..web import found, is_partial_request, render
 from ..zones import zone_name
 
 bp = Blueprint("stages", __name__)
